@@ -1,0 +1,66 @@
+# Maillage — the only commands to learn. See README.md.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MAILLAGE := $(BIN)/maillage
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_ENV := DEBUG=1 DEMO_MODE=1
+
+.PHONY: install demo demo-data serve test test-fast test-browser lint fix bench messages vendor deps clean
+
+$(BIN)/activate:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/activate requirements/base.txt requirements/dev.txt pyproject.toml
+	$(BIN)/pip install --quiet -r requirements/dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+install: $(VENV)/.installed ## Install everything into .venv
+
+demo-data: install ## Migrate and load the (fictitious) demo data
+	$(DEMO_ENV) $(MAILLAGE) migrate --no-input -v0
+	$(DEMO_ENV) $(MAILLAGE) load-territories
+	$(DEMO_ENV) $(MAILLAGE) seed-demo
+
+demo: demo-data ## Install, migrate, load demo data and serve on http://127.0.0.1:8000
+	@echo ""
+	@echo "  Maillage (démonstration) : http://$(HOST):$(PORT)/"
+	@echo "  Connexion démo : coordination@demo.maillage.fr / demo-maillage-2026 (voir README pour les autres rôles)"
+	@echo ""
+	$(DEMO_ENV) $(MAILLAGE) runserver $(HOST):$(PORT)
+
+test: install ## Run the whole test suite (browser tests included)
+	$(BIN)/python -m pytest -q
+
+test-fast: install ## The suite without the browser tests
+	$(BIN)/python -m pytest -q -m "not browser"
+
+lint: install ## ruff, mypy, migrations up to date, Django checks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy maillage config
+	DJANGO_SETTINGS_MODULE=config.settings_test $(MAILLAGE) makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=config.settings_test $(MAILLAGE) check
+
+fix: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install ## Performance figures (needs DATABASE_URL to a PostgreSQL database you can fill)
+	$(BIN)/python -m maillage.bench all
+
+messages: install
+	cd maillage && DJANGO_SETTINGS_MODULE=config.settings_test ../$(MAILLAGE) makemessages -l fr --ignore "static/vendor/*"
+
+vendor: ## Refresh front-end libraries from the npm registry into maillage/static/vendor
+	$(PY) scripts/vendor_assets.py
+
+deps: install
+	$(BIN)/pip freeze > /tmp/maillage-freeze.txt && echo "Compare with requirements/*.txt"
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from maillage.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("accessibilite/", core_views.accessibility, name="accessibility"),
+    path("compte/", include("maillage.accounts.urls")),
+    path("lieux/", include("maillage.places.urls")),
+    path("api/v1/", include("maillage.places.api_urls")),
+    path("feuilles-de-route/", include("maillage.roadmaps.urls")),
+    path("activites/", include("maillage.activities.urls")),
+    path("parcours/", include("maillage.pathways.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "maillage.core.views.page_not_found"
+handler500 = "maillage.core.views.server_error"

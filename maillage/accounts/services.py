@@ -1,0 +1,79 @@
+"""Account helpers: what a professional's workspace offers, by role.
+
+Each bounded context registers the links it offers to roles in ``WORKSPACE_LINKS`` (url name, label,
+roles). Kept as data here so the home page stays a thin view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from maillage.core.permissions import active_memberships
+
+
+@dataclass(frozen=True)
+class WorkspaceLink:
+    url_name: str
+    label: Any
+    roles: tuple[str, ...]
+    description: Any = ""
+
+
+ALL = ("coordinator", "action_lead", "mediator", "prescriber", "viewer")
+
+WORKSPACE_LINKS: list[WorkspaceLink] = [
+    WorkspaceLink(
+        "places:manage", _("Lieux et acteurs"), ALL, _("Tenir à jour les lieux et les médiateurs.")
+    ),
+    WorkspaceLink(
+        "places:stale",
+        _("Lieux à vérifier"),
+        ("coordinator",),
+        _("Lieux non vérifiés depuis plus de 6 mois."),
+    ),
+    WorkspaceLink(
+        "places:import",
+        _("Importer des lieux"),
+        ("coordinator",),
+        _("Fichier CSV ou JSON au standard national."),
+    ),
+    WorkspaceLink(
+        "places:duplicates",
+        _("Doublons probables"),
+        ("coordinator",),
+        _("Lieux à fusionner ou à distinguer."),
+    ),
+    WorkspaceLink(
+        "roadmaps:list", _("Feuilles de route"), ALL, _("Actions, indicateurs, budgets, gouvernance.")
+    ),
+    WorkspaceLink(
+        "activities:list",
+        _("Activité de médiation"),
+        ("mediator", "coordinator"),
+        _("Comptes rendus d'activité."),
+    ),
+    WorkspaceLink("activities:stats", _("Statistiques d'activité"), ("mediator", "coordinator", "viewer")),
+    WorkspaceLink(
+        "pathways:home",
+        _("Parcours usager"),
+        ("prescriber", "coordinator", "mediator"),
+        _("Diagnostics et orientations."),
+    ),
+]
+
+
+def workspace_links(user: Any) -> list[dict[str, Any]]:
+    roles = {m.role for m in active_memberships(user)}
+    links = []
+    for link in WORKSPACE_LINKS:
+        if roles.intersection(link.roles):
+            try:
+                url = reverse(link.url_name)
+            except NoReverseMatch:
+                continue
+            links.append({"url": url, "label": link.label, "description": link.description})
+    return links

@@ -1,0 +1,78 @@
+"""The permission chokepoint: which territories and organisations a user acts on, with which roles.
+
+Every selector that returns private data starts from these helpers. Unknown objects and objects of
+another territory are answered with 404 by the views (``get_object_or_404`` on a scoped QuerySet).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q
+
+if TYPE_CHECKING:
+    from maillage.accounts.models import Membership
+    from maillage.territories.models import Territory
+
+PROFESSIONAL_ROLES = ("coordinator", "action_lead", "mediator", "prescriber", "viewer")
+
+
+def active_memberships(user: Any) -> list[Membership]:
+    """Active memberships of ``user``, cached on the user object for the request."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_maillage_memberships", None)
+    if cached is None:
+        cached = list(user.memberships.filter(is_active=True).select_related("territory", "organisation"))
+        user._maillage_memberships = cached
+    return list(cached)
+
+
+def territories_for(user: Any, roles: Iterable[str] | None = None) -> list[Territory]:
+    wanted = set(roles) if roles is not None else set(PROFESSIONAL_ROLES)
+    seen: dict[int, Territory] = {}
+    for membership in active_memberships(user):
+        if membership.role in wanted:
+            seen[membership.territory.pk] = membership.territory
+    return list(seen.values())
+
+
+def organisation_ids_for(user: Any, roles: Iterable[str] | None = None) -> set[int]:
+    wanted = set(roles) if roles is not None else set(PROFESSIONAL_ROLES)
+    return {m.organisation_id for m in active_memberships(user) if m.role in wanted}
+
+
+def has_role(user: Any, *roles: str) -> bool:
+    return any(m.role in roles for m in active_memberships(user))
+
+
+def commune_scope_q(user: Any, *, prefix: str = "commune__", roles: Iterable[str] | None = None) -> Q:
+    """Q matching rows whose commune (reached through ``prefix``) lies in the user's territories.
+
+    With no territory the Q matches nothing: deny by default.
+    """
+    from maillage.territories.models import Territory
+
+    territories = territories_for(user, roles)
+    if not territories:
+        return Q(pk__in=[])
+    return Territory.communes_q(territories, prefix=prefix)
+
+
+def territory_scope_q(user: Any, *, field: str = "territory", roles: Iterable[str] | None = None) -> Q:
+    """Q matching rows attached to a territory (``field``) equal to or inside the user's territories.
+
+    A row attached to a département is visible to that département's members; a row attached to an
+    EPCI or a commune is visible to members of the EPCI, its département or its région.
+    """
+    territories = territories_for(user, roles)
+    if not territories:
+        return Q(pk__in=[])
+    ids = [t.pk for t in territories]
+    return (
+        Q(**{f"{field}_id__in": ids})
+        | Q(**{f"{field}__department_id__in": ids})
+        | Q(**{f"{field}__epci_id__in": ids})
+        | Q(**{f"{field}__region_id__in": ids})
+    )
