@@ -28,7 +28,7 @@ class User(AbstractUser):
     USERNAME_FIELD = "email"  # type: ignore[misc]
     REQUIRED_FIELDS = []  # type: ignore[misc]
 
-    objects = EmailUserManager()
+    objects = EmailUserManager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("utilisateur")
