@@ -27,13 +27,18 @@ PACKAGES: dict[str, dict[str, object]] = {
     },
     "htmx.org": {"version": "2.0.8", "target": "htmx", "files": ["dist/htmx.min.js", "LICENSE"]},
     # Accessibility engine for the browser tests only: vendored next to them, never served.
-    "axe-core": {"version": "4.14.1", "target": "axe-core", "root": "tests/browser/vendor", "files": ["axe.min.js", "LICENSE"]},
+    "axe-core": {
+        "version": "4.14.1",
+        "target": "axe-core",
+        "root": "tests/browser/vendor",
+        "files": ["axe.min.js", "LICENSE"],
+    },
 }
 
 
 def vendor(name: str, spec: dict[str, object]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        output = subprocess.run(
+        output = subprocess.run(  # noqa: S603 — fixed argument list, names from PACKAGES
             ["npm", "pack", f"{name}@{spec['version']}", "--json", "--pack-destination", tmp],  # noqa: S607
             check=True,
             capture_output=True,
@@ -54,7 +59,9 @@ def vendor(name: str, spec: dict[str, object]) -> None:
                 destination = target / relative
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, destination)
-        (target / "VERSION").write_text(f"{name}@{spec['version']} {info.get('integrity', '')}\n", encoding="utf-8")
+        (target / "VERSION").write_text(
+            f"{name}@{spec['version']} {info.get('integrity', '')}\n", encoding="utf-8"
+        )
         print(f"{name}@{spec['version']} → {target.relative_to(ROOT)}")
 
 

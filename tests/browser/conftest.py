@@ -19,7 +19,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
-SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp/maillage-screenshots"))
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp/maillage-screenshots"))  # noqa: S108 — test artefacts
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
