@@ -28,3 +28,11 @@ def test_workspace_requires_login(client):
 def test_admin_is_for_superusers_only(client, lot_coordinator):
     client.force_login(lot_coordinator)
     assert client.get("/admin/").status_code == 302
+
+
+def test_admin_opens_for_a_superuser_even_without_staff_flag(client, django_user_model):
+    admin = django_user_model.objects.create_superuser(email="root@exemple.fr", password="x" * 20)
+    admin.is_staff = False
+    admin.save()
+    client.force_login(admin)
+    assert client.get("/admin/").status_code == 200
