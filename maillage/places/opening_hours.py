@@ -87,7 +87,7 @@ def check(value: str) -> str:
         )
     try:
         _evaluator(cleaned)
-    except (_oh.ParserError, SyntaxError, ValueError) as error:
+    except (_oh.ParserError, SyntaxError, ValueError) as error:  # type: ignore[attr-defined]
         position = _POSITION.search(str(error))
         where = ""
         if position:
