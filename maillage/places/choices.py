@@ -8,7 +8,10 @@ translatable. See docs/adr/places-standard-storage.md.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+StrOrPromise = str | Promise
 
 
 class Service(models.TextChoices):
@@ -255,7 +258,7 @@ TYPOLOGY_CODES = [
     "UDAF",
 ]
 
-TYPOLOGY_CHOICES: list[tuple[str, str]] = [
+TYPOLOGY_CHOICES: list[tuple[str, StrOrPromise]] = [
     (code, _TYPOLOGY_LABELS.get(code, code)) for code in TYPOLOGY_CODES
 ]
 
