@@ -1,0 +1,32 @@
+"""Consistency checks on the whole project."""
+
+import pytest
+from django.core.management import call_command
+from django.template import engines
+from django.template.loader import get_template
+
+
+@pytest.mark.django_db
+def test_migrations_are_up_to_date():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_every_template_compiles():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    engine = engines["django"]
+    roots = [Path(d) for d in settings.TEMPLATES[0]["DIRS"]]
+    roots += [Path(p) for p in Path(settings.BASE_DIR, "maillage").glob("*/templates")]
+    names = sorted({str(path.relative_to(root)) for root in roots for path in root.rglob("*.html")})
+    assert names
+    for name in names:
+        get_template(name, using=engine.name)
+
+
+def test_maillage_command_accepts_dashed_names():
+    from maillage.cli import _underscore
+
+    assert _underscore("import-places") == "import_places"
+    assert _underscore("--help") == "--help"
