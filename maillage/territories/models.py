@@ -114,13 +114,23 @@ class TerritoryDataVintage(models.Model):
 
     source = models.CharField(_("source"), max_length=200)
     vintage = models.CharField(_("millésime"), max_length=40)
-    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64, unique=True)
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    scope = models.CharField(
+        _("départements chargés"),
+        max_length=400,
+        blank=True,
+        default="",
+        help_text=_("Codes des départements chargés, séparés par des virgules ; vide : toute la France."),
+    )
     loaded_at = models.DateTimeField(_("chargé le"), auto_now_add=True)
     counts = models.JSONField(_("effectifs"), default=dict)
 
     class Meta:
         verbose_name = _("millésime des données territoriales")
         verbose_name_plural = _("millésimes des données territoriales")
+        constraints = [
+            models.UniqueConstraint(fields=["sha256", "scope"], name="territory_vintage_unique_sha256_scope")
+        ]
 
     def __str__(self) -> str:
         return f"{self.source} {self.vintage}"
