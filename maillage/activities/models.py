@@ -66,6 +66,14 @@ class Activity(TimestampedModel):
     date = models.DateField(_("date"))
     duration_minutes = models.PositiveSmallIntegerField(_("durée (minutes)"))
     place_type = models.CharField(_("lieu"), max_length=16, choices=PlaceType.choices)
+    place = models.ForeignKey(
+        "places.Place",
+        verbose_name=_("lieu d'activité"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="activities",
+    )
     commune = models.ForeignKey(
         "territories.Territory",
         verbose_name=_("commune"),
@@ -102,6 +110,9 @@ class Activity(TimestampedModel):
     participants_count = models.PositiveIntegerField(
         _("accompagnements"), default=1, help_text=_("1 pour un accompagnement individuel.")
     )
+    anonymous_count = models.PositiveIntegerField(
+        _("personnes anonymes"), default=1, help_text=_("Accompagnements sans bénéficiaire suivi·e.")
+    )
     coop_id = models.CharField(_("identifiant Coop"), max_length=64, null=True, blank=True, unique=True)
     source = models.CharField(
         _("source"), max_length=10, choices=ActivitySource.choices, default=ActivitySource.FORM
@@ -117,6 +128,7 @@ class Activity(TimestampedModel):
             models.Index(fields=["epci", "date"], name="activity_epci_date"),
             models.Index(fields=["structure", "date"], name="activity_structure_date"),
             models.Index(fields=["commune", "date"], name="activity_commune_date"),
+            models.Index(fields=["place", "date"], name="activity_place_date"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,0 +1,285 @@
+# ruff: noqa: S608 — every SQL fragment below is a constant of this module (no user input).
+"""The pre-aggregated statistics table (``ActivityRollup``): incremental deltas and full rebuild.
+
+Each activity contributes, per dimension value, (activities, accompaniments, anonymous) to two rows:
+grain 'd' (its département, EPCI 0) and grain 'e' (its département and EPCI), month of its date.
+Services add the contributions of the new state and subtract those of the old one, in the same
+transaction; the import adds the contributions of a whole file in one batch. ``rebuild()`` recomputes
+everything from the raw tables with one ``INSERT … SELECT … GROUP BY`` per dimension (portable SQL).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.db import connection, transaction
+
+from maillage.activities.choices import (
+    ActivityKind,
+    Device,
+    DurationBand,
+    ParticipantDimension,
+    Procedure,
+    Theme,
+    duration_band,
+)
+
+TABLE = "activities_activityrollup"
+Key = tuple[str, str, int, int, date, str]  # grain, dimension, department, epci, month, value
+
+ACTIVITY_SINGLE_DIMENSIONS = (
+    "kind",
+    "channel",
+    "duration",
+    "commune",
+    "place",
+    "autonomy",
+    "orientation",
+    "level",
+)
+ACTIVITY_MULTI_DIMENSIONS = {"theme": Theme, "procedure": Procedure, "device": Device}
+PERSON_DIMENSIONS = ("age_band", "gender", "social_status", "residence")
+FOLLOWED = "beneficiary"  # rows whose value is a followed beneficiary id: COUNT(DISTINCT value) = people
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def orientation_value(oriented: bool | None, orientation: str) -> str:
+    if oriented is None:
+        return ""
+    if not oriented:
+        return "non"
+    return orientation or "oui"
+
+
+def activity_values(activity: Any, place_id: int | None) -> dict[str, list[str]]:
+    """Dimension → values of an activity (activity-level dimensions only)."""
+    individual = activity.kind == ActivityKind.INDIVIDUAL
+    values: dict[str, list[str]] = {
+        "kind": [activity.kind],
+        "channel": [activity.place_type],
+        "duration": [duration_band(activity.duration_minutes)],
+        "theme": list(activity.themes),
+        "procedure": list(activity.procedures),
+        "device": list(activity.devices),
+    }
+    if activity.commune_id:
+        values["commune"] = [str(activity.commune_id)]
+    if place_id:
+        values["place"] = [str(place_id)]
+    if individual and activity.autonomy:
+        values["autonomy"] = [activity.autonomy]
+    orientation = orientation_value(activity.oriented, activity.orientation) if individual else ""
+    if orientation:
+        values["orientation"] = [orientation]
+    if not individual and activity.workshop_level:
+        values["level"] = [activity.workshop_level]
+    return values
+
+
+def contributions(
+    activity: Any,
+    accompaniments: Iterable[Any],
+    participant_counts: Iterable[Any],
+    *,
+    sign: int = 1,
+) -> dict[Key, list[int]]:
+    """Rollup deltas of one activity (``sign`` -1 to remove it)."""
+    out: dict[Key, list[int]] = defaultdict(lambda: [0, 0, 0])
+    month = month_of(activity.date)
+    department = activity.department_id or 0
+    epci = activity.epci_id or 0
+    grains = (("d", department, 0), ("e", department, epci))
+
+    def add(dimension: str, value: str, acts: int, acc: int, anon: int) -> None:
+        for grain, dep, ep in grains:
+            row = out[(grain, dimension, dep, ep, month, value)]
+            row[0] += sign * acts
+            row[1] += sign * acc
+            row[2] += sign * anon
+
+    place_id = getattr(activity, "place_id", None)
+    for dimension, values in activity_values(activity, place_id).items():
+        for value in values:
+            add(dimension, value, 1, activity.participants_count, activity.anonymous_count)
+    for acc in accompaniments:
+        anonymous = 0 if acc.beneficiary_id else 1
+        add("age_band", acc.age_band, 0, 1, anonymous)
+        add("gender", acc.gender, 0, 1, anonymous)
+        add("social_status", acc.social_status, 0, 1, anonymous)
+        if acc.residence_commune_id:
+            add("residence", str(acc.residence_commune_id), 0, 1, anonymous)
+        if acc.beneficiary_id:
+            add(FOLLOWED, str(acc.beneficiary_id), 0, 1, 0)
+    for count in participant_counts:
+        if count.count:
+            add(count.dimension, count.value, 0, count.count, count.count)
+    return out
+
+
+def merge(into: dict[Key, list[int]], other: dict[Key, list[int]]) -> None:
+    for key, (a, b, c) in other.items():
+        row = into.setdefault(key, [0, 0, 0])
+        row[0] += a
+        row[1] += b
+        row[2] += c
+
+
+def apply(deltas: dict[Key, list[int]], *, batch: int = 2000) -> None:
+    """Upsert deltas (``ON CONFLICT … DO UPDATE`` works on PostgreSQL and SQLite ≥ 3.24)."""
+    rows = [(*key, *vals) for key, vals in deltas.items() if any(vals)]
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch):
+            chunk = rows[start : start + batch]
+            placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
+            params: list[Any] = [v for row in chunk for v in row]
+            cursor.execute(
+                f"INSERT INTO {TABLE} (grain, dimension, department_id, epci_id, month, value, "  # noqa: S608
+                f"activities, accompaniments, anonymous) VALUES {placeholders} "
+                "ON CONFLICT (grain, dimension, department_id, epci_id, month, value) DO UPDATE SET "
+                f"activities = {TABLE}.activities + excluded.activities, "
+                f"accompaniments = {TABLE}.accompaniments + excluded.accompaniments, "
+                f"anonymous = {TABLE}.anonymous + excluded.anonymous",
+                params,
+            )
+
+
+def activity_deltas(activity: Any, *, sign: int = 1) -> dict[Key, list[int]]:
+    return contributions(
+        activity,
+        list(activity.accompaniments.all()),
+        list(activity.participant_counts.all()),
+        sign=sign,
+    )
+
+
+# --- Full rebuild in SQL ---------------------------------------------------------------------------
+
+
+def _month_sql(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"CAST(date_trunc('month', {column}) AS date)"
+    return f"date({column}, 'start of month')"
+
+
+def _bits_sql(choices: Any) -> str:
+    return " UNION ALL ".join(
+        f"SELECT {1 << i} AS bit, '{value}' AS value" for i, value in enumerate(choices.values)
+    )
+
+
+def _duration_sql(column: str) -> str:
+    return (
+        f"CASE WHEN {column} < 30 THEN '{DurationBand.UNDER_30.value}' "
+        f"WHEN {column} <= 60 THEN '{DurationBand.FROM_30_TO_60.value}' "
+        f"WHEN {column} < 120 THEN '{DurationBand.FROM_60_TO_120.value}' "
+        f"ELSE '{DurationBand.OVER_120.value}' END"
+    )
+
+
+def _text(expr: str) -> str:
+    return f"CAST({expr} AS VARCHAR(64))" if connection.vendor == "postgresql" else f"CAST({expr} AS TEXT)"
+
+
+def _activity_value_sql() -> dict[str, tuple[str, str, str]]:
+    """dimension → (FROM extra, value expression, WHERE) over ``activities_activity a``."""
+    ind = f"a.kind = '{ActivityKind.INDIVIDUAL.value}'"
+    col = f"a.kind = '{ActivityKind.COLLECTIVE.value}'"
+    has_place = _has_place_column()
+    sql = {
+        "kind": ("", "a.kind", "1=1"),
+        "channel": ("", "a.place_type", "1=1"),
+        "duration": ("", _duration_sql("a.duration_minutes"), "1=1"),
+        "commune": ("", _text("a.commune_id"), "a.commune_id IS NOT NULL"),
+        "autonomy": ("", "a.autonomy", f"{ind} AND a.autonomy <> ''"),
+        "orientation": (
+            "",
+            "CASE WHEN a.oriented THEN (CASE WHEN a.orientation = '' THEN 'oui' ELSE a.orientation END) "
+            "ELSE 'non' END",
+            f"{ind} AND a.oriented IS NOT NULL",
+        ),
+        "level": ("", "a.workshop_level", f"{col} AND a.workshop_level <> ''"),
+    }
+    if has_place:
+        sql["place"] = ("", _text("a.place_id"), "a.place_id IS NOT NULL")
+    for dimension, choices in ACTIVITY_MULTI_DIMENSIONS.items():
+        column = {"theme": "themes_mask", "procedure": "procedures_mask", "device": "devices_mask"}[dimension]
+        sql[dimension] = (f", ({_bits_sql(choices)}) b", "b.value", f"(a.{column} & b.bit) <> 0")
+    return sql
+
+
+def _has_place_column() -> bool:
+    from maillage.activities.models import Activity
+
+    return any(f.name == "place" for f in Activity._meta.concrete_fields)
+
+
+@transaction.atomic
+def rebuild() -> int:
+    """Recompute the whole rollup from the raw tables. Returns the number of rollup rows."""
+    month = _month_sql("a.date")
+    grains = {
+        "d": ("COALESCE(a.department_id, 0)", "0"),
+        "e": ("COALESCE(a.department_id, 0)", "COALESCE(a.epci_id, 0)"),
+    }
+
+    def group(*terms: str) -> str:
+        return ", ".join(t for t in terms if t != "0")  # a literal 0 would mean "column 0"
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {TABLE}")  # noqa: S608
+        insert = (
+            f"INSERT INTO {TABLE} (grain, dimension, department_id, epci_id, month, value, "  # noqa: S608
+            "activities, accompaniments, anonymous) "
+        )
+        for grain, (dep, epci) in grains.items():
+            for dimension, (extra, value, where) in _activity_value_sql().items():
+                cursor.execute(
+                    insert + f"SELECT '{grain}', '{dimension}', {dep}, {epci}, {month}, {value}, "
+                    "COUNT(*), SUM(a.participants_count), SUM(a.anonymous_count) "
+                    f"FROM activities_activity a{extra} WHERE {where} "
+                    f"GROUP BY {group(dep, epci, month, value)}"
+                )
+            person_columns = {
+                "age_band": "p.age_band",
+                "gender": "p.gender",
+                "social_status": "p.social_status",
+                "residence": _text("p.residence_commune_id"),
+                FOLLOWED: _text("p.beneficiary_id"),
+            }
+            for dimension, value in person_columns.items():
+                where = {
+                    "residence": "p.residence_commune_id IS NOT NULL",
+                    FOLLOWED: "p.beneficiary_id IS NOT NULL",
+                }.get(dimension, "1=1")
+                anonymous = (
+                    "0"
+                    if dimension == FOLLOWED
+                    else "SUM(CASE WHEN p.beneficiary_id IS NULL THEN 1 ELSE 0 END)"
+                )
+                cursor.execute(
+                    insert + f"SELECT '{grain}', '{dimension}', {dep}, {epci}, {month}, {value}, "
+                    f"0, COUNT(*), {anonymous} "
+                    "FROM activities_accompaniment p JOIN activities_activity a ON a.id = p.activity_id "
+                    f"WHERE {where} GROUP BY {group(dep, epci, month, value)} "
+                )
+            # Anonymous workshop participants: honest counts, added to the same rows.
+            cursor.execute(
+                insert + f"SELECT '{grain}', c.dimension, {dep}, {epci}, {month}, c.value, "
+                "0, SUM(c.count), SUM(c.count) "
+                "FROM activities_participantcount c JOIN activities_activity a ON a.id = c.activity_id "
+                f"WHERE c.count > 0 AND c.dimension IN ({', '.join(repr(str(d)) for d in ParticipantDimension.values)}) "
+                f"GROUP BY {group('c.dimension', dep, epci, month, 'c.value')} "
+                "ON CONFLICT (grain, dimension, department_id, epci_id, month, value) DO UPDATE SET "
+                f"accompaniments = {TABLE}.accompaniments + excluded.accompaniments, "
+                f"anonymous = {TABLE}.anonymous + excluded.anonymous"
+            )
+        cursor.execute(f"SELECT COUNT(*) FROM {TABLE}")  # noqa: S608
+        return int(cursor.fetchone()[0])
