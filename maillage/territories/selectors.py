@@ -76,7 +76,7 @@ def commune_search(query: str, limit: int = 10) -> list[Territory]:
         )
     ).order_by("rank", Coalesce("population", 0).desc(), "search_name", "code")
     # The indexed prefix search answers most queries; the slower word or "anywhere" one only completes it.
-    results = list(ranked.filter(search_name__startswith=name)[:limit])
+    results: list[Territory] = list(ranked.filter(search_name__startswith=name)[:limit])
     if len(results) < limit:
         inside = Q(search_name__contains=name) if len(name) >= 3 else Q(search_name__contains=f" {name}")
         results += list(ranked.filter(inside).exclude(search_name__startswith=name)[: limit - len(results)])
