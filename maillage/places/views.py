@@ -1,6 +1,296 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Views of the directory: public search and detail, professional management pages, printed annuaire."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from maillage.places import opening_hours, selectors
+from maillage.places.choices import NationalProgramme
+from maillage.places.editing import update_place
+from maillage.places.forms import PlaceForm, SearchForm
+from maillage.places.models import Place
+from maillage.places.reminders import send_reminder
 
 
+@dataclass
+class PlaceCard:
+    """A place prepared for a list: distance and « ouvert maintenant » computed once."""
+
+    place: Place
+    distance: str
+    status: opening_hours.Status | None
+    france_services: bool
+    digital_advisers: bool
+    aidants_connect: bool
+
+
+def _card(place: Place, now: Any) -> PlaceCard:
+    schedule = opening_hours.safe_parse(place.opening_hours)
+    programmes = place.national_programmes or []
+    return PlaceCard(
+        place=place,
+        distance=selectors.format_distance(selectors.distance_km(place)),
+        status=schedule.status(now) if schedule and not schedule.is_empty else None,
+        france_services=NationalProgramme.FRANCE_SERVICES.value in programmes,
+        digital_advisers=NationalProgramme.DIGITAL_ADVISERS.value in programmes,
+        aidants_connect=NationalProgramme.AIDANTS_CONNECT.value in programmes,
+    )
+
+
+_LIST_FIELDS = (
+    "pk",
+    "name",
+    "address",
+    "address_complement",
+    "postcode",
+    "commune_name",
+    "latitude",
+    "longitude",
+    "phone",
+    "opening_hours",
+    "national_programmes",
+    "services",
+    "access_modes",
+)
+
+
+@require_GET
 def search(request: HttpRequest) -> HttpResponse:
-    return render(request, "places/search.html")
+    form = SearchForm(request.GET or None)
+    searched = form.is_bound
+    if searched:
+        form.is_valid()
+    filters = form.filters() if searched else selectors.SearchFilters()
+    queryset = selectors.place_search(filters).only(*_LIST_FIELDS)
+    paginator = Paginator(queryset, selectors.PAGE_SIZE)
+    page: Page = paginator.get_page(request.GET.get("page"))
+    now = timezone.now()
+    cards = [_card(place, now) for place in page.object_list]
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "form": form,
+        "searched": searched,
+        "filters": filters,
+        "page": page,
+        "cards": cards,
+        "count": paginator.count,
+        "query_string": params.urlencode(),
+        "active_filters": form.active_filter_count() if searched else 0,
+        "map_tile_url": _tile_url(),
+        "map_attribution": _tile_attribution(),
+    }
+    template = "places/partials/_result_list.html" if _is_htmx_partial(request) else "places/search.html"
+    return render(request, template, context)
+
+
+def _is_htmx_partial(request: HttpRequest) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not getattr(htmx, "boosted", False) and getattr(htmx, "target", "") == "resultats"
+
+
+def _tile_url() -> str:
+    from django.conf import settings
+
+    return str(getattr(settings, "MAP_TILE_URL", "") or "")
+
+
+def _tile_attribution() -> str:
+    from django.conf import settings
+
+    return str(getattr(settings, "MAP_TILE_ATTRIBUTION", "") or "")
+
+
+@require_GET
+def communes(request: HttpRequest) -> JsonResponse:
+    """Suggestions for the commune field (progressive enhancement of a plain text field)."""
+    found = selectors.commune_search(request.GET.get("q", ""), limit=10)
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "label": selectors.commune_label(c),
+                    "name": c.name,
+                    "code": c.code,
+                    "postcodes": list(c.postcodes or []),
+                }
+                for c in found
+            ]
+        }
+    )
+
+
+def _directions_url(place: Place) -> str:
+    if not place.has_location:
+        return ""
+    return "https://www.openstreetmap.org/directions?" + urlencode(
+        {"route": f";{place.latitude:.5f},{place.longitude:.5f}"}
+    )
+
+
+def _osm_url(place: Place) -> str:
+    if not place.has_location:
+        return ""
+    return (
+        f"https://www.openstreetmap.org/?mlat={place.latitude:.5f}&mlon={place.longitude:.5f}"
+        f"#map=17/{place.latitude:.5f}/{place.longitude:.5f}"
+    )
+
+
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    place = selectors.published_place(pk)
+    schedule = opening_hours.safe_parse(place.opening_hours)
+    now = timezone.now()
+    professional = selectors.is_professional_of(request.user, place)
+    can_edit = (
+        request.user.is_authenticated
+        and selectors.places_editable_by(request.user).filter(pk=place.pk).exists()
+    )
+    context = {
+        "place": place,
+        "schedule": schedule,
+        "status": schedule.status(now) if schedule and not schedule.is_empty else None,
+        "hours_invalid": schedule is None,
+        "directions_url": _directions_url(place),
+        "osm_url": _osm_url(place),
+        "professional": professional,
+        "mediators": selectors.mediators_of(place) if professional else [],
+        "can_edit": can_edit,
+        "back_url": _safe_back(request),
+    }
+    return render(request, "places/place_detail.html", context)
+
+
+def _safe_back(request: HttpRequest) -> str:
+    query = request.GET.get("retour", "")
+    return f"{reverse('places:search')}?{query}" if query and "//" not in query else reverse("places:search")
+
+
+# --- professional pages ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def manage(request: HttpRequest) -> HttpResponse:
+    queryset = selectors.places_editable_by(request.user).order_by("commune_name", "name", "pk")
+    text = request.GET.get("q", "").strip()
+    if text:
+        queryset = selectors._text_filter(queryset, text)
+    paginator = Paginator(queryset.select_related("verified_by"), 50)
+    page = paginator.get_page(request.GET.get("page"))
+    cutoff = selectors.stale_cutoff()
+    rows = [{"place": place, "stale": selectors.is_stale(place, cutoff)} for place in page.object_list]
+    context = {
+        "page": page,
+        "rows": rows,
+        "count": paginator.count,
+        "q": text,
+        "is_coordinator": bool(selectors.coordinator_territories(request.user)),
+    }
+    return render(request, "places/manage.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    place = selectors.get_place_for_edit(request.user, pk)
+    form = PlaceForm(request.POST or None, instance=place)
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in form.Meta.fields if name in form.cleaned_data}
+        # the ModelForm already copied the values on ``place``: reload before the service diffs them
+        place.refresh_from_db()
+        changes = update_place(
+            actor=request.user, place=place, values=values, verified=form.cleaned_data.get("verified", False)
+        )
+        if changes:
+            messages.success(request, _("La fiche « %(name)s » est enregistrée.") % {"name": place.name})
+        else:
+            messages.info(request, _("Aucune modification."))
+        return redirect("places:edit", pk=place.pk)
+    if request.method == "POST":
+        place.refresh_from_db()
+    context = {
+        "place": place,
+        "form": form,
+        "history": _history_rows(place),
+        "schedule": opening_hours.safe_parse(place.opening_hours),
+    }
+    return render(request, "places/edit.html", context, status=400 if form.errors else 200)
+
+
+def _field_label(name: str) -> str:
+    if name == "reminder":
+        return _("relance")
+    try:
+        return str(getattr(Place._meta.get_field(name), "verbose_name", name))
+    except Exception:  # noqa: BLE001 — a renamed field keeps its raw name in old entries
+        return name
+
+
+def _history_rows(place: Place) -> list[dict[str, Any]]:
+    return [
+        {"entry": entry, "fields": ", ".join(_field_label(name) for name in entry.changes) or "—"}
+        for entry in selectors.place_history(place)
+    ]
+
+
+@login_required
+@require_GET
+def stale(request: HttpRequest) -> HttpResponse:
+    if not selectors.coordinator_territories(request.user):
+        raise PermissionDenied(_("Réservé aux coordinateurs et coordinatrices."))
+    queryset = selectors.stale_places(request.user)
+    paginator = Paginator(queryset, 50)
+    page = paginator.get_page(request.GET.get("page"))
+    places = list(page.object_list)
+    reminded = selectors.last_reminders(p.pk for p in places)
+    rows = [{"place": p, "reminded_at": reminded.get(p.pk)} for p in places]
+    context = {
+        "page": page,
+        "rows": rows,
+        "count": paginator.count,
+        "cutoff": selectors.stale_cutoff(),
+        "territories": selectors.coordinator_territories(request.user),
+    }
+    return render(request, "places/stale.html", context)
+
+
+@login_required
+@require_POST
+def remind(request: HttpRequest, pk: int) -> HttpResponse:
+    if not selectors.coordinator_territories(request.user):
+        raise PermissionDenied(_("Réservé aux coordinateurs et coordinatrices."))
+    place = selectors.get_stale_place_for_coordinator(request.user, pk)
+    recipients = send_reminder(actor=request.user, place=place, base_url=request.build_absolute_uri("/")[:-1])
+    if recipients:
+        messages.success(
+            request,
+            _("Relance envoyée pour « %(name)s » à %(count)d destinataire(s).")
+            % {"name": place.name, "count": len(recipients)},
+        )
+    else:
+        messages.warning(
+            request,
+            _(
+                "« %(name)s » n'a ni gestionnaire, ni médiateur, ni courriel de contact : aucune relance envoyée."
+            )
+            % {"name": place.name},
+        )
+    return redirect(
+        reverse("places:stale")
+        + (f"?page={request.POST['page']}" if request.POST.get("page", "").isdigit() else "")
+    )

@@ -1,0 +1,317 @@
+"""Forms of the directory: the public search (GET) and the professional edit form."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy as _
+
+from maillage.places import opening_hours
+from maillage.places.choices import (
+    AccessMode,
+    Fee,
+    Label,
+    Mobility,
+    NationalProgramme,
+    Public,
+    Service,
+    SpecificSupport,
+    SupportMode,
+)
+from maillage.places.models import Place
+from maillage.places.selectors import (
+    DEFAULT_RADIUS_KM,
+    RADIUS_CHOICES_KM,
+    SearchFilters,
+    resolve_commune,
+)
+
+#: National programmes offered as search filters (the ones people ask for).
+PROGRAMME_FILTERS = [
+    NationalProgramme.FRANCE_SERVICES,
+    NationalProgramme.DIGITAL_ADVISERS,
+    NationalProgramme.AIDANTS_CONNECT,
+]
+
+
+class SearchForm(forms.Form):
+    """Public search. French parameter names: they show in shared links."""
+
+    q = forms.CharField(
+        label=_("Nom du lieu, commune ou code postal"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    commune = forms.CharField(
+        label=_("Près de (commune ou code postal)"),
+        help_text=_("Les lieux les plus proches sont affichés en premier."),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "list": "communes-suggestions", "data-commune-autocomplete": ""}
+        ),
+    )
+    rayon = forms.TypedChoiceField(
+        label=_("Distance maximale"),
+        choices=[(km, _("%(km)d km") % {"km": km}) for km in RADIUS_CHOICES_KM],
+        coerce=int,
+        required=False,
+        initial=DEFAULT_RADIUS_KM,
+        empty_value=DEFAULT_RADIUS_KM,  # type: ignore[arg-type]
+    )
+    service = forms.MultipleChoiceField(
+        label=_("Besoin"), choices=Service.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    public = forms.MultipleChoiceField(
+        label=_("Public spécifiquement accueilli"),
+        choices=Public.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    accompagnement = forms.MultipleChoiceField(
+        label=_("Modalités d'accompagnement"),
+        choices=SupportMode.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    frais = forms.MultipleChoiceField(
+        label=_("Frais à charge"), choices=Fee.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    prise_en_charge = forms.MultipleChoiceField(
+        label=_("Accessibilité et prise en charge spécifique"),
+        choices=SpecificSupport.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    acceslibre = forms.BooleanField(label=_("Avec une fiche d'accessibilité Acceslibre"), required=False)
+    dispositif = forms.MultipleChoiceField(
+        label=_("Dispositifs nationaux"),
+        choices=[(p.value, p.label) for p in PROGRAMME_FILTERS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    ouvert = forms.BooleanField(label=_("Ouvert maintenant"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        text = data.get("commune") or ""
+        data["commune_obj"] = None
+        if text:
+            commune = resolve_commune(text)
+            if commune is None:
+                self.add_error(
+                    "commune",
+                    _(
+                        "Commune introuvable : saisissez son nom ou son code postal, par exemple « Figeac » ou « 46100 »."
+                    ),
+                )
+            else:
+                data["commune_obj"] = commune
+        return data
+
+    def filters(self) -> SearchFilters:
+        data = self.cleaned_data if self.is_valid() else getattr(self, "cleaned_data", {})
+        return SearchFilters(
+            q=data.get("q") or "",
+            commune=data.get("commune_obj"),
+            radius_km=data.get("rayon") or DEFAULT_RADIUS_KM,
+            services=data.get("service") or [],
+            publics=data.get("public") or [],
+            support_modes=data.get("accompagnement") or [],
+            fees=data.get("frais") or [],
+            specific_support=data.get("prise_en_charge") or [],
+            national_programmes=data.get("dispositif") or [],
+            accessibility_sheet=bool(data.get("acceslibre")),
+            open_now=bool(data.get("ouvert")),
+        )
+
+    def active_filter_count(self) -> int:
+        data = getattr(self, "cleaned_data", {})
+        names = ("service", "public", "accompagnement", "frais", "prise_en_charge", "dispositif")
+        return (
+            sum(len(data.get(n) or []) for n in names)
+            + bool(data.get("acceslibre"))
+            + bool(data.get("ouvert"))
+        )
+
+
+class ListField(forms.CharField):
+    """A list stored as JSON, edited one value per line."""
+
+    widget = forms.Textarea(attrs={"rows": 2})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return "\n".join(str(v) for v in value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        return [line.strip() for line in re.split(r"[\n|]", text) if line.strip()]
+
+
+def _multi(choices: Any, label: Any, help_text: Any = "") -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label=label, choices=choices, required=False, widget=forms.CheckboxSelectMultiple, help_text=help_text
+    )
+
+
+_PHONE = re.compile(r"^(\+33|\+590|\+594|\+262|\+596|\+269|\+687|\+689|\+508|\+681)\d{6,9}$")
+
+
+class PlaceForm(forms.ModelForm):
+    """What mediators, place managers and coordinators edit (provenance and identifiers stay read-only)."""
+
+    emails = ListField(label=_("Courriels de contact"), required=False, help_text=_("Un par ligne."))
+    websites = ListField(
+        label=_("Sites web"), required=False, help_text=_("Une adresse par ligne (https://…).")
+    )
+    services = _multi(Service.choices, _("Services"))
+    publics = _multi(
+        Public.choices,
+        _("Publics spécifiquement adressés"),
+        _("Laisser vide si le lieu accueille tout public."),
+    )
+    specific_support = _multi(SpecificSupport.choices, _("Prise en charge spécifique"))
+    fees = _multi(Fee.choices, _("Frais à charge"))
+    support_modes = _multi(SupportMode.choices, _("Modalités d'accompagnement"))
+    access_modes = _multi(AccessMode.choices, _("Modalités d'accès"))
+    national_programmes = _multi(NationalProgramme.choices, _("Dispositifs et programmes nationaux"))
+    labels = _multi(Label.choices, _("Formations et labels"))
+    mobility = _multi(Mobility.choices, _("Itinérance"))
+    accessibility_url = forms.URLField(
+        label=_("Fiche Acceslibre"),
+        required=False,
+        assume_scheme="https",
+        max_length=500,
+        help_text=_("Adresse de la fiche du lieu sur acceslibre.beta.gouv.fr."),
+    )
+    booking_url = forms.URLField(
+        label=_("Prise de rendez-vous en ligne"), required=False, assume_scheme="https", max_length=500
+    )
+    verified = forms.BooleanField(
+        label=_("J'ai vérifié ces informations"),
+        required=False,
+        help_text=_("Cochez si toutes les informations de la fiche sont à jour, même sans modification."),
+    )
+
+    class Meta:
+        model = Place
+        fields = [
+            "name",
+            "address",
+            "address_complement",
+            "postcode",
+            "commune_name",
+            "latitude",
+            "longitude",
+            "phone",
+            "emails",
+            "websites",
+            "opening_hours",
+            "summary",
+            "description",
+            "services",
+            "publics",
+            "specific_support",
+            "fees",
+            "support_modes",
+            "access_modes",
+            "national_programmes",
+            "labels",
+            "mobility",
+            "accessibility_url",
+            "booking_url",
+            "is_published",
+        ]
+        widgets = {
+            "opening_hours": forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+            "summary": forms.Textarea(attrs={"rows": 3, "maxlength": 280}),
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+        }
+        help_texts = {
+            "opening_hours": _(
+                "Format OpenStreetMap, par exemple « Mo-Fr 09:00-12:00,14:00-17:30; Sa 09:00-12:00; PH off » "
+                "(Mo lundi, Tu mardi, We mercredi, Th jeudi, Fr vendredi, Sa samedi, Su dimanche, PH jours fériés)."
+            ),
+            "phone": _("Format international sans espace, par exemple +33565000000."),
+        }
+
+    def clean_opening_hours(self) -> str:
+        value = self.cleaned_data.get("opening_hours") or ""
+        try:
+            return opening_hours.check(value)
+        except opening_hours.InvalidOpeningHours as error:
+            raise ValidationError(str(error), code="opening_hours") from None
+
+    def clean_postcode(self) -> str:
+        value = (self.cleaned_data.get("postcode") or "").strip()
+        if not re.fullmatch(r"\d{5}", value):
+            raise ValidationError(_("Le code postal compte 5 chiffres, par exemple 46100."))
+        return value
+
+    def clean_phone(self) -> str:
+        value = re.sub(r"[\s.\-]", "", self.cleaned_data.get("phone") or "")
+        if value.startswith("0") and len(value) == 10:
+            value = "+33" + value[1:]
+        if value and not _PHONE.match(value):
+            raise ValidationError(_("Numéro invalide : écrivez-le au format +33565000000 ou 05 65 00 00 00."))
+        return value
+
+    def clean_emails(self) -> list[str]:
+        values = self.cleaned_data.get("emails") or []
+        for value in values:
+            try:
+                validate_email(value)
+            except ValidationError:
+                raise ValidationError(
+                    _("Adresse e-mail invalide : « %(value)s ».") % {"value": value}
+                ) from None
+        return values
+
+    def clean_websites(self) -> list[str]:
+        values = self.cleaned_data.get("websites") or []
+        validator = forms.URLField(assume_scheme="https").clean
+        for value in values:
+            try:
+                validator(value)
+            except ValidationError:
+                raise ValidationError(_("Adresse web invalide : « %(value)s ».") % {"value": value}) from None
+        return values
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        lat, lon = data.get("latitude"), data.get("longitude")
+        if (lat is None) != (lon is None):
+            raise ValidationError(_("Renseignez la latitude et la longitude, ou aucune des deux."))
+        if lat is not None and not -90 <= lat <= 90:
+            self.add_error("latitude", _("La latitude est comprise entre -90 et 90."))
+        if lon is not None and not -180 <= lon <= 180:
+            self.add_error("longitude", _("La longitude est comprise entre -180 et 180."))
+        return data
+
+
+class ReminderForm(forms.Form):
+    place = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class AnnuaireForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Périmètre"),
+        choices=[
+            ("commune", _("Commune")),
+            ("epci", _("Intercommunalité (EPCI)")),
+            ("departement", _("Département")),
+        ],
+    )
+    territoire = forms.CharField(
+        label=_("Nom ou code du territoire"),
+        help_text=_("Par exemple « Figeac », « 46102 », « CC du Grand Figeac » ou « 46 »."),
+        max_length=120,
+    )

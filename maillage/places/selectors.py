@@ -1,0 +1,332 @@
+"""Reads of the directory: the public search (text, filters, distance), scoped professional lists.
+
+Distances use the equirectangular approximation, portable on SQLite and PostgreSQL: with the chosen
+commune at (lat0, lon0) and ``k = cos(lat0)`` computed in Python, the squared distance
+``(lat - lat0)² + ((lon - lon0)·k)²`` (in degrees²) orders the rows; a bounding box on the indexed-free
+float columns prefilters them. The error is far below a kilometre at the scale of a département.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import ExpressionWrapper, F, FloatField, Q, QuerySet, Value
+from django.utils import timezone
+
+from maillage.core.models import AuditLog
+from maillage.core.permissions import territories_for
+from maillage.places import opening_hours
+from maillage.places.models import Mediator, Place, PlaceQuerySet
+from maillage.places.normalize import fold
+from maillage.territories.models import Territory, TerritoryKind
+
+EARTH_RADIUS_KM = 6371.0088
+KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180
+STALE_AFTER = timedelta(days=183)  # « plus de 6 mois »
+RADIUS_CHOICES_KM = (5, 10, 20, 30, 50, 100)
+DEFAULT_RADIUS_KM = 30
+PAGE_SIZE = 20
+
+# --- communes ---------------------------------------------------------------------------------------
+
+_CODE_IN_PARENS = re.compile(r"\((\d[0-9AB]\d{3})\)\s*$")
+_POSTCODE = re.compile(r"^\d{5}$")
+
+
+def commune_search(text: str, *, limit: int = 10) -> list[Territory]:
+    """Communes whose name starts with (then contains) ``text``, or whose postcode/INSEE code is ``text``.
+
+    Largest communes first. Delegates to ``maillage.territories.selectors.commune_search`` when present.
+    """
+    try:
+        from maillage.territories import selectors as territory_selectors  # type: ignore[attr-defined]
+
+        delegate = getattr(territory_selectors, "commune_search", None)
+    except ImportError:
+        delegate = None
+    if delegate is not None:
+        return list(delegate(text, limit=limit))
+    text = (text or "").strip()
+    if len(text) < 2:
+        return []
+    communes = Territory.objects.communes()
+    if text[:2].isdigit():
+        found = communes.filter(Q(code__startswith=text) | Q(postcodes__icontains=f'"{text}')).order_by(
+            F("population").desc(nulls_last=True), "name"
+        )
+        return list(found[:limit])
+    folded = fold(text)
+    prefix = list(
+        communes.filter(Q(search_name__startswith=folded) | Q(name__istartswith=text)).order_by(
+            F("population").desc(nulls_last=True), "name"
+        )[:limit]
+    )
+    if len(prefix) < limit:
+        prefix += list(
+            communes.filter(Q(search_name__contains=folded) | Q(name__icontains=text))
+            .exclude(pk__in=[c.pk for c in prefix])
+            .order_by(F("population").desc(nulls_last=True), "name")[: limit - len(prefix)]
+        )
+    return prefix
+
+
+def commune_label(commune: Territory) -> str:
+    """The text put in the commune field: « Figeac (46102) » (name and INSEE code: unambiguous)."""
+    return f"{commune.name} ({commune.code})"
+
+
+def resolve_commune(text: str) -> Territory | None:
+    """Turn the commune field into a commune: « Figeac (46102) », « 46100 », « figeac », « Figeac »."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    communes = Territory.objects.communes()
+    match = _CODE_IN_PARENS.search(text)
+    if match:
+        found = communes.filter(code=match.group(1)).first()
+        if found:
+            return found
+        text = text[: match.start()].strip()
+    if _POSTCODE.match(text):
+        by_code = communes.filter(code=text).first()
+        if by_code:
+            return by_code
+        return (
+            communes.filter(postcodes__icontains=f'"{text}"')
+            .order_by(F("population").desc(nulls_last=True), "name")
+            .first()
+        )
+    folded = fold(text)
+    exact = (
+        communes.filter(Q(search_name=folded) | Q(name__iexact=text))
+        .order_by(F("population").desc(nulls_last=True), "name")
+        .first()
+    )
+    if exact:
+        return exact
+    candidates = commune_search(text, limit=1)
+    return candidates[0] if candidates else None
+
+
+# --- public search --------------------------------------------------------------------------------
+
+
+@dataclass
+class SearchFilters:
+    q: str = ""
+    commune: Territory | None = None
+    radius_km: int = DEFAULT_RADIUS_KM
+    services: list[str] = field(default_factory=list)
+    publics: list[str] = field(default_factory=list)
+    support_modes: list[str] = field(default_factory=list)
+    fees: list[str] = field(default_factory=list)
+    specific_support: list[str] = field(default_factory=list)
+    national_programmes: list[str] = field(default_factory=list)
+    accessibility_sheet: bool = False
+    open_now: bool = False
+
+
+def public_places() -> PlaceQuerySet:
+    return Place.objects.filter(is_published=True, merged_into__isnull=True)
+
+
+def _any_of(queryset: QuerySet[Place], field_name: str, values: Iterable[str]) -> QuerySet[Place]:
+    values = [v for v in values if v]
+    if not values:
+        return queryset
+    q = Q()
+    for value in values:
+        q |= Q(**{f"{field_name}_search__contains": f"|{value}|"})
+    return queryset.filter(q)
+
+
+def _text_filter(queryset: QuerySet[Place], text: str) -> QuerySet[Place]:
+    text = text.strip()
+    if not text:
+        return queryset
+    if _POSTCODE.match(text):
+        return queryset.filter(Q(postcode=text) | Q(insee_code=text))
+    for token in fold(text).split():
+        queryset = queryset.filter(search_text__contains=token)
+    return queryset
+
+
+def open_hours_values(queryset: QuerySet[Place], at: datetime) -> list[str]:
+    """The distinct ``opening_hours`` values among ``queryset`` that are open at ``at``.
+
+    Few distinct values exist (places copy each other's hours), so « ouvert maintenant » costs one
+    small query plus one cached evaluation per distinct value, whatever the number of places.
+    """
+    values = queryset.exclude(opening_hours="").values_list("opening_hours", flat=True).distinct()
+    return [value for value in values.order_by() if opening_hours.is_open(value, at)]
+
+
+def place_search(filters: SearchFilters, *, at: datetime | None = None) -> QuerySet[Place]:
+    """Published places matching ``filters``; with a commune, within its radius and nearest first
+    (annotated ``distance_sq``, degrees²; use :func:`distance_km`)."""
+    queryset = _text_filter(public_places(), filters.q)
+    queryset = _any_of(queryset, "services", filters.services)
+    queryset = _any_of(queryset, "publics", filters.publics)
+    queryset = _any_of(queryset, "support_modes", filters.support_modes)
+    queryset = _any_of(queryset, "fees", filters.fees)
+    queryset = _any_of(queryset, "specific_support", filters.specific_support)
+    queryset = _any_of(queryset, "national_programmes", filters.national_programmes)
+    if filters.accessibility_sheet:
+        queryset = queryset.exclude(accessibility_url="")
+    if filters.open_now:
+        moment = at or timezone.now()
+        queryset = queryset.filter(opening_hours__in=open_hours_values(queryset, moment))
+    commune = filters.commune
+    if commune is not None and commune.latitude is not None and commune.longitude is not None:
+        lat0, lon0 = commune.latitude, commune.longitude
+        k = max(math.cos(math.radians(lat0)), 0.01)
+        radius_deg = filters.radius_km / KM_PER_DEGREE
+        queryset = queryset.filter(
+            latitude__gte=lat0 - radius_deg,
+            latitude__lte=lat0 + radius_deg,
+            longitude__gte=lon0 - radius_deg / k,
+            longitude__lte=lon0 + radius_deg / k,
+        )
+        dlat = F("latitude") - Value(lat0)
+        dlon = (F("longitude") - Value(lon0)) * Value(k)
+        queryset = queryset.annotate(
+            distance_sq=ExpressionWrapper(dlat * dlat + dlon * dlon, output_field=FloatField())
+        ).filter(distance_sq__lte=radius_deg * radius_deg)
+        return queryset.order_by("distance_sq", "name", "pk")
+    return queryset.order_by("name", "pk")
+
+
+def distance_km(place: Any) -> float | None:
+    distance_sq = getattr(place, "distance_sq", None)
+    if distance_sq is None:
+        return None
+    return math.sqrt(max(distance_sq, 0.0)) * KM_PER_DEGREE
+
+
+def format_distance(km: float | None) -> str:
+    """« à 12 km », « à 800 m », « à 2,5 km »."""
+    if km is None:
+        return ""
+    if km < 0.1:
+        return "à moins de 100 m"
+    if km < 1:
+        return f"à {max(100, round(km * 1000, -2)):.0f} m"
+    if km < 10:
+        return "à " + f"{km:.1f}".replace(".", ",").replace(",0", "") + " km"
+    return f"à {km:.0f} km"
+
+
+def published_place(pk: int) -> Place:
+    """The public detail chokepoint (404 for unpublished or merged places)."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(public_places().select_related("commune", "verified_by"), pk=pk)
+
+
+# --- professionals ----------------------------------------------------------------------------------
+
+
+def is_professional_of(user: Any, place: Place) -> bool:
+    """Professionals (any role) of a territory containing the place's commune see its people."""
+    if place.commune is None:
+        return False
+    return any(territory.contains(place.commune) for territory in territories_for(user))
+
+
+def mediators_of(place: Place) -> list[Mediator]:
+    return list(place.mediators.filter(is_active=True).select_related("organisation"))
+
+
+def places_visible_to(user: Any) -> QuerySet[Place]:
+    """Every place (published or not) of the user's territories."""
+    territories = territories_for(user)
+    if not territories:
+        return Place.objects.none()
+    return Place.objects.in_territories(territories)
+
+
+def places_editable_by(user: Any) -> QuerySet[Place]:
+    """Coordinators: every place of their territories; mediators and place managers: their places."""
+    return Place.objects.editable_by(user)
+
+
+def get_place_for_edit(user: Any, pk: int) -> Place:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(places_editable_by(user).select_related("commune", "verified_by"), pk=pk)
+
+
+def coordinator_territories(user: Any) -> list[Territory]:
+    return territories_for(user, ["coordinator"])
+
+
+def stale_cutoff(now: datetime | None = None) -> datetime:
+    return (now or timezone.now()) - STALE_AFTER
+
+
+def is_stale(place: Place, cutoff: datetime) -> bool:
+    if place.verified_at is not None:
+        return place.verified_at < cutoff
+    return place.data_updated_on < cutoff.date()
+
+
+def stale_places(user: Any, *, now: datetime | None = None) -> QuerySet[Place]:
+    """Published places of a coordinator's territories not verified for more than six months.
+
+    A place never verified in Maillage counts from its standard ``date_maj``.
+    """
+    territories = coordinator_territories(user)
+    if not territories:
+        return Place.objects.none()
+    cutoff = stale_cutoff(now)
+    return (
+        public_places()
+        .in_territories(territories)
+        .filter(Q(verified_at__lt=cutoff) | Q(verified_at__isnull=True, data_updated_on__lt=cutoff.date()))
+        .order_by(F("verified_at").asc(nulls_first=True), "data_updated_on", "name", "pk")
+    )
+
+
+def get_stale_place_for_coordinator(user: Any, pk: int) -> Place:
+    from django.shortcuts import get_object_or_404
+
+    territories = coordinator_territories(user)
+    return get_object_or_404(
+        Place.objects.in_territories(territories) if territories else Place.objects.none(), pk=pk
+    )
+
+
+REMINDER_KEY = "reminder"
+
+
+def last_reminders(place_ids: Iterable[int]) -> dict[int, datetime]:
+    """When each place's managers were last reminded (from the audit log), in one query."""
+    ids = [str(pk) for pk in place_ids]
+    if not ids:
+        return {}
+    reminders: dict[int, datetime] = {}
+    rows = (
+        AuditLog.objects.filter(object_type="places.Place", object_id__in=ids, changes__has_key=REMINDER_KEY)
+        .order_by("at")
+        .values_list("object_id", "at")
+    )
+    for object_id, at in rows:
+        reminders[int(object_id)] = at
+    return reminders
+
+
+def place_history(place: Place, *, limit: int = 30) -> list[AuditLog]:
+    return list(
+        AuditLog.objects.filter(object_type="places.Place", object_id=str(place.pk)).order_by("-at", "-id")[
+            :limit
+        ]
+    )
+
+
+def territory_kind_label(territory: Territory) -> str:
+    return str(TerritoryKind(territory.kind).label)

@@ -1,0 +1,221 @@
+"""Public directory /lieux/: text, filters, distance order, open now, pagination, htmx partial."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from django.urls import reverse
+
+from maillage.places.opening_hours import PARIS
+from maillage.places.selectors import (
+    SearchFilters,
+    commune_search,
+    distance_km,
+    format_distance,
+    place_search,
+    resolve_commune,
+)
+from tests.factories import make_commune
+from tests.places.factories import PlaceFactory
+
+pytestmark = pytest.mark.django_db
+URL = reverse("places:search")
+
+
+@pytest.fixture
+def places(figeac, cahors):
+    capdenac = make_commune(
+        "46053",
+        "Capdenac",
+        figeac.department,
+        figeac.epci,
+        postcodes=["46100"],
+        lat=44.5769,
+        lon=2.0778,
+        population=500,
+    )
+    return {
+        "figeac": PlaceFactory(
+            name="Médiathèque de Figeac", commune=figeac, services=["Aide aux démarches administratives"]
+        ),
+        "capdenac": PlaceFactory(
+            name="Espace France Services de Capdenac",
+            commune=capdenac,
+            national_programmes=["France Services"],
+            publics=["Seniors"],
+            fees=["Gratuit sous condition"],
+            accessibility_url="https://acceslibre.beta.gouv.fr/app/46-capdenac/a/mairie/",
+        ),
+        "cahors": PlaceFactory(
+            name="Tiers-lieu de Cahors",
+            commune=cahors,
+            opening_hours="Sa 09:00-12:00",
+            support_modes=["Dans un atelier collectif"],
+            specific_support=["Surdité"],
+        ),
+        "hidden": PlaceFactory(name="Lieu dépublié de Figeac", commune=figeac, is_published=False),
+    }
+
+
+def names(response) -> list[str]:  # type: ignore[no-untyped-def]
+    return [card.place.name for card in response.context["cards"]]
+
+
+def test_empty_search_lists_published_places_by_name(client, places) -> None:
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert names(response) == [
+        "Espace France Services de Capdenac",
+        "Médiathèque de Figeac",
+        "Tiers-lieu de Cahors",
+    ]
+    assert "Lieu dépublié" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("mediatheque", ["Médiathèque de Figeac"]),
+        ("MÉDIATHÈQUE figeac", ["Médiathèque de Figeac"]),
+        ("cahors", ["Tiers-lieu de Cahors"]),
+        ("46100", ["Espace France Services de Capdenac", "Médiathèque de Figeac"]),
+        ("introuvable", []),
+    ],
+)
+def test_text_search(client, places, q, expected) -> None:
+    assert names(client.get(URL, {"q": q})) == expected
+
+
+def test_filters(client, places) -> None:
+    assert names(client.get(URL, {"public": "Seniors"})) == ["Espace France Services de Capdenac"]
+    assert names(client.get(URL, {"frais": "Gratuit sous condition"})) == [
+        "Espace France Services de Capdenac"
+    ]
+    assert names(client.get(URL, {"accompagnement": "Dans un atelier collectif"})) == ["Tiers-lieu de Cahors"]
+    assert names(client.get(URL, {"prise_en_charge": "Surdité"})) == ["Tiers-lieu de Cahors"]
+    assert names(client.get(URL, {"acceslibre": "on"})) == ["Espace France Services de Capdenac"]
+    assert names(client.get(URL, {"dispositif": "France Services"})) == ["Espace France Services de Capdenac"]
+    both = names(
+        client.get(
+            URL,
+            {
+                "service": ["Aide aux démarches administratives"],
+                "accompagnement": "Accompagnement individuel",
+            },
+        )
+    )
+    assert "Médiathèque de Figeac" in both
+
+
+def test_invalid_filter_value_is_reported_not_crashing(client, places) -> None:
+    response = client.get(URL, {"service": "N'existe pas"})
+    assert response.status_code == 200
+    assert "Vérifiez la recherche" in response.content.decode()
+
+
+def test_sorted_by_distance_from_a_commune(client, places, figeac) -> None:
+    response = client.get(URL, {"commune": "Figeac", "rayon": "100"})
+    assert names(response) == [
+        "Médiathèque de Figeac",
+        "Espace France Services de Capdenac",
+        "Tiers-lieu de Cahors",
+    ]
+    html = response.content.decode()
+    assert [c.distance for c in response.context["cards"]] == ["à moins de 100 m", "à 5,1 km", "à 50 km"]
+    assert "à moins de 100 km de Figeac" in html
+
+
+def test_radius_limits_results(client, places) -> None:
+    assert names(client.get(URL, {"commune": "46100", "rayon": "10"})) == [
+        "Médiathèque de Figeac",
+        "Espace France Services de Capdenac",
+    ]
+
+
+def test_unknown_commune_is_a_french_error(client, places) -> None:
+    response = client.get(URL, {"commune": "Atlantide"})
+    assert "Commune introuvable" in response.content.decode()
+    assert 'aria-invalid="true"' in response.content.decode()
+
+
+def test_resolve_commune_accepts_name_postcode_and_label(figeac) -> None:
+    assert resolve_commune("Figeac") == figeac
+    assert resolve_commune("figeac") == figeac
+    assert resolve_commune("46100") == figeac
+    assert resolve_commune("Figeac (46102)") == figeac
+    assert resolve_commune("46102") == figeac
+    assert resolve_commune("") is None
+    assert figeac in commune_search("Fig")
+
+
+def test_communes_json(client, figeac) -> None:
+    data = client.get(reverse("places:communes"), {"q": "fig"}).json()
+    assert data["results"][0]["label"] == "Figeac (46102)"
+    assert data["results"][0]["postcodes"] == ["46100"]
+
+
+def test_open_now(places) -> None:
+    monday_10 = datetime(2026, 11, 23, 10, 0, tzinfo=PARIS)
+    saturday_10 = datetime(2026, 11, 21, 10, 0, tzinfo=PARIS)
+    open_monday = {p.name for p in place_search(SearchFilters(open_now=True), at=monday_10)}
+    assert open_monday == {"Médiathèque de Figeac", "Espace France Services de Capdenac"}
+    open_saturday = {p.name for p in place_search(SearchFilters(open_now=True), at=saturday_10)}
+    assert open_saturday == {"Tiers-lieu de Cahors"}
+
+
+def test_open_now_status_is_shown(client, places, time_machine) -> None:  # type: ignore[no-untyped-def]
+    time_machine.move_to(datetime(2026, 11, 23, 10, 0, tzinfo=PARIS))
+    html = client.get(URL, {"q": "figeac"}).content.decode()
+    assert "Ouvert maintenant" in html
+    assert "ferme à 12" in html
+
+
+def test_distance_helpers() -> None:
+    assert format_distance(None) == ""
+    assert format_distance(0.04) == "à moins de 100 m"
+    assert format_distance(0.12) == "à 100 m"
+    assert format_distance(0.75) == "à 800 m"
+    assert format_distance(2.0) == "à 2 km"
+    assert format_distance(2.46) == "à 2,5 km"
+    assert format_distance(12.4) == "à 12 km"
+
+    class P:
+        distance_sq = 0.01  # 0.1° ≈ 11.1 km
+
+    assert round(distance_km(P()), 1) == 11.1  # type: ignore[arg-type]
+
+
+def test_pagination_keeps_the_query(client, figeac) -> None:
+    PlaceFactory.create_batch(25, commune=figeac)
+    response = client.get(URL, {"q": "espace", "ouvert": ""})
+    assert len(response.context["cards"]) == 20
+    html = response.content.decode()
+    assert "page=2" in html and "q=espace" in html
+    second = client.get(URL, {"q": "espace", "page": "2"})
+    assert len(second.context["cards"]) == 5
+
+
+def test_htmx_request_gets_the_result_list_only(client, places) -> None:
+    response = client.get(URL, {"q": "cahors"}, headers={"HX-Request": "true", "HX-Target": "resultats"})
+    html = response.content.decode()
+    assert "Tiers-lieu de Cahors" in html
+    assert "<html" not in html and "<form" not in html
+    full = client.get(URL, {"q": "cahors"}).content.decode()
+    assert "<html" in full
+
+
+def test_works_without_javascript(client, places) -> None:
+    html = client.get(URL).content.decode()
+    assert 'method="get"' in html and 'action="/lieux/"' in html
+    assert 'id="carte-zone"' in html and "hidden" in html  # the map only appears with JavaScript
+    assert 'data-lat="' in html  # markers come from the list itself
+
+
+def test_query_count_is_constant(client, figeac, django_assert_max_num_queries) -> None:
+    PlaceFactory.create_batch(30, commune=figeac)
+    with django_assert_max_num_queries(6):
+        response = client.get(
+            URL, {"commune": "Figeac", "service": "Aide aux démarches administratives", "ouvert": "on"}
+        )
+    assert response.status_code == 200
