@@ -19,7 +19,7 @@ class PlaceFactory(factory.django.DjangoModelFactory):
         model = Place
 
     source = "Tests"
-    source_id = factory.Sequence(lambda n: f"lieu-{n}")
+    source_id = factory.Sequence(lambda n: f"fabrique-{n}")
     pivot = factory.Sequence(lambda n: f"{21460000000000 + n:014d}")
     name = factory.Sequence(lambda n: f"Espace numérique {n}")
     address = factory.Sequence(lambda n: f"{n % 90 + 1} RUE DE LA RÉPUBLIQUE")

@@ -1,0 +1,223 @@
+"""Read a standard file (CSV or JSON bytes) into raw records of strings, whatever its encoding.
+
+CSV: UTF-8 with or without BOM, or Windows-1252; ``,`` ``;`` or tab separator (detected on the header).
+JSON: an array of objects (or ``{"data": [...]}``), either the flat form (the 32 keys, multi-valued
+fields as ``|``-joined strings or arrays) or the DataSpace « /carto » form (structured ``adresse``,
+arrays). Personal data of the DataSpace form (``mediateurs``) is ignored.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from maillage.places.interop.standard import COLUMN_NAMES, LIST_SEPARATOR
+
+# A very long free-text cell is legitimate (presentation_detail) but not a megabyte.
+csv.field_size_limit(1_000_000)
+
+
+@dataclass
+class Issue:
+    """One problem found in a file; ``line`` is the physical CSV line (header = 1) or the JSON element."""
+
+    line: int
+    column: str
+    message: str
+    level: str = "error"  # or "warning"
+    value: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+            "level": self.level,
+            "value": self.value,
+        }
+
+
+@dataclass
+class RawRecord:
+    line: int
+    values: dict[str, str]
+
+
+@dataclass
+class ParsedFile:
+    file_format: str  # "csv" or "json"
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    headers: list[str] = field(default_factory=list)
+    records: list[RawRecord] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def unit(self) -> str:
+        return "ligne" if self.file_format == "csv" else "élément"
+
+
+class FileRefused(Exception):
+    """The file cannot be read at all (encoding, format, size)."""
+
+
+def detect_format(filename: str, data: bytes) -> str:
+    name = (filename or "").lower()
+    if name.endswith(".json"):
+        return "json"
+    if name.endswith((".csv", ".txt")):
+        return "csv"
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    return "json" if head in (b"[", b"{") else "csv"
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Return (text, encoding name): UTF-8 (BOM stripped) or Windows-1252."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as error:
+        raise FileRefused(
+            _(
+                "Encodage non reconnu (octet %(byte)s à la position %(position)d) : enregistrez le fichier "
+                "en UTF-8 ou en Windows-1252."
+            )
+            % {"byte": hex(data[error.start]), "position": error.start}
+        ) from None
+
+
+def _detect_delimiter(text: str) -> str:
+    first = text.split("\n", 1)[0]
+    counts = {d: 0 for d in (",", ";", "\t")}
+    quoted = False
+    for char in first:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _clean(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, list | tuple):
+        return LIST_SEPARATOR.join(_clean(v) for v in value if _clean(v))
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return unicodedata.normalize("NFC", str(value)).strip()
+
+
+def read_csv(text: str, *, encoding: str = "utf-8") -> ParsedFile:
+    delimiter = _detect_delimiter(text)
+    parsed = ParsedFile("csv", encoding=encoding, delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise FileRefused(_("Le fichier est vide.")) from None
+    except csv.Error as error:
+        raise FileRefused(_("Ligne 1 : en-tête illisible (%(error)s).") % {"error": error}) from None
+    parsed.headers = [_clean(h).strip('"').lower() for h in header]
+    previous_end = reader.line_num
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            parsed.issues.append(
+                Issue(previous_end + 1, "", _("Ligne illisible (%(error)s).") % {"error": error})
+            )
+            break
+        start = previous_end + 1
+        previous_end = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue  # blank line
+        if len(row) != len(parsed.headers):
+            parsed.issues.append(
+                Issue(
+                    start,
+                    "",
+                    _("%(found)d colonnes au lieu de %(expected)d (séparateur « %(sep)s »).")
+                    % {"found": len(row), "expected": len(parsed.headers), "sep": delimiter},
+                )
+            )
+            continue
+        parsed.records.append(
+            RawRecord(start, {h: _clean(v) for h, v in zip(parsed.headers, row, strict=True) if h})
+        )
+    return parsed
+
+
+def _flatten_dataspace(item: dict[str, Any]) -> dict[str, Any]:
+    """DataSpace « /carto » element → flat standard keys."""
+    flat = {k: v for k, v in item.items() if k not in {"adresse", "mediateurs"}}
+    address = item.get("adresse")
+    if isinstance(address, dict):
+        street = " ".join(
+            _clean(address.get(k))
+            for k in ("numero_voie", "repetition", "nom_voie")
+            if _clean(address.get(k))
+        )
+        flat["adresse"] = street
+        for key in ("commune", "code_postal", "code_insee"):
+            if key not in flat and address.get(key) is not None:
+                flat[key] = address.get(key)
+    return flat
+
+
+def read_json(text: str) -> ParsedFile:
+    parsed = ParsedFile("json")
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise FileRefused(
+            _("JSON invalide ligne %(line)d, colonne %(col)d : %(msg)s.")
+            % {"line": error.lineno, "col": error.colno, "msg": error.msg}
+        ) from None
+    if isinstance(payload, dict):
+        for key in ("data", "results", "lieux", "items"):
+            if isinstance(payload.get(key), list):
+                payload = payload[key]
+                break
+    if not isinstance(payload, list):
+        raise FileRefused(_("Le JSON doit être un tableau d'objets (un objet par lieu)."))
+    headers: dict[str, None] = {}
+    for index, item in enumerate(payload, start=1):
+        if not isinstance(item, dict):
+            parsed.issues.append(Issue(index, "", _("L'élément n'est pas un objet JSON.")))
+            continue
+        flat = _flatten_dataspace(item) if isinstance(item.get("adresse"), dict) else item
+        values = {str(k).strip().lower(): _clean(v) for k, v in flat.items()}
+        headers.update(dict.fromkeys(values))
+        parsed.records.append(RawRecord(index, values))
+    # JSON omits empty fields: every standard column is "present" for the header checks.
+    parsed.headers = list(dict.fromkeys([*COLUMN_NAMES, *headers]))
+    return parsed
+
+
+def read(data: bytes, filename: str = "") -> ParsedFile:
+    file_format = detect_format(filename, data)
+    text, encoding = decode(data)
+    if file_format == "json":
+        parsed = read_json(text)
+        parsed.encoding = encoding
+        return parsed
+    return read_csv(text, encoding=encoding)

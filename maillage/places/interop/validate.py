@@ -1,0 +1,449 @@
+"""Validate raw standard records and map them to ``Place`` field values.
+
+Rules come from the schema (required, patterns, enumerations, ``maxLength``, ``date``) and from the
+reference library (SIRET/RNA, coordinates ranges, phone normalisation). Tolerances (each one reported as a
+warning so the producer can fix the source):
+
+* values are trimmed and normalised to Unicode NFC;
+* enumerations match whatever the case and accents (``Comprehension du monde numérique`` → the schema
+  value); ``;`` is accepted as a list separator (the stale v0 README text); duplicates are dropped;
+* ``Étapes numériques(La Poste)`` (v1.0.2 pattern defect) and ``Étapes numériques (La Poste)`` are both
+  accepted and stored with the space;
+* phones in national format (``05 65 …``, ``0033…``) are converted to the schema's ``+33…`` form;
+* postcodes and INSEE codes that lost their leading zero in a spreadsheet (4 digits) are padded;
+* decimal commas in coordinates; ``2024-04-02T10:00:00`` and ``02/04/2024`` dates;
+* a pivot ``00000000000000`` (the national chain's "unknown") is stored empty;
+* a CSV cell escaped against formula injection (``'=…``, ``'+…``, ``'-…``, ``'@…``) is unescaped;
+* the library's business rule: no ``services`` → ``modalites_acces`` = « Ce lieu n'accueille pas de
+  public » and the public-related fields are dropped; with services, that value is removed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from maillage.places import opening_hours
+from maillage.places.choices import ETAPES_NUMERIQUES_SCHEMA_SPELLING, TYPOLOGY_CODES, AccessMode, Label
+from maillage.places.interop.reader import Issue, ParsedFile, RawRecord
+from maillage.places.interop.standard import BY_NAME, COLUMNS, UNKNOWN_PIVOT, Column
+from maillage.places.normalize import fold
+
+EMAIL = re.compile(
+    r"^[a-zA-Z0-9_][a-zA-Z0-9.!#$%&'*+/=?^_`{}~-]*@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$"
+)
+SIRET = re.compile(r"^\d{14}$")
+RNA = re.compile(r"^W[a-zA-Z0-9]{9}$")
+FORMULA_ESCAPE = re.compile(r"^'[=+\-@\t\r]")
+_url_validator = URLValidator(schemes=["http", "https"])
+_TYPOLOGIES = {fold(code): code for code in TYPOLOGY_CODES}
+_PHONE_PREFIXES = ("33", "590", "594", "262", "596", "269", "687", "689", "508", "681")
+# Fields dropped when a place does not welcome the public (library rule).
+_PUBLIC_FIELDS = ("publics", "specific_support", "fees", "mobility", "support_modes")
+
+
+@dataclass
+class RowResult:
+    line: int
+    values: dict[str, Any] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(i.level == "error" for i in self.issues)
+
+
+def _enum_lookup(column: Column) -> dict[str, str]:
+    assert column.enum is not None
+    table = {fold(value): value for value in column.enum.values}
+    if column.enum is Label:
+        table[fold(ETAPES_NUMERIQUES_SCHEMA_SPELLING)] = Label.ETAPES_NUMERIQUES.value
+    return table
+
+
+_ENUMS = {c.name: _enum_lookup(c) for c in COLUMNS if c.kind == "enum"}
+
+
+def _split(value: str, separators: str = "|") -> list[str]:
+    tokens = re.split("[" + re.escape(separators) + "]", value) if value else []
+    seen: dict[str, None] = {}
+    for token in tokens:
+        token = token.strip()
+        if token:
+            seen.setdefault(token, None)
+    return list(seen)
+
+
+def normalise_phone(value: str) -> str | None:
+    """National or international French number → ``+33…`` (schema form), or None when impossible."""
+    digits = re.sub(r"[\s.\-/()]", "", value)
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    if digits.startswith("+"):
+        for prefix in _PHONE_PREFIXES:
+            rest = digits[1 + len(prefix) :]
+            if digits[1:].startswith(prefix) and rest.startswith("0"):
+                digits = f"+{prefix}{rest[1:]}"  # +33 (0)5… written with its 0
+                break
+    elif digits.startswith("0") and len(digits) == 10 and digits.isdigit():
+        digits = "+33" + digits[1:]
+    return digits if BY_NAME["telephone"].pattern.match(digits) else None  # type: ignore[union-attr]
+
+
+def _parse_date(value: str) -> tuple[dt.date | None, bool]:
+    """(date, exact) — exact is False when a tolerated format was used."""
+    try:
+        return dt.date.fromisoformat(value), True
+    except ValueError:
+        pass
+    match = re.match(r"^(\d{4}-\d{2}-\d{2})[T ]", value)
+    if match:
+        try:
+            return dt.date.fromisoformat(match.group(1)), False
+        except ValueError:
+            return None, False
+    match = re.match(r"^(\d{1,2})/(\d{1,2})/(\d{4})$", value)
+    if match:
+        try:
+            return dt.date(int(match.group(3)), int(match.group(2)), int(match.group(1))), False
+        except ValueError:
+            return None, False
+    return None, False
+
+
+class RowValidator:
+    """Validate records of one file; keeps cross-row state (unique ``id``)."""
+
+    def __init__(self, *, default_source: str = "", unit: str = "ligne", today: dt.date | None = None):
+        self.default_source = default_source
+        self.unit = unit
+        self.today = today or timezone.localdate()
+        self.seen_ids: dict[tuple[str, str], int] = {}
+
+    def validate(self, record: RawRecord) -> RowResult:
+        result = RowResult(record.line)
+        raw = record.values
+        for column in COLUMNS:
+            value = raw.get(column.name, "")
+            if FORMULA_ESCAPE.match(value):
+                value = value[1:]
+            self._column(column, value, result)
+        self._cross_field_rules(result)
+        if result.ok:
+            key = (result.values["source"], result.values["source_id"])
+            if key in self.seen_ids:
+                self._error(
+                    result,
+                    "id",
+                    _("Identifiant « %(id)s » déjà utilisé %(unit)s %(line)d (il doit être unique).")
+                    % {"id": key[1], "unit": self.unit, "line": self.seen_ids[key]},
+                    key[1],
+                )
+            else:
+                self.seen_ids[key] = record.line
+        return result
+
+    # --- helpers -----------------------------------------------------------------------------------
+    def _error(self, result: RowResult, column: str, message: str, value: str = "") -> None:
+        result.issues.append(Issue(result.line, column, message, "error", value[:200]))
+
+    def _warn(self, result: RowResult, column: str, message: str, value: str = "") -> None:
+        result.issues.append(Issue(result.line, column, message, "warning", value[:200]))
+
+    def _column(self, column: Column, value: str, result: RowResult) -> None:  # noqa: C901
+        name, values = column.name, result.values
+        if not value:
+            if column.required and name != "pivot":
+                self._error(result, name, _("Valeur obligatoire manquante."))
+            values[column.field] = (
+                []
+                if column.kind in {"list", "enum", "emails", "urls"}
+                else None
+                if column.kind in {"number", "date"}
+                else ""
+            )
+            if name == "pivot":
+                self._error(result, name, _("Valeur obligatoire manquante (SIRET ou RNA)."))
+            if name == "source":
+                values["source"] = self.default_source
+            return
+        if column.max_length and len(value) > column.max_length:
+            self._error(
+                result,
+                name,
+                _("%(len)d caractères : %(max)d au maximum.") % {"len": len(value), "max": column.max_length},
+                value,
+            )
+            return
+        kind = column.kind
+        if kind == "text":
+            values[column.field] = value
+        elif kind == "pattern":
+            self._pattern(column, value, result)
+        elif kind == "number":
+            self._number(column, value, result)
+        elif kind == "date":
+            parsed, exact = _parse_date(value)
+            if parsed is None:
+                self._error(result, name, _("Date invalide : format attendu AAAA-MM-JJ."), value)
+            else:
+                if not exact:
+                    self._warn(result, name, _("Date convertie au format AAAA-MM-JJ."), value)
+                if parsed > self.today + dt.timedelta(days=1):
+                    self._warn(result, name, _("Date de mise à jour dans le futur."), value)
+                values[column.field] = parsed
+        elif kind == "phone":
+            tokens = _split(value, "|;,")
+            phone = normalise_phone(tokens[0]) if tokens else None
+            if phone is None:
+                self._error(
+                    result,
+                    name,
+                    _(
+                        "Numéro de téléphone invalide : format attendu +33 suivi de 9 chiffres (ex. +33565000000)."
+                    ),
+                    value,
+                )
+                return
+            if phone != value:
+                self._warn(
+                    result,
+                    name,
+                    _("Numéro converti au format international (%(phone)s).") % {"phone": phone},
+                    value,
+                )
+            if len(tokens) > 1:
+                self._warn(
+                    result,
+                    name,
+                    _("Un seul numéro est permis par le standard : seul le premier est gardé."),
+                    value,
+                )
+            values[column.field] = phone
+        elif kind == "emails":
+            emails = _split(value, "|;")
+            bad = [e for e in emails if not EMAIL.match(e)]
+            if bad:
+                self._error(
+                    result,
+                    name,
+                    _("Adresse e-mail invalide : %(emails)s.") % {"emails": ", ".join(bad)},
+                    value,
+                )
+            values[column.field] = [e.lower() if e.isupper() else e for e in emails]
+        elif kind in {"url", "urls"}:
+            self._urls(column, value, result)
+        elif kind == "hours":
+            try:
+                values[column.field] = opening_hours.check(value)
+            except opening_hours.InvalidOpeningHours as error:
+                self._error(result, name, str(error), value)
+        elif kind == "list":
+            tokens = _split(value)
+            if name == "typologie":
+                fixed = [_TYPOLOGIES.get(fold(t), t) for t in tokens]
+                unknown = [t for t in fixed if t not in _TYPOLOGIES.values()]
+                if unknown:
+                    self._warn(
+                        result,
+                        name,
+                        _("Code de typologie inconnu : %(codes)s.") % {"codes": ", ".join(unknown)},
+                        value,
+                    )
+                tokens = fixed
+            values[column.field] = tokens
+        elif kind == "enum":
+            self._enum(column, value, result)
+
+    def _pattern(self, column: Column, value: str, result: RowResult) -> None:
+        name = column.name
+        assert column.pattern is not None
+        if name == "pivot":
+            compact = re.sub(r"\s", "", value)
+            if compact == UNKNOWN_PIVOT:
+                result.values[column.field] = ""
+                return
+            if SIRET.match(compact) or RNA.match(compact) or column.pattern.match(compact):
+                if compact != value:
+                    self._warn(result, name, _("Espaces retirés du SIRET."), value)
+                result.values[column.field] = compact
+                return
+            self._error(
+                result, name, _("SIRET (14 chiffres) ou RNA (W suivi de 9 caractères) attendu."), value
+            )
+            return
+        if name in {"code_postal", "code_insee"} and re.fullmatch(r"\d{4}", value):
+            self._warn(result, name, _("Zéro initial ajouté (%(code)s).") % {"code": "0" + value}, value)
+            value = "0" + value
+        if name == "code_insee":
+            value = value.upper()
+        if not column.pattern.match(value):
+            message = {
+                "code_postal": _("Code postal invalide : 5 chiffres attendus."),
+                "code_insee": _("Code INSEE invalide : 5 caractères attendus (ex. 46102, 2A004)."),
+            }[name]
+            self._error(result, name, message, value)
+            return
+        result.values[column.field] = value
+
+    def _number(self, column: Column, value: str, result: RowResult) -> None:
+        try:
+            number = float(value.replace(",", "."))
+        except ValueError:
+            self._error(result, column.name, _("Nombre attendu (séparateur décimal « . »)."), value)
+            return
+        limit = 90 if column.name == "latitude" else 180
+        if not -limit <= number <= limit or number != number:
+            self._error(
+                result, column.name, _("Doit être compris entre -%(l)d et %(l)d.") % {"l": limit}, value
+            )
+            return
+        if "," in value:
+            self._warn(result, column.name, _("Virgule décimale remplacée par un point."), value)
+        result.values[column.field] = number
+
+    def _urls(self, column: Column, value: str, result: RowResult) -> None:
+        tokens = _split(value) if column.kind == "urls" else [value]
+        urls: list[str] = []
+        for token in tokens:
+            url = token
+            if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", url):
+                url = "https://" + url
+                self._warn(result, column.name, _("« https:// » ajouté devant l'adresse."), token)
+            try:
+                _url_validator(url)
+            except ValidationError:
+                self._error(result, column.name, _("Adresse web invalide : %(url)s.") % {"url": token}, token)
+                continue
+            if column.max_length and len(url) > column.max_length:
+                self._error(result, column.name, _("Adresse web trop longue."), token)
+                continue
+            urls.append(url)
+        result.values[column.field] = urls if column.kind == "urls" else (urls[0] if urls else "")
+
+    def _enum(self, column: Column, value: str, result: RowResult) -> None:
+        table = _ENUMS[column.name]
+        tokens = _split(value, "|;")
+        if ";" in value:
+            self._warn(result, column.name, _("Séparateur « ; » remplacé par « | »."), value)
+        found: list[str] = []
+        unknown: list[str] = []
+        for token in tokens:
+            canonical = table.get(fold(token))
+            if canonical is None:
+                unknown.append(token)
+            elif canonical not in found:
+                found.append(canonical)
+                if canonical != token and token != ETAPES_NUMERIQUES_SCHEMA_SPELLING:
+                    self._warn(
+                        result,
+                        column.name,
+                        _("« %(token)s » lu comme « %(value)s ».") % {"token": token, "value": canonical},
+                        token,
+                    )
+        if unknown:
+            allowed = " ; ".join(column.enum.values) if column.enum else ""
+            self._error(
+                result,
+                column.name,
+                _("Valeur hors de la liste du standard : %(values)s. Valeurs permises : %(allowed)s.")
+                % {"values": ", ".join(f"« {u} »" for u in unknown), "allowed": allowed},
+                value,
+            )
+        result.values[column.field] = found
+
+    def _cross_field_rules(self, result: RowResult) -> None:
+        values = result.values
+        if (values.get("latitude") is None) != (values.get("longitude") is None):
+            self._warn(
+                result, "latitude", _("Latitude et longitude vont ensemble : la position est ignorée.")
+            )
+            values["latitude"] = values["longitude"] = None
+        if not values.get("source"):
+            values["source"] = self.default_source
+        no_public = AccessMode.NO_PUBLIC.value
+        if not values.get("services"):
+            dropped = [f for f in _PUBLIC_FIELDS if values.get(f)]
+            if dropped or values.get("access_modes") not in ([], [no_public]):
+                self._warn(
+                    result,
+                    "services",
+                    _(
+                        "Sans service, le standard considère que le lieu n'accueille pas de public : "
+                        "modalités d'accès, publics, frais et accompagnement sont ignorés."
+                    ),
+                )
+            for f in _PUBLIC_FIELDS:
+                values[f] = []
+            values["access_modes"] = [no_public]
+        elif no_public in values.get("access_modes", []):
+            values["access_modes"] = [m for m in values["access_modes"] if m != no_public]
+            self._warn(
+                result,
+                "modalites_acces",
+                _("« %(value)s » retiré : le lieu propose des services.") % {"value": no_public},
+            )
+
+
+def check_headers(parsed: ParsedFile) -> list[Issue]:
+    """File-level problems of the header (line 1)."""
+    issues: list[Issue] = []
+    present = set(parsed.headers)
+    missing_required = [c.name for c in COLUMNS if c.required and c.name not in present]
+    if missing_required and parsed.file_format == "csv":
+        issues.append(
+            Issue(
+                1,
+                ", ".join(missing_required),
+                _(
+                    "Colonne(s) obligatoire(s) absente(s) de l'en-tête : %(cols)s (séparateur détecté « %(sep)s »)."
+                )
+                % {"cols": ", ".join(missing_required), "sep": parsed.delimiter},
+            )
+        )
+    missing = [c.name for c in COLUMNS if not c.required and c.name not in present]
+    if missing and parsed.file_format == "csv":
+        issues.append(
+            Issue(
+                1,
+                ", ".join(missing),
+                _("Colonne(s) absente(s), considérée(s) vide(s) : %(cols)s.") % {"cols": ", ".join(missing)},
+                "warning",
+            )
+        )
+    extra = [h for h in parsed.headers if h and h not in BY_NAME]
+    if extra and parsed.file_format == "csv":
+        issues.append(
+            Issue(
+                1,
+                ", ".join(extra),
+                _("Colonne(s) hors standard ignorée(s) : %(cols)s.") % {"cols": ", ".join(extra)},
+                "warning",
+            )
+        )
+    duplicated = sorted({h for h in parsed.headers if h and parsed.headers.count(h) > 1})
+    if duplicated:
+        issues.append(
+            Issue(
+                1,
+                ", ".join(duplicated),
+                _("Colonne(s) en double : %(cols)s.") % {"cols": ", ".join(duplicated)},
+            )
+        )
+    return issues
+
+
+def validate_records(
+    records: Iterable[RawRecord], *, default_source: str = "", unit: str = "ligne"
+) -> list[RowResult]:
+    validator = RowValidator(default_source=default_source, unit=unit)
+    return [validator.validate(r) for r in records]

@@ -1,0 +1,133 @@
+"""Serialise places to the standard (CSV with the schema's column order, flat JSON).
+
+* Multi-valued fields are joined with ``|``; ``date_maj`` is ``YYYY-MM-DD``; coordinates are numbers.
+* An unknown pivot is written ``00000000000000`` (the national chain's convention; re-imported as empty).
+* ``Étapes numériques (La Poste)`` is written ``Étapes numériques(La Poste)``, the spelling of the v1.0.2
+  schema pattern, so that exports validate (known defect of the standard; imports accept both).
+* CSV only — formula injection: a free-text cell starting with ``=``, ``+``, ``-``, ``@``, tab or CR is
+  prefixed with ``'`` (OWASP). Cells whose value is fixed by the standard are never touched: numbers
+  (a negative longitude), the phone (``+33…`` is the schema's own format and contains only digits, so a
+  spreadsheet cannot run it), dates, codes, enumerations. The free-text columns have no pattern in the
+  schema, so the prefix keeps the file valid; the importer removes it (lossless round trip). JSON is not
+  escaped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from maillage.places.choices import ETAPES_NUMERIQUES_SCHEMA_SPELLING, Label
+from maillage.places.interop.standard import COLUMN_NAMES, COLUMNS, LIST_SEPARATOR, UNKNOWN_PIVOT
+
+#: Columns whose content is free text (the only ones escaped against formula injection).
+FREE_TEXT_COLUMNS = frozenset(
+    {
+        "id",
+        "nom",
+        "commune",
+        "adresse",
+        "complement_adresse",
+        "typologie",
+        "courriels",
+        "site_web",
+        "horaires",
+        "presentation_resume",
+        "presentation_detail",
+        "source",
+        "structure_parente",
+        "autres_formations_labels",
+        "fiche_acces_libre",
+        "prise_rdv",
+    }
+)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+#: Place fields read by the serialiser (use with ``.values(*EXPORT_FIELDS)`` or ``.only()``).
+EXPORT_FIELDS: tuple[str, ...] = tuple(c.field for c in COLUMNS)
+
+
+def _get(place: Any, name: str) -> Any:
+    return place[name] if isinstance(place, dict) else getattr(place, name)
+
+
+def to_standard(place: Any, *, place_id: str | None = None) -> dict[str, Any]:
+    """One place (model instance or ``values()`` dict) → a dict with the 32 standard keys.
+
+    Values are strings, except ``latitude``/``longitude`` (float or None). Empty values are ``""``.
+    """
+    row: dict[str, Any] = {}
+    for column in COLUMNS:
+        value = _get(place, column.field)
+        if column.kind in {"list", "enum", "emails", "urls"}:
+            items = list(value or [])
+            if column.name == "formations_labels":
+                items = [
+                    ETAPES_NUMERIQUES_SCHEMA_SPELLING if v == Label.ETAPES_NUMERIQUES.value else v
+                    for v in items
+                ]
+            row[column.name] = LIST_SEPARATOR.join(items)
+        elif column.kind == "number":
+            row[column.name] = value
+        elif column.kind == "date":
+            row[column.name] = value.isoformat() if value else ""
+        else:
+            row[column.name] = value or ""
+    if not row["pivot"]:
+        row["pivot"] = UNKNOWN_PIVOT
+    if place_id is not None:
+        row["id"] = place_id
+    return row
+
+
+def to_json_item(row: dict[str, Any]) -> dict[str, Any]:
+    """Flat JSON form: empty fields omitted, numbers as numbers."""
+    return {k: v for k, v in row.items() if v not in ("", None)}
+
+
+def escape_formula(column: str, value: str) -> str:
+    if column in FREE_TEXT_COLUMNS and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _csv_cell(column: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    return escape_formula(column, str(value))
+
+
+def csv_lines(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """Yield the CSV text (header first), every cell quoted like the national exporter."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    writer.writerow(COLUMN_NAMES)
+    yield buffer.getvalue()
+    for row in rows:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([_csv_cell(name, row.get(name)) for name in COLUMN_NAMES])
+        yield buffer.getvalue()
+
+
+def write_csv(rows: Iterable[dict[str, Any]], stream: Any) -> int:
+    count = -1
+    for count, line in enumerate(csv_lines(rows)):  # noqa: B007
+        stream.write(line)
+    return max(count, 0)
+
+
+def write_json(rows: Iterable[dict[str, Any]], stream: Any) -> int:
+    stream.write("[")
+    count = 0
+    for row in rows:
+        stream.write(",\n" if count else "\n")
+        stream.write(json.dumps(to_json_item(row), ensure_ascii=False))
+        count += 1
+    stream.write("\n]\n" if count else "]\n")
+    return count
