@@ -1,6 +1,6 @@
 from django.urls import path
 
-from maillage.places import views
+from maillage.places import views, views_import
 
 app_name = "places"
 
@@ -12,4 +12,10 @@ urlpatterns = [
     path("<int:pk>/modifier/", views.edit, name="edit"),
     path("a-verifier/", views.stale, name="stale"),
     path("<int:pk>/relancer/", views.remind, name="remind"),
+    path("annuaire/", views.annuaire, name="annuaire"),
+    path("annuaire/<str:kind>/<str:code>.pdf", views.annuaire_pdf, name="annuaire_pdf"),
+    path("importer/", views_import.import_places, name="import"),
+    path("importer/<int:pk>/", views_import.import_report, name="import_report"),
+    path("doublons/", views_import.duplicates, name="duplicates"),
+    path("doublons/<int:pk>/", views_import.decide_duplicate, name="duplicate_decide"),
 ]

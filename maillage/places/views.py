@@ -294,3 +294,44 @@ def remind(request: HttpRequest, pk: int) -> HttpResponse:
         reverse("places:stale")
         + (f"?page={request.POST['page']}" if request.POST.get("page", "").isdigit() else "")
     )
+
+
+# --- printed annuaire ------------------------------------------------------------------------------
+
+
+@require_GET
+def annuaire(request: HttpRequest) -> HttpResponse:
+    """Choose the territory of the printed annuaire (commune, EPCI or département)."""
+    from maillage.places import pdf
+    from maillage.places.forms import AnnuaireForm
+
+    form = AnnuaireForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        territory = pdf.find_territory(form.cleaned_data["kind"], form.cleaned_data["territoire"])
+        if territory is not None:
+            return redirect("places:annuaire_pdf", kind=pdf.SLUG_BY_KIND[territory.kind], code=territory.code)
+        form.add_error("territoire", _("Territoire introuvable : vérifiez le nom ou le code."))
+    suggestions = []
+    from maillage.core.permissions import territories_for
+
+    for territory in territories_for(request.user):
+        if territory.kind in pdf.SLUG_BY_KIND:
+            suggestions.append({"territory": territory, "slug": pdf.SLUG_BY_KIND[territory.kind]})
+    context = {"form": form, "suggestions": suggestions}
+    return render(request, "places/annuaire/choose.html", context, status=400 if form.errors else 200)
+
+
+@require_GET
+def annuaire_pdf(request: HttpRequest, kind: str, code: str) -> HttpResponse:
+    from django.http import Http404
+    from django.shortcuts import get_object_or_404
+
+    from maillage.places import pdf
+    from maillage.territories.models import Territory
+
+    if kind not in pdf.KINDS:
+        raise Http404
+    territory = get_object_or_404(Territory, kind=pdf.KINDS[kind], code=code)
+    response = HttpResponse(pdf.render_annuaire(territory), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{pdf.annuaire_filename(territory)}"'
+    return response

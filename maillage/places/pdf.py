@@ -1,0 +1,155 @@
+"""The printed annuaire: a PDF per commune, EPCI or département (WeasyPrint).
+
+Made to be photocopied: black text on white, 10.5 pt, no information carried by colour alone
+(programmes are written out), places grouped by commune in alphabetical order, the territory and
+« Données à jour au … » on every page, « page n sur N ». Nothing is fetched from the network: the
+template embeds its stylesheet and uses the system fonts; the URL fetcher refuses every URL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from itertools import groupby
+from typing import Any
+
+from django.db.models import F, Max
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from maillage.places import opening_hours
+from maillage.places.models import Place
+from maillage.places.selectors import public_places
+from maillage.territories.models import Territory, TerritoryKind
+
+#: URL segment → territory kind.
+KINDS = {
+    "commune": TerritoryKind.COMMUNE,
+    "epci": TerritoryKind.EPCI,
+    "departement": TerritoryKind.DEPARTMENT,
+}
+SLUG_BY_KIND = {value: key for key, value in KINDS.items()}
+
+
+def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    raise ValueError(f"Pas d'accès réseau pour l'annuaire : {url}")
+
+
+@dataclass
+class AnnuaireEntry:
+    place: Place
+    hours: tuple[tuple[str, str], ...]
+    hours_raw: str
+
+
+@dataclass
+class CommuneGroup:
+    name: str
+    entries: list[AnnuaireEntry]
+
+
+def annuaire_queryset(territory: Territory) -> Any:
+    return (
+        public_places()
+        .in_territory(territory)
+        .order_by("commune_name", "name", "pk")
+        .only(
+            "pk",
+            "name",
+            "address",
+            "address_complement",
+            "postcode",
+            "commune_name",
+            "phone",
+            "emails",
+            "websites",
+            "opening_hours",
+            "services",
+            "specific_support",
+            "national_programmes",
+            "support_modes",
+            "fees",
+            "accessibility_url",
+            "booking_url",
+            "data_updated_on",
+            "verified_at",
+        )
+    )
+
+
+def data_date(territory: Territory) -> date | None:
+    """The date of the data: the latest update or verification of the territory's places."""
+    aggregate = (
+        public_places()
+        .in_territory(territory)
+        .aggregate(updated=Max("data_updated_on"), verified=Max("verified_at"))
+    )
+    dates = [aggregate["updated"]]
+    if aggregate["verified"] is not None:
+        dates.append(timezone.localtime(aggregate["verified"]).date())
+    known = [d for d in dates if d is not None]
+    return max(known) if known else None
+
+
+def annuaire_context(territory: Territory) -> dict[str, Any]:
+    groups: list[CommuneGroup] = []
+    count = 0
+    for name, places in groupby(annuaire_queryset(territory), key=lambda p: p.commune_name):
+        entries = []
+        for place in places:
+            schedule = opening_hours.safe_parse(place.opening_hours)
+            entries.append(
+                AnnuaireEntry(
+                    place=place,
+                    hours=schedule.lines if schedule is not None else (),
+                    hours_raw=place.opening_hours if schedule is None else "",
+                )
+            )
+        count += len(entries)
+        groups.append(CommuneGroup(name=name, entries=entries))
+    return {
+        "territory": territory,
+        "kind_label": TerritoryKind(territory.kind).label,
+        "groups": groups,
+        "count": count,
+        "data_date": data_date(territory) or timezone.localdate(),
+        "printed_on": timezone.localdate(),
+    }
+
+
+def render_annuaire(territory: Territory) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string("places/annuaire/annuaire.html", annuaire_context(territory))
+    return HTML(string=html, url_fetcher=_refuse_fetch, base_url="/").write_pdf()  # type: ignore[no-any-return]
+
+
+def find_territory(kind_slug: str, text: str) -> Territory | None:
+    """The territory of that kind named or coded ``text`` (« Figeac », « 46102 », « Grand Figeac », « 46 »)."""
+    from django.db.models import Q
+
+    from maillage.places.normalize import fold
+    from maillage.places.selectors import resolve_commune
+
+    kind = KINDS.get(kind_slug)
+    text = (text or "").strip()
+    if kind is None or not text:
+        return None
+    if kind == TerritoryKind.COMMUNE:
+        return resolve_commune(text)
+    territories = Territory.objects.filter(kind=kind)
+    exact = territories.filter(Q(code__iexact=text) | Q(name__iexact=text)).first()
+    if exact:
+        return exact
+    folded = fold(text)
+    return (
+        territories.filter(Q(name__icontains=text) | Q(search_name__contains=folded))
+        .order_by(F("population").desc(nulls_last=True), "name")
+        .first()
+    )
+
+
+def annuaire_filename(territory: Territory) -> str:
+    from django.utils.text import slugify
+
+    return f"annuaire-lieux-{slugify(territory.name)}-{territory.code}.pdf"
