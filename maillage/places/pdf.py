@@ -28,7 +28,7 @@ KINDS = {
     "epci": TerritoryKind.EPCI,
     "departement": TerritoryKind.DEPARTMENT,
 }
-SLUG_BY_KIND = {value: key for key, value in KINDS.items()}
+SLUG_BY_KIND: dict[str, str] = {str(value): key for key, value in KINDS.items()}
 
 
 def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
