@@ -195,6 +195,7 @@ def _indicator(i: Indicator) -> dict[str, Any]:
             "cible_texte": i.target_text,
             "echeance": i.target_date,
             "frequence": i.frequency,
+            "cumul": i.aggregation,
             "metrique": i.metric_key,
             "mesures": [
                 _compact(
@@ -210,7 +211,7 @@ def _indicator(i: Indicator) -> dict[str, Any]:
                 for m in i.measurements.all()
             ],
         },
-        {"type": "quantitatif", "frequence": "annuelle"},
+        {"type": "quantitatif", "frequence": "annuelle", "cumul": "somme"},
     )
 
 

@@ -274,6 +274,7 @@ class _Importer:
                     "target_text": ind.cible_texte,
                     "target_date": ind.echeance,
                     "frequency": ind.frequence,
+                    "aggregation": ind.cumul,
                     "metric_key": ind.metrique,
                 },
             )

@@ -142,6 +142,7 @@ class IndicatorIn(Strict):
     cible_texte: str = ""
     echeance: dt.date | None = None
     frequence: FREQUENCY = "annuelle"
+    cumul: Literal["somme", "derniere"] = "somme"
     metrique: str = ""
     mesures: list[MeasurementIn] = []
 

@@ -27,6 +27,15 @@ class Indicator(models.Model):
     frequency = models.CharField(
         _("fréquence"), max_length=14, choices=Frequency.choices, default=Frequency.YEARLY
     )
+    aggregation = models.CharField(
+        _("cumul des périodes"),
+        max_length=8,
+        choices=[("somme", _("Somme des périodes")), ("derniere", _("Dernière valeur"))],
+        default="somme",
+        help_text=_(
+            "Un flux (ateliers, personnes formées) se somme ; un stock ou un taux prend la dernière valeur."
+        ),
+    )
     metric_key = models.CharField(
         _("calculé depuis"),
         max_length=80,

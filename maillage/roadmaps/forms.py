@@ -1,0 +1,130 @@
+"""Forms of the roadmaps pages (French labels; the lead's update form is built per action)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from maillage.roadmaps.models import ActionStatus, AttendanceStatus, BodyMember, Indicator, IndicatorKind
+from maillage.roadmaps.periods import MONTH_NAMES, recent_months
+
+EVIDENCE_EXTENSIONS = {".pdf", ".png", ".jpg", ".jpeg", ".odt", ".ods", ".docx", ".xlsx", ".csv", ".txt"}
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+IMPORT_MAX_BYTES = 2 * 1024 * 1024
+
+
+def month_choices(today: date) -> list[tuple[str, str]]:
+    return [(d.isoformat(), f"{MONTH_NAMES[d.month - 1]} {d.year}") for d in recent_months(today)]
+
+
+class ActionUpdateForm(forms.Form):
+    month = forms.ChoiceField(
+        label=_("Période concernée"),
+        help_text=_(
+            "Les valeurs saisies sont rattachées à la période de chaque indicateur contenant ce mois."
+        ),
+    )
+    status = forms.ChoiceField(label=_("Statut de l'action"), choices=ActionStatus.choices)
+    progress = forms.IntegerField(
+        label=_("Avancement (%)"), min_value=0, max_value=100, help_text=_("De 0 à 100.")
+    )
+    note = forms.CharField(
+        label=_("Point d'avancement"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Ce qui a été fait, ce qui bloque, ce qui vient."),
+    )
+
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["month"].choices = month_choices(today)  # type: ignore[attr-defined]
+
+    def clean_month(self) -> date:
+        return date.fromisoformat(self.cleaned_data["month"])
+
+
+def validate_evidence(upload: Any) -> None:
+    if upload is None:
+        return
+    if Path(upload.name).suffix.lower() not in EVIDENCE_EXTENSIONS:
+        raise ValidationError(_("Format non accepté (PDF, image, document bureautique ou CSV)."))
+    if upload.size > EVIDENCE_MAX_BYTES:
+        raise ValidationError(_("Fichier trop volumineux (10 Mo au plus)."))
+
+
+class IndicatorValueForm(forms.Form):
+    """One typed indicator's value for the chosen period."""
+
+    comment = forms.CharField(label=_("Commentaire"), required=False, max_length=1000)
+    evidence = forms.FileField(
+        label=_("Justificatif"), required=False, validators=[validate_evidence], help_text=_("10 Mo au plus.")
+    )
+
+    def __init__(self, *args: Any, indicator: Indicator, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.indicator = indicator
+        unit = f" ({indicator.unit})" if indicator.unit else ""
+        if indicator.kind == IndicatorKind.QUANTITATIVE:
+            self.fields["value"] = forms.DecimalField(
+                label=_("Valeur%(unit)s") % {"unit": unit}, required=False, max_digits=14, decimal_places=2
+            )
+        elif indicator.kind == IndicatorKind.QUALITATIVE:
+            self.fields["text_value"] = forms.CharField(
+                label=_("Appréciation"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+            )
+        else:
+            self.fields["achieved"] = forms.BooleanField(label=_("Livrable obtenu"), required=False)
+        self.order_fields(["value", "text_value", "achieved", "comment", "evidence"])
+
+
+class MeetingForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    location = forms.CharField(label=_("Lieu"), required=False, max_length=250)
+    agenda = forms.CharField(
+        label=_("Ordre du jour"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    minutes = forms.CharField(
+        label=_("Compte rendu"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    decisions = forms.CharField(
+        label=_("Décisions"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, members: list[BodyMember], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.members = members
+        for member in members:
+            self.fields[f"member_{member.pk}"] = forms.ChoiceField(
+                label=str(member),
+                required=False,
+                choices=[("", _("Non renseigné")), *AttendanceStatus.choices],
+            )
+
+    def attendance(self) -> dict[int, str]:
+        return {m.pk: self.cleaned_data.get(f"member_{m.pk}") or "" for m in self.members}
+
+    def attendance_fields(self) -> list[Any]:
+        return [self[f"member_{m.pk}"] for m in self.members]
+
+    def main_fields(self) -> list[Any]:
+        return [self[name] for name in ("date", "location", "agenda", "minutes", "decisions")]
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Fichier de feuille de route"),
+        help_text=_("YAML ou JSON au format décrit dans la documentation, 2 Mo au plus."),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if Path(upload.name).suffix.lower() not in {".yaml", ".yml", ".json"}:
+            raise ValidationError(_("Fichier .yaml, .yml ou .json attendu."))
+        if upload.size > IMPORT_MAX_BYTES:
+            raise ValidationError(_("Fichier trop volumineux (2 Mo au plus)."))
+        return upload

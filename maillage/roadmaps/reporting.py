@@ -1,0 +1,317 @@
+"""Figures of a roadmap for the action page, the coordinator's dashboard and the bilan annuel."""
+
+from __future__ import annotations
+
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from maillage.core.metrics import compute_metric, get_metric
+from maillage.roadmaps.charts import BarChart, bar_chart
+from maillage.roadmaps.models import (
+    Action,
+    ActionStatus,
+    Attendance,
+    Axis,
+    BodyMember,
+    BudgetLine,
+    GovernanceBody,
+    Indicator,
+    IndicatorKind,
+    Meeting,
+    Milestone,
+    Roadmap,
+)
+from maillage.roadmaps.periods import period_label
+
+STALE_AFTER = timedelta(days=91)
+CLOSED_STATUSES = (ActionStatus.DONE, ActionStatus.ABANDONED)
+
+
+@dataclass
+class IndicatorStatus:
+    indicator: Indicator
+    current: Any = None
+    current_label: str = ""
+    percent: float | None = None
+    last_period: str = ""
+    series: list[tuple[str, Any]] = field(default_factory=list)
+    unavailable: bool = False
+
+    @property
+    def target_label(self) -> str:
+        ind = self.indicator
+        if ind.target is not None:
+            return _num(ind.target, ind.unit)
+        return ind.target_text
+
+
+def _num(value: Any, unit: str = "") -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        value = int(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = f"{value:,}".replace(",", " ").replace(".", ",") if not isinstance(value, str) else value
+    return f"{text} {unit}".strip()
+
+
+def indicator_status(indicator: Indicator, territory: Any, years: list[int], today: date) -> IndicatorStatus:
+    status = IndicatorStatus(indicator=indicator)
+    if indicator.metric_key:
+        metric = get_metric(indicator.metric_key)
+        if metric is None:
+            status.unavailable = True
+            status.current_label = "indicateur calculé indisponible"
+            return status
+        for year in years:
+            if year > today.year:
+                break
+            end = min(date(year, 12, 31), today)
+            value = compute_metric(indicator.metric_key, territory, date(year, 1, 1), end)
+            status.series.append((str(year), value))
+        if status.series:
+            status.last_period, status.current = status.series[-1]
+    else:
+        measurements = list(indicator.measurements.all())
+        for m in measurements:
+            shown: Any
+            if indicator.kind == IndicatorKind.QUANTITATIVE:
+                shown = m.value
+            elif indicator.kind == IndicatorKind.QUALITATIVE:
+                shown = m.text_value
+            else:
+                shown = "obtenu" if m.achieved else "non obtenu"
+            status.series.append((period_label(m.period_start, indicator.frequency), shown))
+        if measurements:
+            status.last_period = status.series[-1][0]
+            if indicator.kind == IndicatorKind.QUANTITATIVE:
+                numbers = [m.value for m in measurements if m.value is not None]
+                if numbers:
+                    status.current = sum(numbers) if indicator.aggregation == "somme" else numbers[-1]
+            elif indicator.kind == IndicatorKind.QUALITATIVE:
+                status.current = measurements[-1].text_value
+            else:
+                status.current = any(m.achieved for m in measurements)
+    if indicator.kind == IndicatorKind.DELIVERABLE and not indicator.metric_key:
+        status.current_label = "livrable obtenu" if status.current else "livrable attendu"
+        status.percent = 100.0 if status.current else 0.0
+        return status
+    if isinstance(status.current, int | float | Decimal):
+        status.current_label = _num(status.current, indicator.unit)
+        if indicator.target:
+            status.percent = round(float(status.current) / float(indicator.target) * 100, 1)
+    elif status.current:
+        status.current_label = str(status.current)
+    else:
+        status.current_label = "pas encore mesuré"
+    return status
+
+
+def indicator_queryset() -> Any:
+    return Indicator.objects.prefetch_related("measurements")
+
+
+def roadmap_years(roadmap: Roadmap) -> list[int]:
+    return list(range(roadmap.start_year, roadmap.end_year + 1))
+
+
+@dataclass
+class AxisProgress:
+    axis: Axis
+    actions: int
+    mean_progress: float
+    by_status: dict[str, int]
+
+
+@dataclass
+class BudgetSummary:
+    eur_planned: Decimal = Decimal(0)
+    eur_spent: Decimal = Decimal(0)
+    fte_planned: Decimal = Decimal(0)
+    fte_spent: Decimal = Decimal(0)
+    by_funder: list[tuple[str, Decimal, Decimal]] = field(default_factory=list)
+    by_nature: list[tuple[str, Decimal, Decimal]] = field(default_factory=list)
+
+
+def budget_summary(lines: list[BudgetLine], *, year: int | None = None) -> BudgetSummary:
+    summary = BudgetSummary()
+    funders: dict[str, list[Decimal]] = OrderedDict()
+    natures: dict[str, list[Decimal]] = OrderedDict()
+    for line in lines:
+        if year is not None and line.year not in (None, year):
+            continue
+        planned = line.planned or Decimal(0)
+        spent = line.spent or Decimal(0)
+        if line.nature == "produit":
+            continue
+        if line.unit == "etp":
+            summary.fte_planned += planned
+            summary.fte_spent += spent
+            continue
+        summary.eur_planned += planned
+        summary.eur_spent += spent
+        key = line.funder.name if line.funder else "Financeur non précisé"
+        funders.setdefault(key, [Decimal(0), Decimal(0)])
+        funders[key][0] += planned
+        funders[key][1] += spent
+        label = line.get_nature_display()
+        natures.setdefault(label, [Decimal(0), Decimal(0)])
+        natures[label][0] += planned
+        natures[label][1] += spent
+    summary.by_funder = sorted(((k, v[0], v[1]) for k, v in funders.items()), key=lambda r: (-r[1], r[0]))
+    summary.by_nature = [(k, v[0], v[1]) for k, v in natures.items()]
+    return summary
+
+
+def dashboard(roadmap: Roadmap, *, today: date | None = None) -> dict[str, Any]:
+    today = today or timezone.localdate()
+    now = timezone.now()
+    actions = list(
+        Action.objects.filter(roadmap=roadmap)
+        .select_related("axis")
+        .prefetch_related(
+            "lead_organisations",
+            Prefetch("indicators", queryset=indicator_queryset()),
+            Prefetch("budget_lines", queryset=BudgetLine.objects.select_related("funder")),
+        )
+    )
+    years = roadmap_years(roadmap)
+
+    axes: dict[int, AxisProgress] = OrderedDict()
+    for action in actions:
+        row = axes.get(action.axis_id)
+        if row is None:
+            row = axes[action.axis_id] = AxisProgress(action.axis, 0, 0.0, defaultdict(int))
+        row.actions += 1
+        row.mean_progress += action.progress
+        row.by_status[action.status] += 1
+    for row in axes.values():
+        row.mean_progress = round(row.mean_progress / row.actions, 1) if row.actions else 0.0
+        row.by_status = dict(row.by_status)
+    axis_rows = sorted(axes.values(), key=lambda r: r.axis.number)
+
+    indicator_rows = []
+    for action in actions:
+        for indicator in action.indicators.all():
+            if indicator.kind == IndicatorKind.QUALITATIVE:
+                continue
+            status = indicator_status(indicator, roadmap.territory, years, today)
+            indicator_rows.append((action, status))
+    with_target = [(a, s) for a, s in indicator_rows if s.percent is not None]
+
+    lines = [line for action in actions for line in action.budget_lines.all()]
+    budget = budget_summary(lines)
+
+    stale = [
+        a
+        for a in actions
+        if a.status not in CLOSED_STATUSES
+        and (a.last_update_at is None or now - a.last_update_at > STALE_AFTER)
+    ]
+    milestones = list(
+        Milestone.objects.filter(action__roadmap=roadmap, done_on__isnull=True, due_on__gte=today)
+        .select_related("action")
+        .order_by("due_on")[:10]
+    )
+    overdue = list(
+        Milestone.objects.filter(action__roadmap=roadmap, done_on__isnull=True, due_on__lt=today)
+        .select_related("action")
+        .order_by("due_on")[:10]
+    )
+    meetings = list(
+        Meeting.objects.filter(body__roadmap=roadmap, date__gte=today)
+        .select_related("body")
+        .order_by("date")[:10]
+    )
+    statuses = OrderedDict((value, 0) for value in ActionStatus.values)
+    for a in actions:
+        statuses[a.status] += 1
+
+    charts: dict[str, BarChart] = {
+        "axes": bar_chart(
+            "graphique-axes",
+            "Avancement moyen par axe",
+            "Avancement moyen déclaré des actions de chaque axe, en pourcentage.",
+            [(f"Axe {r.axis.number} – {r.axis.title}", [r.mean_progress]) for r in axis_rows],
+            series=["Avancement moyen"],
+            unit="%",
+            maximum=100,
+        ),
+        "indicators": bar_chart(
+            "graphique-indicateurs",
+            "Indicateurs au regard de leur cible",
+            "Part de la cible atteinte par chaque indicateur chiffré (plafonnée à 100 % sur le graphique).",
+            [(f"{a.number}. {s.indicator.label}", [min(s.percent or 0, 100)]) for a, s in with_target],
+            series=["Part de la cible"],
+            unit="%",
+            maximum=100,
+        ),
+        "funders": bar_chart(
+            "graphique-financeurs",
+            "Budget prévu et réalisé par financeur",
+            "Montants en euros prévus et réalisés, par financeur, toutes années confondues.",
+            [(name, [planned, spent]) for name, planned, spent in budget.by_funder],
+            series=["Prévu", "Réalisé"],
+            unit="€",
+        ),
+    }
+    return {
+        "today": today,
+        "actions": actions,
+        "statuses": [(ActionStatus(k).label, v) for k, v in statuses.items()],
+        "axis_rows": axis_rows,
+        "indicator_rows": indicator_rows,
+        "with_target": with_target,
+        "budget": budget,
+        "stale": stale,
+        "milestones": milestones,
+        "overdue": overdue,
+        "meetings": meetings,
+        "charts": charts,
+        "attendance": attendance_by_body(roadmap, year=today.year),
+    }
+
+
+@dataclass
+class BodyActivity:
+    body: GovernanceBody
+    meetings: list[Meeting]
+    present: int
+    total: int
+
+    @property
+    def rate(self) -> float | None:
+        return round(100 * self.present / self.total, 1) if self.total else None
+
+
+def attendance_by_body(roadmap: Roadmap, *, year: int | None = None) -> list[BodyActivity]:
+    meetings_qs = Meeting.objects.order_by("date").prefetch_related(
+        Prefetch("attendances", queryset=Attendance.objects.select_related("member__organisation"))
+    )
+    if year is not None:
+        meetings_qs = meetings_qs.filter(date__year=year)
+    bodies = GovernanceBody.objects.filter(roadmap=roadmap).prefetch_related(
+        Prefetch("meetings", queryset=meetings_qs),
+        Prefetch("members", queryset=BodyMember.objects.select_related("organisation")),
+    )
+    out = []
+    for body in bodies:
+        meetings = list(body.meetings.all())
+        attendances = [a for m in meetings for a in m.attendances.all()]
+        present = sum(1 for a in attendances if a.status == "present")
+        out.append(BodyActivity(body=body, meetings=meetings, present=present, total=len(attendances)))
+    return out
+
+
+def meeting_rate(meeting: Meeting) -> float | None:
+    attendances = list(meeting.attendances.all())
+    if not attendances:
+        return None
+    return round(100 * sum(1 for a in attendances if a.status == "present") / len(attendances), 1)

@@ -1,0 +1,155 @@
+"""Writes of the roadmaps context: typed, keyword-only, atomic, audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from maillage.core.audit import model_values, record_change
+from maillage.roadmaps.models import (
+    Action,
+    ActionUpdate,
+    Attendance,
+    GovernanceBody,
+    Indicator,
+    IndicatorKind,
+    Measurement,
+    Meeting,
+)
+from maillage.roadmaps.periods import period_for
+from maillage.roadmaps.permissions import can_edit_action, can_edit_roadmap
+
+
+@dataclass
+class MeasurementInput:
+    indicator: Indicator
+    value: Decimal | None = None
+    text_value: str = ""
+    achieved: bool | None = None
+    comment: str = ""
+    evidence: UploadedFile | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return (
+            self.value is None
+            and not self.text_value
+            and not self.achieved
+            and not self.comment
+            and self.evidence is None
+        )
+
+
+@transaction.atomic
+def update_action(
+    *,
+    action: Action,
+    actor: Any,
+    status: str,
+    progress: int,
+    note: str,
+    month: date,
+    measurements: list[MeasurementInput],
+) -> ActionUpdate:
+    """The lead's update: progress note, status and the indicators' values for the period of ``month``."""
+    if not can_edit_action(actor, action):
+        raise PermissionDenied
+    before = model_values(action, ["status", "progress", "progress_note"])
+    action.status = status
+    action.progress = progress
+    if note:
+        action.progress_note = note
+    action.last_update_at = timezone.now()
+    action.save(update_fields=["status", "progress", "progress_note", "last_update_at", "updated_at"])
+    update = ActionUpdate.objects.create(
+        action=action, author=actor, status=status, progress=progress, note=note
+    )
+    written = 0
+    for item in measurements:
+        if item.indicator.action_id != action.pk or item.indicator.is_computed or item.is_empty:
+            continue
+        record_measurement(actor=actor, item=item, day=month, audit=False)
+        written += 1
+    changes: dict[str, Any] = {
+        k: [before[k], v]
+        for k, v in model_values(action, ["status", "progress", "progress_note"]).items()
+        if before[k] != v
+    }
+    changes["mesures"] = written
+    record_change(
+        actor=actor,
+        action="update",
+        instance=action,
+        territory_code=action.roadmap.territory.code,
+        changes=changes,
+        message=f"Mise à jour de l'action {action.number}",
+    )
+    return update
+
+
+def record_measurement(*, actor: Any, item: MeasurementInput, day: date, audit: bool = True) -> Measurement:
+    indicator = item.indicator
+    start, end = period_for(day, indicator.frequency)
+    defaults: dict[str, Any] = {"period_end": end, "author": actor if getattr(actor, "pk", None) else None}
+    if indicator.kind == IndicatorKind.QUANTITATIVE:
+        defaults["value"] = item.value
+    elif indicator.kind == IndicatorKind.QUALITATIVE:
+        defaults["text_value"] = item.text_value
+    else:
+        defaults["achieved"] = bool(item.achieved)
+    defaults["comment"] = item.comment
+    measurement, _ = Measurement.objects.update_or_create(
+        indicator=indicator, period_start=start, defaults=defaults
+    )
+    if item.evidence is not None:
+        measurement.evidence.save(item.evidence.name or "justificatif", item.evidence, save=True)
+    if audit:
+        record_change(actor=actor, action="update", instance=measurement, changes={"valeur": str(item.value)})
+    return measurement
+
+
+@transaction.atomic
+def record_meeting(
+    *,
+    body: GovernanceBody,
+    actor: Any,
+    day: date,
+    location: str = "",
+    agenda: str = "",
+    minutes: str = "",
+    decisions: str = "",
+    attendance: dict[int, str],
+    meeting: Meeting | None = None,
+) -> Meeting:
+    if not can_edit_roadmap(actor, body.roadmap):
+        raise PermissionDenied
+    if meeting is None:
+        meeting = Meeting(body=body)
+    meeting.date = day
+    meeting.location = location
+    meeting.agenda = agenda
+    meeting.minutes = minutes
+    meeting.decisions = decisions
+    meeting.save()
+    member_ids = set(body.members.values_list("pk", flat=True))
+    for member_id, status in attendance.items():
+        if member_id in member_ids and status:
+            Attendance.objects.update_or_create(
+                meeting=meeting, member_id=member_id, defaults={"status": status}
+            )
+    record_change(
+        actor=actor,
+        action="update",
+        instance=meeting,
+        territory_code=body.roadmap.territory.code,
+        changes={"date": day.isoformat(), "presences": len(attendance)},
+        message=f"Réunion {body.name}",
+    )
+    return meeting

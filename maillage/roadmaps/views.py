@@ -1,0 +1,359 @@
+"""Thin views: scope through selectors (404 outside the user's territories), write through services."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_http_methods
+
+from maillage.core.permissions import has_role, territories_for
+from maillage.roadmaps import reporting, selectors, services
+from maillage.roadmaps.exchange.exporter import export_data, to_json, to_yaml
+from maillage.roadmaps.exchange.importer import (
+    RoadmapImportError,
+    import_data,
+    parse_text,
+    resolve_territory,
+    validate,
+)
+from maillage.roadmaps.forms import ActionUpdateForm, ImportForm, IndicatorValueForm, MeetingForm
+from maillage.roadmaps.models import GovernanceBody, Roadmap
+from maillage.roadmaps.periods import period_for
+from maillage.roadmaps.permissions import can_edit_action, can_edit_roadmap, lead_organisation_ids
+from maillage.territories.models import Territory
+
+
+@login_required
+def roadmap_list(request: HttpRequest) -> HttpResponse:
+    roadmaps = list(selectors.list_roadmaps(request.user))
+    return render(
+        request,
+        "roadmaps/list.html",
+        {
+            "roadmaps": roadmaps,
+            "can_import": has_role(request.user, "coordinator") or request.user.is_superuser,
+        },
+    )
+
+
+@login_required
+def roadmap_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    roadmap = selectors.roadmap_tree(selectors.get_roadmap_for_user(request.user, pk))
+    lead_orgs = lead_organisation_ids(request.user)
+    return render(
+        request,
+        "roadmaps/detail.html",
+        {
+            "roadmap": roadmap,
+            "can_edit": can_edit_roadmap(request.user, roadmap),
+            "lead_orgs": lead_orgs,
+            "versions": list(roadmap.versions.all()),
+            "axes": list(roadmap.axes.all()),
+        },
+    )
+
+
+@login_required
+def action_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    action = selectors.action_detail(selectors.get_action_by_number(request.user, pk, number))
+    roadmap = action.roadmap
+    today = timezone.localdate()
+    statuses = [
+        reporting.indicator_status(i, roadmap.territory, reporting.roadmap_years(roadmap), today)
+        for i in action.indicators.all()
+    ]
+    lines = list(action.budget_lines.all())
+    return render(
+        request,
+        "roadmaps/action.html",
+        {
+            "action": action,
+            "roadmap": roadmap,
+            "statuses": statuses,
+            "budget_lines": lines,
+            "budget": reporting.budget_summary(lines),
+            "updates": list(action.updates.all()[:10]),
+            "can_update": can_edit_action(request.user, action),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_update(request: HttpRequest, pk: int) -> HttpResponse:
+    action = selectors.get_action_for_user(request.user, pk)
+    if not can_edit_action(request.user, action):
+        raise PermissionDenied
+    action = selectors.action_detail(action)
+    today = timezone.localdate()
+    indicators = [i for i in action.indicators.all() if not i.is_computed]
+    computed = [i for i in action.indicators.all() if i.is_computed]
+    data = request.POST if request.method == "POST" else None
+    files = request.FILES if request.method == "POST" else None
+    month = today.replace(day=1)
+    raw_month = data.get("month") if data else None
+    if raw_month:
+        with contextlib.suppress(ValueError):  # the form reports the invalid choice
+            month = date.fromisoformat(raw_month)
+    initial_values = _initial_values(indicators, month)
+    form = ActionUpdateForm(
+        data,
+        today=today,
+        initial={"status": action.status, "progress": action.progress, "month": month.isoformat()},
+    )
+    value_forms = [
+        IndicatorValueForm(
+            data, files, indicator=i, prefix=f"ind{i.pk}", initial=initial_values.get(i.pk, {})
+        )
+        for i in indicators
+    ]
+    if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in value_forms):
+        services.update_action(
+            action=action,
+            actor=request.user,
+            status=form.cleaned_data["status"],
+            progress=form.cleaned_data["progress"],
+            note=form.cleaned_data["note"],
+            month=form.cleaned_data["month"],
+            measurements=[
+                services.MeasurementInput(
+                    indicator=f.indicator,
+                    value=f.cleaned_data.get("value"),
+                    text_value=f.cleaned_data.get("text_value", ""),
+                    achieved=f.cleaned_data.get("achieved"),
+                    comment=f.cleaned_data.get("comment", ""),
+                    evidence=f.cleaned_data.get("evidence"),
+                )
+                for f in value_forms
+            ],
+        )
+        messages.success(request, "Mise à jour enregistrée. Merci !")
+        return redirect("roadmaps:action", pk=action.roadmap_id, number=action.number)
+    errors = request.method == "POST"
+    return render(
+        request,
+        "roadmaps/action_update.html",
+        {
+            "action": action,
+            "roadmap": action.roadmap,
+            "form": form,
+            "value_forms": value_forms,
+            "computed": computed,
+            "has_errors": errors,
+        },
+        status=400 if errors else 200,
+    )
+
+
+def _initial_values(indicators: list[Any], month: Any) -> dict[int, dict[str, Any]]:
+    out: dict[int, dict[str, Any]] = {}
+    for indicator in indicators:
+        start, _end = period_for(month, indicator.frequency)
+        for m in indicator.measurements.all():
+            if m.period_start == start:
+                out[indicator.pk] = {
+                    "value": m.value,
+                    "text_value": m.text_value,
+                    "achieved": m.achieved,
+                    "comment": m.comment,
+                }
+    return out
+
+
+@login_required
+def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    roadmap = selectors.get_roadmap_for_user(request.user, pk)
+    context = reporting.dashboard(roadmap)
+    context.update(
+        {
+            "roadmap": roadmap,
+            "can_edit": can_edit_roadmap(request.user, roadmap),
+            "report_years": [y for y in reporting.roadmap_years(roadmap) if y <= context["today"].year],
+        }
+    )
+    return render(request, "roadmaps/dashboard.html", context)
+
+
+@login_required
+def governance(request: HttpRequest, pk: int) -> HttpResponse:
+    roadmap = selectors.get_roadmap_for_user(request.user, pk)
+    activity = reporting.attendance_by_body(roadmap)
+    return render(
+        request,
+        "roadmaps/governance.html",
+        {"roadmap": roadmap, "activity": activity, "can_edit": can_edit_roadmap(request.user, roadmap)},
+    )
+
+
+@login_required
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.get_meeting_for_user(request.user, pk)
+    attendances = list(meeting.attendances.select_related("member__organisation").order_by("member_id"))
+    return render(
+        request,
+        "roadmaps/meeting.html",
+        {
+            "meeting": meeting,
+            "roadmap": meeting.body.roadmap,
+            "attendances": attendances,
+            "rate": reporting.meeting_rate(meeting),
+            "can_edit": can_edit_roadmap(request.user, meeting.body.roadmap),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_edit(request: HttpRequest, body_pk: int, pk: int | None = None) -> HttpResponse:
+    visible = selectors.roadmaps_visible_to(request.user).values("pk")
+    body = get_object_or_404(
+        GovernanceBody.objects.select_related("roadmap__territory"), pk=body_pk, roadmap__in=visible
+    )
+    if not can_edit_roadmap(request.user, body.roadmap):
+        raise PermissionDenied
+    meeting = get_object_or_404(body.meetings, pk=pk) if pk is not None else None
+    members = list(body.members.select_related("organisation"))
+    initial: dict[str, Any] = {}
+    if meeting is not None:
+        initial = {
+            "date": meeting.date,
+            "location": meeting.location,
+            "agenda": meeting.agenda,
+            "minutes": meeting.minutes,
+            "decisions": meeting.decisions,
+        }
+        initial.update({f"member_{a.member_id}": a.status for a in meeting.attendances.all()})
+    form = MeetingForm(request.POST or None, members=members, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        clash = body.meetings.filter(date=form.cleaned_data["date"])
+        if meeting is not None:
+            clash = clash.exclude(pk=meeting.pk)
+        if clash.exists():
+            form.add_error("date", "Une réunion de cette instance existe déjà à cette date.")
+        else:
+            saved = services.record_meeting(
+                body=body,
+                actor=request.user,
+                day=form.cleaned_data["date"],
+                location=form.cleaned_data["location"],
+                agenda=form.cleaned_data["agenda"],
+                minutes=form.cleaned_data["minutes"],
+                decisions=form.cleaned_data["decisions"],
+                attendance=form.attendance(),
+                meeting=meeting,
+            )
+            messages.success(request, "Réunion enregistrée.")
+            return redirect("roadmaps:meeting", pk=saved.pk)
+    return render(
+        request,
+        "roadmaps/meeting_form.html",
+        {"form": form, "body": body, "roadmap": body.roadmap, "meeting": meeting},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def evidence(request: HttpRequest, pk: int) -> FileResponse:
+    measurement = selectors.get_measurement_for_user(request.user, pk)
+    if not measurement.evidence:
+        raise Http404
+    try:
+        handle = measurement.evidence.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=(measurement.evidence.name or "justificatif").rsplit("/", 1)[-1]
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    roadmap = selectors.get_roadmap_for_user(request.user, pk)
+    if fmt not in ("yaml", "json"):
+        raise Http404
+    data = export_data(roadmap)
+    body = to_yaml(data) if fmt == "yaml" else to_json(data)
+    content_type = "application/yaml" if fmt == "yaml" else "application/json"
+    response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{roadmap.slug}.{fmt}"'
+    return response
+
+
+@login_required
+def report(request: HttpRequest, pk: int, year: int, fmt: str) -> HttpResponse:
+    from maillage.roadmaps.reports import build_report, render_docx, render_pdf
+
+    roadmap = selectors.get_roadmap_for_user(request.user, pk)
+    if fmt not in ("pdf", "docx") or not (roadmap.start_year <= year <= roadmap.end_year + 1):
+        raise Http404
+    data = build_report(roadmap, year)
+    if fmt == "pdf":
+        content, content_type = render_pdf(data, base_url=request.build_absolute_uri("/")), "application/pdf"
+    else:
+        content = render_docx(data)
+        content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="bilan-{slugify(roadmap.slug)}-{year}.{fmt}"'
+    return response
+
+
+def _coordinator_scope(user: Any) -> Q:
+    ids = [t.pk for t in territories_for(user, ("coordinator",))]
+    return Q(pk__in=ids) | Q(department_id__in=ids) | Q(epci_id__in=ids) | Q(region_id__in=ids)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_roadmap(request: HttpRequest) -> HttpResponse:
+    if not (has_role(request.user, "coordinator") or request.user.is_superuser):
+        raise PermissionDenied
+    form = ImportForm(request.POST or None, request.FILES or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            text = upload.read().decode("utf-8")
+        except UnicodeDecodeError:
+            errors = ["document : encodage UTF-8 attendu"]
+        else:
+            try:
+                data = parse_text(text, filename=upload.name)
+                doc = validate(data)
+                territory = resolve_territory(doc)
+                allowed = request.user.is_superuser or (
+                    Territory.objects.filter(pk=territory.pk)
+                    .filter(_coordinator_scope(request.user))
+                    .exists()
+                )
+                existing = Roadmap.objects.filter(slug=doc.feuille_de_route.identifiant).first()
+                if existing is not None and not can_edit_roadmap(request.user, existing):
+                    allowed = False
+                if not allowed:
+                    raise RoadmapImportError(
+                        ["feuille_de_route.territoire : vous ne coordonnez pas ce territoire, import refusé"]
+                    )
+                result = import_data(data, actor=request.user, territory=territory)
+            except RoadmapImportError as exc:
+                errors = exc.errors
+            else:
+                verb = "créée" if result.created else "mise à jour"
+                messages.success(request, f"Feuille de route « {result.roadmap.title} » {verb}.")
+                return redirect("roadmaps:detail", pk=result.roadmap.pk)
+    return render(
+        request,
+        "roadmaps/import.html",
+        {"form": form, "errors": errors},
+        status=400 if request.method == "POST" else 200,
+    )

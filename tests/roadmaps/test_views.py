@@ -1,0 +1,228 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from maillage.roadmaps.models import Action, ActionUpdate, Measurement, Meeting
+
+pytestmark = pytest.mark.django_db
+
+
+def _urls(roadmap, measurement=None):
+    action = roadmap.actions.get(number=1)
+    body = roadmap.bodies.get()
+    meeting = body.meetings.get()
+    urls = {
+        "detail": reverse("roadmaps:detail", args=[roadmap.pk]),
+        "dashboard": reverse("roadmaps:dashboard", args=[roadmap.pk]),
+        "governance": reverse("roadmaps:governance", args=[roadmap.pk]),
+        "action": reverse("roadmaps:action", args=[roadmap.pk, 1]),
+        "export": reverse("roadmaps:export", args=[roadmap.pk, "yaml"]),
+        "report_pdf": reverse("roadmaps:report", args=[roadmap.pk, 2025, "pdf"]),
+        "report_docx": reverse("roadmaps:report", args=[roadmap.pk, 2025, "docx"]),
+        "meeting": reverse("roadmaps:meeting", args=[meeting.pk]),
+        "update": reverse("roadmaps:action_update", args=[action.pk]),
+        "meeting_create": reverse("roadmaps:meeting_create", args=[body.pk]),
+        "meeting_edit": reverse("roadmaps:meeting_edit", args=[body.pk, meeting.pk]),
+    }
+    if measurement is not None:
+        urls["evidence"] = reverse("roadmaps:evidence", args=[measurement.pk])
+    return urls
+
+
+READ = [
+    "detail",
+    "dashboard",
+    "governance",
+    "action",
+    "export",
+    "report_pdf",
+    "report_docx",
+    "meeting",
+    "evidence",
+]
+EDIT = ["update", "meeting_create", "meeting_edit"]
+
+
+@pytest.mark.parametrize("name", READ + EDIT)
+def test_other_territory_gets_404(client, roadmap, lozere_coordinator, measurement_with_evidence, name):
+    client.force_login(lozere_coordinator)
+    assert client.get(_urls(roadmap, measurement_with_evidence)[name]).status_code == 404
+
+
+@pytest.mark.parametrize("name", READ + EDIT)
+def test_anonymous_is_sent_to_login(client, roadmap, measurement_with_evidence, name):
+    response = client.get(_urls(roadmap, measurement_with_evidence)[name])
+    assert response.status_code == 302
+    assert "/compte/" in response["Location"]
+
+
+@pytest.mark.parametrize("name", READ)
+def test_viewer_reads(client, roadmap, lot_viewer, measurement_with_evidence, name):
+    client.force_login(lot_viewer)
+    assert client.get(_urls(roadmap, measurement_with_evidence)[name]).status_code == 200
+
+
+@pytest.mark.parametrize("name", EDIT)
+def test_viewer_cannot_edit(client, roadmap, lot_viewer, name):
+    client.force_login(lot_viewer)
+    assert client.get(_urls(roadmap)[name]).status_code == 403
+
+
+@pytest.mark.parametrize("name", READ + EDIT)
+def test_coordinator_does_everything(client, roadmap, lot_coordinator, measurement_with_evidence, name):
+    client.force_login(lot_coordinator)
+    assert client.get(_urls(roadmap, measurement_with_evidence)[name]).status_code == 200
+
+
+def test_lead_edits_only_the_actions_of_its_organisation(client, roadmap, lot_lead):
+    client.force_login(lot_lead)
+    mine = Action.objects.get(roadmap=roadmap, number=2)
+    other = Action.objects.get(roadmap=roadmap, number=1)
+    assert client.get(reverse("roadmaps:action_update", args=[mine.pk])).status_code == 200
+    assert client.get(reverse("roadmaps:action_update", args=[other.pk])).status_code == 403
+    assert (
+        client.post(reverse("roadmaps:action_update", args=[other.pk]), {"status": "done"}).status_code == 403
+    )
+    assert client.get(reverse("roadmaps:meeting_create", args=[roadmap.bodies.get().pk])).status_code == 403
+    page = client.get(reverse("roadmaps:action", args=[roadmap.pk, 2])).content.decode()
+    assert "Mettre à jour cette action" in page
+    page = client.get(reverse("roadmaps:action", args=[roadmap.pk, 1])).content.decode()
+    assert "Mettre à jour cette action" not in page
+
+
+def test_lead_of_another_organisation_cannot_edit(client, roadmap, other_lead):
+    client.force_login(other_lead)
+    for action in roadmap.actions.all():
+        assert client.get(reverse("roadmaps:action_update", args=[action.pk])).status_code == 403
+
+
+def test_lead_updates_progress_and_indicator_values(client, roadmap, lot_coordinator):
+    action = roadmap.actions.get(number=1)
+    indicators = list(action.indicators.order_by("position"))
+    client.force_login(lot_coordinator)
+    page = client.get(reverse("roadmaps:action_update", args=[action.pk]))
+    month = page.context["form"].fields["month"].choices[1][0]  # last month
+    response = client.post(
+        reverse("roadmaps:action_update", args=[action.pk]),
+        {
+            "month": month,
+            "status": "in_progress",
+            "progress": "40",
+            "note": "Deux COPIL préparés",
+            f"ind{indicators[0].pk}-value": "3",
+            f"ind{indicators[0].pk}-comment": "COTECH + 2 GT",
+            f"ind{indicators[1].pk}-achieved": "on",
+        },
+    )
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert action.progress == 40
+    assert action.progress_note == "Deux COPIL préparés"
+    assert action.last_update_at is not None
+    assert ActionUpdate.objects.filter(action=action).count() == 1
+    assert Measurement.objects.filter(indicator=indicators[0], value=3, comment="COTECH + 2 GT").exists()
+    assert Measurement.objects.filter(indicator=indicators[1], achieved=True).exists()
+
+
+def test_update_errors_are_reported(client, roadmap, lot_coordinator):
+    action = roadmap.actions.get(number=1)
+    indicator = action.indicators.get(position=1)
+    client.force_login(lot_coordinator)
+    response = client.post(
+        reverse("roadmaps:action_update", args=[action.pk]),
+        {
+            "month": "1999-01-01",
+            "status": "in_progress",
+            "progress": "140",
+            f"ind{indicator.pk}-value": "beaucoup",
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "La mise à jour n'a pas été enregistrée" in page
+    assert "Saisissez un nombre" in page
+    action.refresh_from_db()
+    assert action.progress == 0
+
+
+def test_coordinator_records_a_meeting_with_attendance(client, roadmap, lot_coordinator):
+    body = roadmap.bodies.get()
+    members = list(body.members.order_by("pk"))
+    client.force_login(lot_coordinator)
+    response = client.post(
+        reverse("roadmaps:meeting_create", args=[body.pk]),
+        {
+            "date": "2026-01-20",
+            "agenda": "Bilan 2025",
+            "decisions": "Programme 2026 validé",
+            f"member_{members[0].pk}": "present",
+            f"member_{members[1].pk}": "absent",
+        },
+    )
+    assert response.status_code == 302
+    meeting = Meeting.objects.get(body=body, date="2026-01-20")
+    assert meeting.attendances.count() == 2
+    page = client.get(reverse("roadmaps:meeting", args=[meeting.pk])).content.decode()
+    assert "50 %" in page
+
+
+def test_pages_show_the_roadmap(client, roadmap, lot_viewer):
+    client.force_login(lot_viewer)
+    page = client.get(reverse("roadmaps:detail", args=[roadmap.pk])).content.decode()
+    assert "Coordonner la feuille de route" in page
+    assert "Ajout de l&#x27;action 3" in page
+    page = client.get(reverse("roadmaps:action", args=[roadmap.pk, 3])).content.decode()
+    assert "version 2" in page
+    page = client.get(reverse("roadmaps:dashboard", args=[roadmap.pk])).content.decode()
+    assert 'role="img"' in page and "<title id=" in page and "<desc id=" in page
+    assert "Avancement moyen par axe" in page
+    assert "ANCT" in page  # budget by funder
+
+
+def test_evidence_download(client, roadmap, lot_viewer, measurement_with_evidence):
+    client.force_login(lot_viewer)
+    response = client.get(reverse("roadmaps:evidence", args=[measurement_with_evidence.pk]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 test"
+
+
+def test_list_is_scoped_and_counts_queries(
+    client, roadmap, lot_viewer, lozere_coordinator, django_assert_max_num_queries
+):
+    from tests.roadmaps.factories import make_roadmap
+
+    for i in range(5):
+        make_roadmap(identifiant=f"autre-{i}", titre=f"Autre {i}")
+    client.force_login(lot_viewer)
+    with django_assert_max_num_queries(6):
+        page = client.get(reverse("roadmaps:list")).content.decode()
+    assert "Feuille de route de test" in page and "Autre 4" in page
+    client.force_login(lozere_coordinator)
+    assert "Feuille de route de test" not in client.get(reverse("roadmaps:list")).content.decode()
+
+
+def test_dashboard_query_count_does_not_grow_with_actions(
+    client, roadmap, lot_coordinator, django_assert_max_num_queries
+):
+    client.force_login(lot_coordinator)
+    with django_assert_max_num_queries(22) as small:
+        client.get(reverse("roadmaps:dashboard", args=[roadmap.pk]))
+    # a bigger roadmap: same number of queries
+    from maillage.roadmaps.exchange.importer import import_data
+    from tests.roadmaps.factories import sample
+
+    data = sample()
+    template = data["axes"][0]["actions"][0]
+    for n in range(10, 30):
+        data["axes"][0]["actions"].append({**template, "numero": n, "objectif": "1.1"})
+    import_data(data)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        client.get(reverse("roadmaps:dashboard", args=[roadmap.pk]))
+
+
+def test_detail_query_count(client, roadmap, lot_viewer, django_assert_max_num_queries):
+    client.force_login(lot_viewer)
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("roadmaps:detail", args=[roadmap.pk])).status_code == 200
