@@ -320,7 +320,9 @@ class ActivityRollup(models.Model):
 class ActivityImportJob(models.Model):
     """One import of a Coop export or of the CSV template (history; idempotence is on coop_id)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )  # None: imported by a command
     mediator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     filename = models.CharField(_("fichier"), max_length=255, blank=True)
     sha256 = models.CharField(_("empreinte SHA-256"), max_length=64, db_index=True)

@@ -1,0 +1,310 @@
+import io
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+from openpyxl import Workbook
+
+from maillage.activities import importer, rollup
+from maillage.activities.models import Activity, ActivityRollup, ParticipantCount
+from maillage.core.models import AuditLog
+
+pytestmark = pytest.mark.django_db
+
+HEADER = [
+    "ID CRA",
+    "Date",
+    "Type",
+    "Durée",
+    "Canal",
+    "Lieu d'activité",
+    "Code INSEE",
+    "Thématiques",
+    "Démarches administratives",
+    "Matériel",
+    "Autonomie",
+    "Orienté vers une structure",
+    "Structure de redirection",
+    "Titre de l'atelier",
+    "Niveau de l'atelier",
+    "Genre",
+    "Tranche d'âge",
+    "Statut",
+    "Code INSEE de résidence",
+    "Tags",
+]
+
+
+def coop_xlsx(rows):
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Accompagnements"
+    sheet.append(["Liste des accompagnements"])
+    sheet.append([])
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+ROWS = [
+    [
+        "a-1",
+        date(2026, 2, 3),
+        "Accompagnement individuel",
+        45,
+        "À domicile",
+        "",
+        "46102",
+        "E-mail, Aide aux démarches administratives",
+        "Logement",
+        "Téléphone",
+        "Autonome",
+        "Oui",
+        "Administration (mairie, préfecture…)",
+        "",
+        "",
+        "Féminin",
+        "70 ans et plus",
+        "Retraité",
+        "46102",
+        "seniors",
+    ],
+    [
+        "a-2",
+        date(2026, 2, 4),
+        "Atelier collectif",
+        90,
+        "Autre lieu",
+        "",
+        "46042",
+        "Prévention en sécurité numérique",
+        "",
+        "Ordinateur",
+        "",
+        "",
+        "",
+        "Arnaques",
+        "Débutant",
+        "Féminin",
+        "60 - 69 ans",
+        "Retraité",
+        "",
+        "",
+    ],
+    [
+        "a-2",
+        date(2026, 2, 4),
+        "Atelier collectif",
+        90,
+        "Autre lieu",
+        "",
+        "46042",
+        "Prévention en sécurité numérique",
+        "",
+        "Ordinateur",
+        "",
+        "",
+        "",
+        "Arnaques",
+        "Débutant",
+        "Masculin",
+        "70 ans et plus",
+        "Non communiqué ou hétérogène",
+        "",
+        "",
+    ],
+    [
+        "a-2",
+        date(2026, 2, 4),
+        "Atelier collectif",
+        90,
+        "Autre lieu",
+        "",
+        "46042",
+        "Prévention en sécurité numérique",
+        "",
+        "Ordinateur",
+        "",
+        "",
+        "",
+        "Arnaques",
+        "Débutant",
+        "Féminin",
+        "",
+        "",
+        "",
+        "",
+    ],
+]
+
+
+def test_coop_xlsx_import_is_idempotent(lot_mediator, figeac, cahors):
+    content = coop_xlsx(ROWS)
+    result = importer.import_activities(
+        actor=lot_mediator, mediator=lot_mediator, content=content, filename="export.xlsx"
+    )
+    assert (result.created, result.updated, result.unchanged) == (2, 0, 0)
+    workshop = Activity.objects.get(coop_id="a-2")
+    assert workshop.participants_count == 3 and workshop.kind == "collectif"
+    genders = dict(
+        ParticipantCount.objects.filter(activity=workshop, dimension="gender").values_list("value", "count")
+    )
+    assert genders == {"feminin": 2, "masculin": 1}
+    individual = Activity.objects.get(coop_id="a-1")
+    assert individual.procedures == ["logement"] and individual.oriented is True
+    assert individual.department_id == figeac.department_id and individual.epci_id == figeac.epci_id
+    snapshot = sorted(
+        ActivityRollup.objects.values_list("grain", "dimension", "value", "month", "accompaniments")
+    )
+    again = importer.import_activities(
+        actor=lot_mediator, mediator=lot_mediator, content=content, filename="export.xlsx"
+    )
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    assert Activity.objects.count() == 2
+    assert (
+        sorted(ActivityRollup.objects.values_list("grain", "dimension", "value", "month", "accompaniments"))
+        == snapshot
+    )
+    assert AuditLog.objects.filter(action="import").count() == 2
+    # rollup after a bulk import equals a rebuild
+    rows = sorted(
+        (r.grain, r.dimension, r.value, r.month, r.accompaniments)
+        for r in ActivityRollup.objects.all()
+        if r.accompaniments or r.activities
+    )
+    rollup.rebuild()
+    assert (
+        sorted(
+            (r.grain, r.dimension, r.value, r.month, r.accompaniments) for r in ActivityRollup.objects.all()
+        )
+        == rows
+    )
+
+
+def test_changed_row_updates(lot_mediator, figeac, cahors):
+    importer.import_activities(
+        actor=lot_mediator, mediator=lot_mediator, content=coop_xlsx(ROWS), filename="e.xlsx"
+    )
+    changed = [list(ROWS[0])]
+    changed[0][3] = 60
+    result = importer.import_activities(
+        actor=lot_mediator, mediator=lot_mediator, content=coop_xlsx(changed), filename="e.xlsx"
+    )
+    assert (result.created, result.updated) == (0, 1)
+    assert Activity.objects.get(coop_id="a-1").duration_minutes == 60
+
+
+def test_one_bad_row_writes_nothing_and_reports_every_error(lot_mediator, figeac, cahors):
+    rows = [list(r) for r in ROWS]
+    rows[0][4] = "Sur la lune"
+    rows[1][7] = "Astrologie"
+    rows[2][2] = "Atelier collectif"
+    rows.append(
+        [
+            "a-3",
+            "32/13/2026",
+            "Accompagnement individuel",
+            "dix",
+            "À distance",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ]
+    )
+    with pytest.raises(importer.ImportFailed) as failure:
+        importer.import_activities(
+            actor=lot_mediator, mediator=lot_mediator, content=coop_xlsx(rows), filename="e.xlsx"
+        )
+    messages = importer.iter_errors(failure.value.errors)
+    assert any(m.startswith("ligne 4, colonne « Canal »") for m in messages), messages
+    assert any("ligne 5, colonne « Thématiques »" in m and "Astrologie" in m for m in messages), messages
+    assert any("ligne 8, colonne « Date »" in m for m in messages), messages
+    assert any("ligne 8, colonne « Durée »" in m for m in messages), messages
+    assert any("ligne 8, colonne « Thématiques »" in m for m in messages), messages
+    assert Activity.objects.count() == 0
+
+
+def test_csv_template_round_trip_and_encodings(lot_mediator, figeac, cahors):
+    text = importer.template_csv()
+    for content in (
+        text.encode("utf-8"),
+        ("\ufeff" + text).encode("utf-8"),
+        text.encode("cp1252", errors="replace"),
+        text.replace(";", ",").encode("utf-8"),
+    ):
+        if b"," in content[:20] and b";" not in content[:200]:
+            # comma separated: quote cells containing commas
+            import csv
+
+            out = io.StringIO()
+            writer = csv.writer(out)
+            for row in csv.reader(io.StringIO(text), delimiter=";"):
+                writer.writerow(row)
+            content = out.getvalue().encode("utf-8")
+        Activity.objects.all().delete()
+        result = importer.import_activities(
+            actor=lot_mediator, mediator=lot_mediator, content=content, filename="modele.csv"
+        )
+        assert result.created == 2
+        assert Activity.objects.get(coop_id="exemple-2").participants_count == 2
+
+
+def test_missing_column_and_limits(lot_mediator):
+    with pytest.raises(importer.ImportFailed) as failure:
+        importer.import_activities(
+            actor=lot_mediator,
+            mediator=lot_mediator,
+            content=b"ID CRA;Date\n1;01/01/2026\n",
+            filename="x.csv",
+        )
+    assert any("colonne « Type »" in m for m in importer.iter_errors(failure.value.errors))
+    with pytest.raises(importer.ImportFailed) as failure:
+        importer.import_activities(
+            actor=lot_mediator, mediator=lot_mediator, content=b"x" * 200, filename="x.csv", max_bytes=100
+        )
+    assert "trop volumineux" in importer.iter_errors(failure.value.errors)[0]
+    text = importer.template_csv()
+    with pytest.raises(importer.ImportFailed) as failure:
+        importer.import_activities(
+            actor=lot_mediator, mediator=lot_mediator, content=text.encode(), filename="x.csv", max_rows=2
+        )
+    assert "dépasse 2 lignes" in importer.iter_errors(failure.value.errors)[0]
+
+
+def test_other_mediators_id_is_refused(lot_mediator, lozere_mediator, figeac, cahors):
+    importer.import_activities(
+        actor=lot_mediator, mediator=lot_mediator, content=coop_xlsx(ROWS[:1]), filename="e.xlsx"
+    )
+    with pytest.raises(importer.ImportFailed):
+        importer.import_activities(
+            actor=lozere_mediator, mediator=lozere_mediator, content=coop_xlsx(ROWS[:1]), filename="e.xlsx"
+        )
+
+
+def test_management_command(lot_mediator, figeac, cahors, tmp_path):
+    path = tmp_path / "modele.csv"
+    path.write_text(importer.template_csv(), encoding="utf-8")
+    out = io.StringIO()
+    call_command("import_activities", str(path), "--mediator", lot_mediator.email, stdout=out)
+    assert "2 créée(s)" in out.getvalue()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("ID CRA;Date\n", encoding="utf-8")
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("import_activities", str(bad), "--mediator", lot_mediator.email, stdout=io.StringIO())
