@@ -123,3 +123,50 @@ def record_proposals_outcome(*, diagnostic: Diagnostic, nearest_match_km: float 
     )
     diagnostic.nearest_match_km = nearest_match_km
     diagnostic.unmet_need = unmet
+
+
+FOLLOW_UP_AFTER_DAYS = 30
+
+
+@transaction.atomic
+def record_follow_up(
+    *,
+    actor: Any,
+    referral: Any,
+    need_met: bool,
+    remediation: str = "",
+    difficulty: str = "",
+    comment: str = "",
+    now: datetime | None = None,
+) -> Any:
+    """The prescriber's answer, 30 days after take-up: was the need met, if not why."""
+    from maillage.pathways.models import FollowUp, Referral, ReferralStatus
+
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if referral.status != ReferralStatus.TAKEN_UP:
+        raise ValidationError(_("Le suivi ne concerne que les orientations prises en charge."))
+    if not need_met and not difficulty:
+        raise ValidationError(_("Indiquez pourquoi le besoin n'a pas été satisfait."))
+    follow_up, created = FollowUp.objects.update_or_create(
+        referral=referral,
+        defaults={
+            "need_met": need_met,
+            "remediation": remediation if need_met else "",
+            "difficulty": "" if need_met else difficulty,
+            "comment": comment.strip()[:600],
+            "recorded_at": now or timezone.now(),
+            "recorded_by": actor,
+        },
+    )
+    record_change(
+        actor=actor,
+        action="create" if created else "update",
+        instance=follow_up,
+        territory_code=referral.commune.code,
+        changes={
+            "need_met": need_met,
+            "remediation": follow_up.remediation,
+            "difficulty": follow_up.difficulty,
+        },
+    )
+    return follow_up
