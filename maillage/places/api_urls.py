@@ -1,11 +1,13 @@
-from django.http import HttpRequest, JsonResponse
+"""Open-data API (/api/v1/): published places in the national standard's JSON form."""
+
 from django.urls import path
+
+from maillage.places import views_api
 
 app_name = "api"
 
-
-def openapi(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"openapi": "3.1.0", "info": {"title": "Maillage", "version": "1"}, "paths": {}})
-
-
-urlpatterns = [path("openapi.json", openapi, name="openapi")]
+urlpatterns = [
+    path("lieux", views_api.place_list, name="places"),
+    path("lieux/<int:pk>", views_api.place_detail, name="place"),
+    path("openapi.json", views_api.openapi, name="openapi"),
+]

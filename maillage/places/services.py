@@ -631,8 +631,5 @@ def territory_by_code(code: str) -> Territory | None:
             TerritoryKind.REGION,
         ]
     )
-    for kind in kinds:
-        found = Territory.objects.filter(kind=kind, code=code).first()
-        if found is not None:
-            return found
-    return None
+    found = {t.kind: t for t in Territory.objects.filter(code=code, kind__in=kinds)}
+    return next((found[kind] for kind in kinds if kind in found), None)

@@ -1,0 +1,307 @@
+"""Read-only open-data API of the published places, in the national standard's flat JSON form.
+
+No personal data: only the fields of the standard (a place's generic contacts), never mediators,
+managers, verification authors or unpublished places. Public, cacheable, CORS-open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import Count
+from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from maillage.places.choices import Service
+from maillage.places.interop.standard import BY_NAME, COLUMNS, SCHEMA_VERSION
+from maillage.places.interop.writer import EXPORT_FIELDS, to_json_item, to_standard
+from maillage.places.models import Place, PlaceQuerySet
+from maillage.places.services import territory_by_code
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+API_FIELDS = ("pk", *EXPORT_FIELDS)
+
+
+def _json(payload: Any, status: int = 200) -> JsonResponse:
+    response = JsonResponse(payload, status=status, json_dumps_params={"ensure_ascii": False})
+    response["Access-Control-Allow-Origin"] = "*"
+    if status == 200:
+        response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _error(errors: dict[str, str], status: int = 400) -> JsonResponse:
+    return _json({"erreurs": errors}, status=status)
+
+
+def _item(request: HttpRequest, values: dict[str, Any], clashes: set[str]) -> dict[str, Any]:
+    place_id = None
+    if values["source_id"] in clashes:
+        place_id = f"{values['source'] or 'maillage'}_{values['source_id']}".replace(" ", "-")
+    item = to_json_item(to_standard(values, place_id=place_id))
+    item["url"] = request.build_absolute_uri(reverse("api:place", args=[values["pk"]]))
+    return item
+
+
+def _clashes(source_ids: list[str]) -> set[str]:
+    """Source ids shared by several published places (their ``id`` is prefixed with the source)."""
+    return set(
+        Place.objects.published()
+        .filter(source_id__in=source_ids)
+        .values("source_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .values_list("source_id", flat=True)
+    )
+
+
+def _int(value: str | None, default: int, *, minimum: int, maximum: int | None = None) -> int:
+    if value in (None, ""):
+        return default
+    number = int(value)  # ValueError handled by the caller
+    if number < minimum or (maximum is not None and number > maximum):
+        raise ValueError
+    return number
+
+
+@require_GET
+def place_list(request: HttpRequest) -> JsonResponse:
+    errors: dict[str, str] = {}
+    try:
+        limit = _int(request.GET.get("limit"), DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
+    except ValueError:
+        errors["limit"] = f"Entier entre 1 et {MAX_LIMIT} attendu."
+        limit = DEFAULT_LIMIT
+    try:
+        offset = _int(request.GET.get("offset"), 0, minimum=0)
+    except ValueError:
+        errors["offset"] = "Entier positif ou nul attendu."
+        offset = 0
+    places: PlaceQuerySet = Place.objects.published()
+    code = request.GET.get("territoire", "").strip()
+    if code:
+        territory = territory_by_code(code)
+        if territory is None:
+            errors["territoire"] = (
+                f"Territoire inconnu : {code} (code INSEE de commune ou de département, SIREN d'EPCI)."
+            )
+        else:
+            places = places.in_territory(territory)
+    for service in request.GET.getlist("service"):
+        if service not in Service.values:
+            errors["service"] = (
+                f"Valeur inconnue : « {service} ». Valeurs permises : {' ; '.join(Service.values)}."
+            )
+        else:
+            places = places.with_value("services", service)
+    since = request.GET.get("mis_a_jour_depuis", "").strip()
+    if since:
+        try:
+            places = places.filter(data_updated_on__gte=dt.date.fromisoformat(since))
+        except ValueError:
+            errors["mis_a_jour_depuis"] = "Date au format AAAA-MM-JJ attendue."
+    if errors:
+        return _error(errors)
+    total = places.count()
+    rows = list(places.order_by("pk").values(*API_FIELDS)[offset : offset + limit])
+    clashes = _clashes([r["source_id"] for r in rows]) if rows else set()
+
+    def page_url(new_offset: int) -> str:
+        params: list[tuple[str, str]] = [
+            (key, value)
+            for key, values in request.GET.lists()
+            for value in values
+            if key not in {"offset", "limit"}
+        ]
+        params += [("limit", str(limit)), ("offset", str(new_offset))]
+        return request.build_absolute_uri(f"{request.path}?{urlencode(params)}")
+
+    return _json(
+        {
+            "count": total,
+            "next": page_url(offset + limit) if offset + limit < total else None,
+            "previous": page_url(max(offset - limit, 0)) if offset > 0 else None,
+            "results": [_item(request, r, clashes) for r in rows],
+        }
+    )
+
+
+@require_GET
+def place_detail(request: HttpRequest, pk: int) -> JsonResponse:
+    values = Place.objects.published().filter(pk=pk).values(*API_FIELDS).first()
+    if values is None:
+        return _error({"id": "Lieu introuvable."}, status=404)
+    return _json(_item(request, values, _clashes([values["source_id"]])))
+
+
+# --- OpenAPI --------------------------------------------------------------------------------------
+
+
+def _property(name: str) -> dict[str, Any]:
+    column = BY_NAME[name]
+    if column.kind == "number":
+        return {
+            "type": "number",
+            "minimum": -90 if name == "latitude" else -180,
+            "maximum": 90 if name == "latitude" else 180,
+        }
+    prop: dict[str, Any] = {"type": "string", "description": column.label}
+    if column.kind == "date":
+        prop["format"] = "date"
+    if column.pattern is not None:
+        prop["pattern"] = column.pattern.pattern
+    if column.max_length and name == "presentation_resume":
+        prop["maxLength"] = column.max_length
+    if column.kind == "enum" and column.enum is not None:
+        values = [v for v in column.enum.values if name != "formations_labels" or "(La Poste)" not in v]
+        if name == "formations_labels":
+            values.append("Étapes numériques(La Poste)")
+        alternatives = "|".join(v.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.") for v in values)
+        prop["pattern"] = f"^({alternatives})(\\|({alternatives}))*$"
+        prop["description"] = f"{column.label} : valeurs séparées par « | » parmi {' ; '.join(values)}"
+    return prop
+
+
+def openapi_document() -> dict[str, Any]:
+    required = [c.name for c in COLUMNS if c.required]
+    lieu = {
+        "type": "object",
+        "description": f"Lieu au format JSON plat du standard de données des lieux de médiation numérique {SCHEMA_VERSION} "
+        "(champs vides omis, valeurs multiples séparées par « | »), plus « url ».",
+        "required": [*required, "url"],
+        "properties": {
+            **{c.name: _property(c.name) for c in COLUMNS},
+            "url": {"type": "string", "format": "uri"},
+        },
+        "additionalProperties": False,
+    }
+    page = {
+        "type": "object",
+        "required": ["count", "next", "previous", "results"],
+        "properties": {
+            "count": {"type": "integer", "minimum": 0},
+            "next": {"type": ["string", "null"], "format": "uri"},
+            "previous": {"type": ["string", "null"], "format": "uri"},
+            "results": {"type": "array", "items": {"$ref": "#/components/schemas/Lieu"}},
+        },
+        "additionalProperties": False,
+    }
+    error = {
+        "type": "object",
+        "required": ["erreurs"],
+        "properties": {"erreurs": {"type": "object", "additionalProperties": {"type": "string"}}},
+    }
+
+    def responses(schema: str, extra: dict[str, Any]) -> dict[str, Any]:
+        content = {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
+        return {"200": {"description": "Succès", "content": content}, **extra}
+
+    error_content = {"application/json": {"schema": {"$ref": "#/components/schemas/Erreur"}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Maillage — lieux de médiation numérique (données ouvertes)",
+            "version": "1.0.0",
+            "description": "Lieux publiés du territoire au format du standard national "
+            f"(schema.data.gouv.fr LaMednum/standard-mediation-num {SCHEMA_VERSION}). Aucune donnée personnelle : "
+            "les médiateurs et gestionnaires n'y figurent jamais.",
+            "license": {"name": "Licence Ouverte 2.0", "identifier": "etalab-2.0"},
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": {
+            "/lieux": {
+                "get": {
+                    "operationId": "listerLieux",
+                    "summary": "Lieux publiés, paginés, triés par identifiant interne",
+                    "parameters": [
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "description": f"Nombre de lieux par page (défaut {DEFAULT_LIMIT}).",
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": MAX_LIMIT,
+                                "default": DEFAULT_LIMIT,
+                            },
+                            "example": 2,
+                        },
+                        {
+                            "name": "offset",
+                            "in": "query",
+                            "description": "Nombre de lieux à sauter (pagination ; suivre « next »).",
+                            "schema": {"type": "integer", "minimum": 0, "default": 0},
+                            "example": 1,
+                        },
+                        {
+                            "name": "territoire",
+                            "in": "query",
+                            "description": "Code INSEE d'une commune (5 caractères) ou d'un département, "
+                            "ou SIREN d'un EPCI (9 chiffres) : lieux situés dans ce territoire.",
+                            "schema": {
+                                "type": "string",
+                                "pattern": "^([0-9]{2,3}|2[AB]|[0-9][0-9AB][0-9]{3}|[0-9]{9})$",
+                            },
+                            "example": "46",
+                        },
+                        {
+                            "name": "service",
+                            "in": "query",
+                            "description": "Lieux proposant ce service (répétable : tous les services demandés).",
+                            "schema": {"type": "string", "enum": list(Service.values)},
+                            "explode": True,
+                            "example": Service.ADMINISTRATIVE_PROCEDURES.value,
+                        },
+                        {
+                            "name": "mis_a_jour_depuis",
+                            "in": "query",
+                            "description": "Lieux dont la date de mise à jour (date_maj) est postérieure ou égale.",
+                            "schema": {"type": "string", "format": "date"},
+                            "example": "2026-01-01",
+                        },
+                    ],
+                    "responses": responses(
+                        "PageLieux",
+                        {"400": {"description": "Paramètre invalide", "content": error_content}},
+                    ),
+                }
+            },
+            "/lieux/{id}": {
+                "get": {
+                    "operationId": "lireLieu",
+                    "summary": "Un lieu publié",
+                    "parameters": [
+                        {
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "description": "Identifiant interne (voir « url » dans la liste).",
+                            "schema": {"type": "integer", "minimum": 1},
+                        }
+                    ],
+                    "responses": responses(
+                        "Lieu",
+                        {"404": {"description": "Lieu introuvable ou non publié", "content": error_content}},
+                    ),
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "Cette description OpenAPI 3.1",
+                    "responses": {"200": {"description": "Succès", "content": {"application/json": {}}}},
+                }
+            },
+        },
+        "components": {"schemas": {"Lieu": lieu, "PageLieux": page, "Erreur": error}},
+    }
+
+
+@require_GET
+def openapi(request: HttpRequest) -> JsonResponse:
+    return _json(json.loads(json.dumps(openapi_document(), ensure_ascii=False)))
