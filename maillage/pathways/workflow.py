@@ -82,6 +82,7 @@ def transition(
     reason: str = "",
     refusal_reason: str = "",
     now: datetime | None = None,
+    notify_parties: bool = True,
 ) -> Referral:
     """Move a referral to ``to_status`` under a row lock; log it, audit it, notify after commit."""
     now = now or timezone.now()
@@ -140,8 +141,8 @@ def transition(
         changes={"status": [current, to_status]},
         message=label,
     )
-    referral_pk = referral.pk
-    transaction.on_commit(lambda: notify(referral_pk, to_status))
+    if notify_parties:
+        transaction.on_commit(partial(notify, referral.pk, to_status))
     return referral
 
 
@@ -167,6 +168,7 @@ def create_referral(
     person_informed: bool = False,
     distance_km: float | None = None,
     now: datetime | None = None,
+    notify_parties: bool = True,
 ) -> Referral:
     """Create a referral: ``proposed`` (address handed over only) or immediately ``sent`` to the place."""
     now = now or timezone.now()
@@ -248,10 +250,13 @@ def referral_from_token(token: str) -> Referral:
 
 
 def recipients_for(referral: Referral) -> list[str]:
+    return recipients_for_place(referral.place)
+
+
+def recipients_for_place(place: Any) -> list[str]:
     """The place's contact e-mails and its managers' e-mails."""
     from maillage.places.models import PlaceManager
 
-    place = referral.place
     emails = [e for e in (place.emails or []) if e]
     emails += list(
         PlaceManager.objects.filter(place=place, user__is_active=True).values_list("user__email", flat=True)

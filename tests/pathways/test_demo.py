@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from maillage.core.demo import DemoContext
+from maillage.pathways import demo
+from maillage.pathways.models import Diagnostic, Referral
+from maillage.pathways.models import ReferralStatus as S
+from tests.factories import make_commune
+from tests.pathways.factories import france_services
+
+
+def test_seed_is_idempotent_and_varied(lot, lot_prescriber, figeac, cahors):
+    places = [france_services(figeac), france_services(cahors, name="Médiathèque de Cahors")]
+    make_commune("46201", "Gramat", lot, lat=44.7819, lon=1.7244)
+    ctx = DemoContext(department=lot, users={"prescriber": lot_prescriber}, places=places)
+    demo.seed(ctx)
+    diagnostics, referrals = Diagnostic.objects.count(), Referral.objects.count()
+    assert diagnostics == demo.DIAGNOSTIC_COUNT
+    assert referrals >= 20
+    statuses = set(Referral.objects.values_list("status", flat=True))
+    assert {S.PROPOSED, S.REFUSED, S.TAKEN_UP} <= statuses
+    demo.seed(ctx)
+    assert (Diagnostic.objects.count(), Referral.objects.count()) == (diagnostics, referrals)
