@@ -8,6 +8,7 @@ template embeds its stylesheet and uses the system fonts; the URL fetcher refuse
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
@@ -21,6 +22,8 @@ from maillage.places import opening_hours
 from maillage.places.models import Place
 from maillage.places.selectors import public_places
 from maillage.territories.models import Territory, TerritoryKind
+
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 #: URL segment → territory kind.
 KINDS = {

@@ -22,7 +22,7 @@ def pdf_text(content: bytes, tmp_path: Path) -> str:
         pytest.skip("pdftotext absent (poppler-utils)")
     source = tmp_path / "annuaire.pdf"
     source.write_bytes(content)
-    result = subprocess.run([PDFTOTEXT, "-layout", str(source), "-"], capture_output=True, check=True)  # noqa: S603
+    result = subprocess.run([PDFTOTEXT, str(source), "-"], capture_output=True, check=True)  # noqa: S603
     return result.stdout.decode()
 
 
