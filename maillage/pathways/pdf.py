@@ -26,7 +26,19 @@ def summary_context(referral: Any, *, hours: list[tuple[str, str]]) -> dict[str,
         "to_bring": to_bring,
         "printed_on": timezone.localdate(),
         "contact_email": (place.emails or [""])[0],
+        "phone": french_phone(place.phone),
+        "free": "Gratuit" in (place.fees or []),
     }
+
+
+def french_phone(value: str) -> str:
+    """« +33565000000 » → « 05 65 00 00 00 » (other formats are kept as typed)."""
+    digits = "".join(c for c in value or "" if c.isdigit() or c == "+")
+    if digits.startswith("+33") and len(digits) == 12:
+        digits = "0" + digits[3:]
+    if len(digits) == 10 and digits.isdigit():
+        return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
+    return value or ""
 
 
 def render_summary_html(referral: Any, *, hours: list[tuple[str, str]]) -> str:

@@ -226,3 +226,12 @@ def test_home_and_lists(client, lot_prescriber, diagnostic, fs_figeac, django_as
     assert response.status_code == 200
     assert response.content.decode().count(fs_figeac.name) == 5
     assert client.get(reverse("pathways:referrals") + "?statut=sent").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"), [("+33565000000", "05 65 00 00 00"), ("0565000000", "05 65 00 00 00"), ("3939", "3939")]
+)
+def test_phone_is_printed_the_french_way(raw, shown):
+    from maillage.pathways.pdf import french_phone
+
+    assert french_phone(raw) == shown
