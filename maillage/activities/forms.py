@@ -42,6 +42,9 @@ OTHER_DURATION = "autre"
 class AccessibleFormMixin:
     """Ties each error message to its field (``aria-describedby`` + ``aria-invalid``)."""
 
+    def _set(self, name: str, attribute: str, value: Any) -> None:
+        setattr(self.fields[name], attribute, value)  # type: ignore[attr-defined]
+
     def full_clean(self) -> None:
         super().full_clean()  # type: ignore[misc]
         for name in self.errors:  # type: ignore[attr-defined]
@@ -207,14 +210,14 @@ class ActivityForm(AccessibleFormMixin, forms.Form):
     def __init__(self, *args: Any, user: Any, kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.kind = kind
+        self.activity_kind = kind
         self.fields["kind"].initial = kind
-        self.fields["commune"].queryset = commune_queryset(user)
-        self.fields["residence_commune"].queryset = self.fields["commune"].queryset
-        self.fields["place"].queryset = place_queryset(user)
+        self._set("commune", "queryset", commune_queryset(user))
+        self._set("residence_commune", "queryset", commune_queryset(user))
+        self._set("place", "queryset", place_queryset(user))
         beneficiaries = selectors.beneficiaries_visible_to(user).order_by("last_name", "first_name")
-        self.fields["beneficiary"].queryset = beneficiaries
-        self.fields["followed_participants"].queryset = beneficiaries
+        self._set("beneficiary", "queryset", beneficiaries)
+        self._set("followed_participants", "queryset", beneficiaries)
         self.count_fields: dict[str, list[tuple[str, str]]] = {}
         if kind == ActivityKind.COLLECTIVE:
             for dimension, choices in (
@@ -277,7 +280,7 @@ class ActivityForm(AccessibleFormMixin, forms.Form):
                 "procedures",
                 _("Cochez aussi la thématique « Aide aux démarches administratives »."),
             )
-        if self.kind == ActivityKind.COLLECTIVE:
+        if self.activity_kind == ActivityKind.COLLECTIVE:
             anonymous = cleaned.get("participants") or 0
             followed = cleaned.get("followed_participants") or []
             if anonymous + len(followed) < 1:
@@ -296,7 +299,7 @@ class ActivityForm(AccessibleFormMixin, forms.Form):
         c = self.cleaned_data
         tags = [t.strip() for t in (c.get("tags") or "").split(",") if t.strip()]
         data = services.ActivityData(
-            kind=self.kind,
+            kind=self.activity_kind,
             date=c["date"],
             duration_minutes=c["duration_minutes"],
             place_type=c["place_type"],
@@ -308,7 +311,7 @@ class ActivityForm(AccessibleFormMixin, forms.Form):
             devices=list(c.get("devices") or []),
             tags=tags,
         )
-        if self.kind == ActivityKind.INDIVIDUAL:
+        if self.activity_kind == ActivityKind.INDIVIDUAL:
             data.beneficiary = c.get("beneficiary")
             data.person = services.Person(
                 age_band=c.get("age_band") or "non_communique",
@@ -430,7 +433,7 @@ class BeneficiaryForm(AccessibleFormMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["residence_commune"].queryset = commune_queryset(user)
+        self._set("residence_commune", "queryset", commune_queryset(user))
         self.fields["first_name"].required = True
         self.fields["last_name"].required = True
         if self.instance.pk and self.instance.informed_at:
@@ -483,7 +486,7 @@ class CoordinationForm(AccessibleFormMixin, forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         territories = selectors.coordinator_territories(user)
-        self.fields["territory"].queryset = Territory.objects.filter(pk__in=[t.pk for t in territories])
+        self._set("territory", "queryset", Territory.objects.filter(pk__in=[t.pk for t in territories]))
         if territories:
             self.fields["territory"].initial = territories[0].pk
         self.fields["date"].initial = timezone.localdate()
@@ -518,10 +521,10 @@ class StatsFilterForm(AccessibleFormMixin, forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["perimetre"].choices = selectors.scope_choices(user)
+        self._set("perimetre", "choices", selectors.scope_choices(user))
         dims = [("", "—"), *((k, v) for k, v in selectors.available_dimensions().items())]
-        self.fields["lignes"].choices = dims
-        self.fields["colonnes"].choices = dims
+        self._set("lignes", "choices", dims)
+        self._set("colonnes", "choices", dims)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -1,0 +1,144 @@
+"""Statistics as CSV / XLSX files and as accessible SVG charts (geometry computed here)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+
+from maillage.activities.selectors import CrossTab, Stats
+
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """Cells starting with = + - @ become text in spreadsheets (CSV/formula injection)."""
+    if isinstance(value, str) and value.startswith(DANGEROUS):
+        return "'" + value
+    return value
+
+
+def rows_for(stats: Stats, table: CrossTab | None) -> list[list[Any]]:
+    out: list[list[Any]] = [
+        [_("Périmètre"), stats.scope.label],
+        [_("Période"), f"{stats.start:%d/%m/%Y} – {stats.end:%d/%m/%Y}"],
+        [],
+        [_("Indicateur"), _("Valeur")],
+        [_("Activités"), stats.activities],
+        [_("Accompagnements individuels"), stats.individual],
+        [_("Ateliers collectifs"), stats.collective],
+        [_("Participations aux ateliers"), stats.workshop_participants],
+        [_("Accompagnements"), stats.accompaniments],
+        [_("Personnes accompagnées"), stats.people],
+        [],
+        [_("Dimension"), _("Valeur"), _("Activités"), _("Accompagnements")],
+    ]
+    for row in stats.by_month:
+        out.append([_("Mois"), row.label, row.activities, row.accompaniments])
+    for breakdown in stats.breakdowns:
+        for row in breakdown.rows:
+            out.append(
+                [breakdown.label, row.label, "" if breakdown.person else row.activities, row.accompaniments]
+            )
+    if table is not None:
+        out += [[], [f"{table.label_a} × {table.label_b}", *table.columns, _("Total")]]
+        for label, cells, total in table.rows:
+            out.append([label, *cells, total])
+        out.append([_("Total"), *table.column_totals, sum(table.column_totals)])
+    return out
+
+
+def _filename(stats: Stats, ext: str) -> str:
+    return f"statistiques-activite-{stats.scope.kind}-{stats.start:%Y%m%d}-{stats.end:%Y%m%d}.{ext}"
+
+
+def csv_response(stats: Stats, table: CrossTab | None) -> HttpResponse:
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";")
+    for row in rows_for(stats, table):
+        writer.writerow([neutralise(str(v)) if isinstance(v, str) else v for v in row])
+    response = HttpResponse(out.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(stats, "csv")}"'
+    return response
+
+
+def xlsx_response(stats: Stats, table: CrossTab | None) -> HttpResponse:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Statistiques"
+    for row in rows_for(stats, table):
+        # openpyxl writes str as text cells; neutralise anyway so a re-export to CSV stays safe.
+        sheet.append([neutralise(str(v)) if isinstance(v, str) else v for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    response = HttpResponse(
+        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename(stats, "xlsx")}"'
+    return response
+
+
+BAR_HEIGHT = 22
+LABEL_WIDTH = 260
+CHART_WIDTH = 640
+
+
+def _bars(rows: list[Any], limit: int = 12) -> list[dict[str, Any]]:
+    rows = rows[:limit]
+    peak = max((r.accompaniments for r in rows), default=0) or 1
+    span = CHART_WIDTH - LABEL_WIDTH - 70
+    bars = []
+    for index, row in enumerate(rows):
+        bars.append(
+            {
+                "label": row.label if len(row.label) <= 40 else row.label[:39] + "…",
+                "value": row.accompaniments,
+                "y": index * (BAR_HEIGHT + 6),
+                "text_y": index * (BAR_HEIGHT + 6) + 15,
+                "width": max(1, round(span * row.accompaniments / peak)) if row.accompaniments else 0,
+                "value_x": LABEL_WIDTH
+                + (round(span * row.accompaniments / peak) if row.accompaniments else 0)
+                + 6,
+            }
+        )
+    return bars
+
+
+def charts(stats: Stats) -> list[dict[str, Any]]:
+    result = []
+    if stats.by_month:
+        result.append(
+            {
+                "id": "mois",
+                "title": _("Accompagnements par mois"),
+                "bars": _bars(stats.by_month, limit=60),
+                "rows": stats.by_month,
+                "person": False,
+                "dimension": _("Mois"),
+            }
+        )
+    for breakdown in stats.breakdowns:
+        if not breakdown.rows:
+            continue
+        result.append(
+            {
+                "id": breakdown.dimension,
+                "title": _("Accompagnements par %(d)s") % {"d": breakdown.label.lower()},
+                "bars": _bars(breakdown.rows),
+                "rows": breakdown.rows,
+                "person": breakdown.person,
+                "dimension": breakdown.label,
+            }
+        )
+    for chart in result:
+        chart["height"] = len(chart["bars"]) * (BAR_HEIGHT + 6) + 4
+        chart["label_width"] = LABEL_WIDTH
+        chart["label_x"] = LABEL_WIDTH - 8
+        chart["width"] = CHART_WIDTH
+    return result
