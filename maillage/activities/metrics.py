@@ -1,0 +1,110 @@
+"""Figures computed from activity reports, for the roadmap indicators.
+
+Each metric reads the pre-aggregated rollup for a département or an EPCI over whole months, and the
+raw tables otherwise (a commune, a région, or a period that does not start/end on a month boundary).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext_lazy as _
+
+from maillage.activities import selectors
+from maillage.activities.models import Activity
+from maillage.core.metrics import register
+from maillage.territories.models import TerritoryKind
+
+
+def _scope(territory: Any) -> selectors.Scope:
+    if territory.kind == TerritoryKind.DEPARTMENT:
+        return selectors.Scope(
+            "department",
+            territory.pk,
+            str(territory),
+            Q(department_id=territory.pk),
+            ("d", territory.pk, None),
+        )
+    if territory.kind == TerritoryKind.EPCI:
+        return selectors.Scope(
+            "epci",
+            territory.pk,
+            str(territory),
+            Q(epci_id=territory.pk),
+            ("e", territory.department_id or 0, territory.pk),
+        )
+    return selectors.Scope(territory.kind, territory.pk, str(territory), selectors._territory_q([territory]))
+
+
+def _stats(territory: Any, start: date, end: date) -> selectors.Stats:
+    return selectors.compute_stats(_scope(territory), start, end)
+
+
+@register(
+    "activities.accompaniments",
+    label=_("Accompagnements réalisés (comptes rendus d’activité)"),
+    unit="accompagnements",
+)
+def accompaniments(territory: Any, start: date, end: date) -> int:
+    return _stats(territory, start, end).accompaniments
+
+
+@register("activities.workshops", label=_("Ateliers collectifs réalisés"), unit="ateliers")
+def workshops(territory: Any, start: date, end: date) -> int:
+    return _stats(territory, start, end).collective
+
+
+@register(
+    "activities.workshop_participants",
+    label=_("Participations aux ateliers collectifs"),
+    unit="participations",
+)
+def workshop_participants(territory: Any, start: date, end: date) -> int:
+    return _stats(territory, start, end).workshop_participants
+
+
+@register("activities.people", label=_("Personnes accompagnées (usagers)"), unit="personnes")
+def people(territory: Any, start: date, end: date) -> int:
+    return _stats(territory, start, end).people
+
+
+@register("activities.individual", label=_("Accompagnements individuels"), unit="accompagnements")
+def individual(territory: Any, start: date, end: date) -> int:
+    return _stats(territory, start, end).individual
+
+
+@register(
+    "activities.active_mediators",
+    label=_("Médiateur·rices ayant rendu compte de leur activité"),
+    unit="personnes",
+)
+def active_mediators(territory: Any, start: date, end: date) -> int:
+    scope = _scope(territory)
+    return (
+        Activity.objects.filter(scope.activity_q, date__gte=start, date__lte=end).aggregate(
+            n=Count("mediator_id", distinct=True)
+        )["n"]
+        or 0
+    )
+
+
+@register(
+    "activities.administrative_procedures",
+    label=_("Accompagnements aux démarches administratives"),
+    unit="accompagnements",
+)
+def administrative(territory: Any, start: date, end: date) -> int:
+    stats = _stats(territory, start, end)
+    rows = next((b.rows for b in stats.breakdowns if b.dimension == "theme"), [])
+    return next((r.accompaniments for r in rows if r.value == "aide_aux_demarches_administratives"), 0)
+
+
+@register("activities.hours", label=_("Heures d’accompagnement et d’atelier"), unit="heures")
+def hours(territory: Any, start: date, end: date) -> float:
+    scope = _scope(territory)
+    minutes = Activity.objects.filter(scope.activity_q, date__gte=start, date__lte=end).aggregate(
+        m=Sum("duration_minutes")
+    )["m"]
+    return round((minutes or 0) / 60, 1)

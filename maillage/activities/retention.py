@@ -1,0 +1,34 @@
+"""Retention of followed beneficiaries: anonymised BENEFICIARY_RETENTION_DAYS after their last activity.
+
+Identity and contact (names, birth year, phone, e-mail) are erased; the coarse categories (gender,
+age band, social status, commune) stay so statistics do not change. Run daily by ``maillage purge``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q
+
+from maillage.activities.models import Beneficiary
+from maillage.activities.services import anonymise_beneficiary
+
+
+def expired(*, now: datetime) -> Q:
+    days = int(getattr(settings, "BENEFICIARY_RETENTION_DAYS", 365))
+    cutoff = now - timedelta(days=days)
+    return Q(anonymised_at__isnull=True) & (
+        Q(last_activity_date__lt=cutoff.date()) | Q(last_activity_date__isnull=True, created_at__lt=cutoff)
+    )
+
+
+def purge(*, now: datetime, dry_run: bool = False) -> dict[str, int]:
+    candidates = Beneficiary.objects.filter(expired(now=now))
+    if dry_run:
+        return {"beneficiaries": candidates.count()}
+    count = 0
+    for beneficiary in candidates.iterator():
+        anonymise_beneficiary(actor=None, beneficiary=beneficiary, now=now)
+        count += 1
+    return {"beneficiaries": count}
