@@ -69,7 +69,12 @@ _LIST_FIELDS = (
 
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
-    form = SearchForm(request.GET or None)
+    data = None
+    if request.GET:
+        data = request.GET.copy()
+        if not data.get("rayon"):
+            data["rayon"] = str(selectors.DEFAULT_RADIUS_KM)
+    form = SearchForm(data)
     searched = form.is_bound
     if searched:
         form.is_valid()

@@ -219,3 +219,8 @@ def test_query_count_is_constant(client, figeac, django_assert_max_num_queries) 
             URL, {"commune": "Figeac", "service": "Aide aux démarches administratives", "ouvert": "on"}
         )
     assert response.status_code == 200
+
+
+def test_default_radius_is_kept_in_the_form(client, places) -> None:
+    html = client.get(URL, {"commune": "Figeac"}).content.decode()
+    assert '<option value="30" selected>' in html
