@@ -149,18 +149,20 @@ def budget_summary(lines: list[BudgetLine], *, year: int | None = None) -> Budge
             continue
         planned = line.planned or Decimal(0)
         spent = line.spent or Decimal(0)
-        if line.nature == "produit":
-            continue
         if line.unit == "etp":
+            if line.nature == "produit":
+                continue
             summary.fte_planned += planned
             summary.fte_spent += spent
             continue
+        if line.funder is not None:
+            funders.setdefault(line.funder.name, [Decimal(0), Decimal(0)])
+            funders[line.funder.name][0] += planned
+            funders[line.funder.name][1] += spent
+        if line.nature == "produit":
+            continue
         summary.eur_planned += planned
         summary.eur_spent += spent
-        key = line.funder.name if line.funder else "Financeur non précisé"
-        funders.setdefault(key, [Decimal(0), Decimal(0)])
-        funders[key][0] += planned
-        funders[key][1] += spent
         label = line.get_nature_display()
         natures.setdefault(label, [Decimal(0), Decimal(0)])
         natures[label][0] += planned
@@ -255,8 +257,8 @@ def dashboard(roadmap: Roadmap, *, today: date | None = None) -> dict[str, Any]:
         ),
         "funders": bar_chart(
             "graphique-financeurs",
-            "Budget prévu et réalisé par financeur",
-            "Montants en euros prévus et réalisés, par financeur, toutes années confondues.",
+            "Financements prévus et réalisés par financeur",
+            "Montants en euros des lignes budgétaires rattachées à un financeur (dépenses financées et cofinancements), prévus et réalisés, toutes années confondues.",
             [(name, [planned, spent]) for name, planned, spent in budget.by_funder],
             series=["Prévu", "Réalisé"],
             unit="€",
