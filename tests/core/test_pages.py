@@ -37,7 +37,9 @@ def test_unknown_page_is_a_french_404(client):
     assert "Page introuvable" in response.content.decode()
 
 
-def test_deploy_checks_pass_with_production_settings(settings):
+def test_deploy_checks_pass_with_production_settings(settings, monkeypatch):
+    # Browser tests set it for Playwright's event loop; production never does.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     settings.DEBUG = False
     settings.SECRET_KEY = "a-very-long-random-production-secret-key-0123456789-abcdefghijklmnop"
     settings.SECURE_SSL_REDIRECT = True
