@@ -2,6 +2,7 @@ import importlib
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 
 from maillage.core.demo import DEMO_APPS, DEMO_DEPARTMENT_CODE, DEMO_PASSWORD, DemoContext
 from maillage.territories.models import Territory, TerritoryKind
@@ -26,7 +27,11 @@ class Command(BaseCommand):
                 if exc.name != f"maillage.{app}.demo":
                     raise
                 continue
-            with transaction.atomic():
+            # Demo notifications (e.g. referrals sent to places) are not delivered anywhere.
+            with (
+                transaction.atomic(),
+                override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+            ):
                 module.seed(ctx)
             self.stdout.write(f"Démo « {app} » chargée.")
         self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes (fictives)."))
