@@ -202,8 +202,12 @@ class FollowUpForm(forms.Form):
 
 
 class StatsFilterForm(forms.Form):
-    start = forms.DateField(label=_("Du"), widget=forms.DateInput(attrs={"type": "date"}), required=False)
-    end = forms.DateField(label=_("Au"), widget=forms.DateInput(attrs={"type": "date"}), required=False)
+    start = forms.DateField(
+        label=_("Du"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}), required=False
+    )
+    end = forms.DateField(
+        label=_("Au"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}), required=False
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

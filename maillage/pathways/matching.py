@@ -207,18 +207,19 @@ def _add_hours(proposal: Proposal, at: datetime) -> None:
             proposal.warnings.append(_("Horaires non renseignés."))
         return
     proposal.hours_text = schedule.text()
-    opening = schedule.next_opening(at, horizon_days=14)
-    if schedule.is_open(at):
+    status = schedule.status(at)
+    if status is not None and status.is_open:
         proposal.score += 1.5
-        proposal.reasons.append(_("Ouvert maintenant"))
-    elif opening is not None:
+        proposal.reasons.append(str(status))  # « Ouvert maintenant — ferme à 12 h »
+        return
+    opening = schedule.next_opening(at, horizon_days=14)
+    if opening is not None:
         proposal.next_opening = opening
         days = (opening - at).total_seconds() / 86400
         proposal.score += 1.0 if days <= 7 else 0.0
         proposal.reasons.append(
-            _("Prochaine ouverture : %(when)s")
-            % {"when": timezone.localtime(opening).strftime("%d/%m %H:%M")}
-        )
+            str(status) if status is not None else _("Ouvre bientôt")
+        )  # « Fermé — ouvre lundi à 9 h »
     else:
         proposal.score -= 2.0
         proposal.warnings.append(_("Pas d'ouverture prévue dans les 14 prochains jours."))

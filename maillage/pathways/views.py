@@ -334,8 +334,8 @@ def statistics(request: HttpRequest) -> HttpResponse:
     if not territories:
         raise Http404
     today = timezone.localdate()
-    form = StatsFilterForm(request.GET or None)
     start, end = date(today.year, 1, 1), today
+    form = StatsFilterForm(request.GET or None, initial={"start": start, "end": end})
     if form.is_valid():
         start = form.cleaned_data.get("start") or start
         end = form.cleaned_data.get("end") or end

@@ -70,7 +70,7 @@ def test_statistics_page_charts_have_tables(client, lot_coordinator, figures):
     client.force_login(lot_coordinator)
     body = client.get(reverse("pathways:statistics") + "?start=2000-01-01&end=2100-12-31").content.decode()
     assert body.count('role="img"') >= 5
-    assert "<caption>Motifs de refus</caption>" in body
+    assert "Motifs de refus</caption>" in body
     assert "Analyse des demandes non satisfaites" in body
     bad = client.get(reverse("pathways:statistics") + "?start=2030-01-01&end=2020-01-01")
     assert "La date de début doit précéder la date de fin." in bad.content.decode()
