@@ -171,11 +171,11 @@ def seed(ctx: DemoContext) -> None:
                 records.append(record)
     importer.bulk_load(records, source=ActivitySource.FORM, now=timezone.now())
 
-    mediator = ctx.users.get("mediator")
-    if mediator is not None and not Beneficiary.objects.filter(mediator=mediator).exists():
+    demo_mediator = ctx.users.get("mediator")
+    if demo_mediator is not None and not Beneficiary.objects.filter(mediator=demo_mediator).exists():
         for first, last in (("Germaine", "Roques (démo)"), ("Marcel", "Couderc (démo)")):
             Beneficiary.objects.create(
-                mediator=mediator,
+                mediator=demo_mediator,
                 first_name=first,
                 last_name=last,
                 age_band="soixante_dix_plus",

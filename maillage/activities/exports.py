@@ -85,8 +85,8 @@ def xlsx_response(stats: Stats, table: CrossTab | None) -> HttpResponse:
 
 
 BAR_HEIGHT = 22
-LABEL_WIDTH = 260
-CHART_WIDTH = 640
+LABEL_WIDTH = 230
+CHART_WIDTH = 560
 
 
 def _bars(rows: list[Any], limit: int = 12) -> list[dict[str, Any]]:
@@ -97,7 +97,7 @@ def _bars(rows: list[Any], limit: int = 12) -> list[dict[str, Any]]:
     for index, row in enumerate(rows):
         bars.append(
             {
-                "label": row.label if len(row.label) <= 40 else row.label[:39] + "…",
+                "label": row.label if len(row.label) <= 30 else row.label[:29] + "…",
                 "value": row.accompaniments,
                 "y": index * (BAR_HEIGHT + 6),
                 "text_y": index * (BAR_HEIGHT + 6) + 15,
@@ -137,7 +137,7 @@ def charts(stats: Stats) -> list[dict[str, Any]]:
             }
         )
     for chart in result:
-        chart["height"] = len(chart["bars"]) * (BAR_HEIGHT + 6) + 4
+        chart["height"] = len(chart["bars"]) * (BAR_HEIGHT + 6) + 4  # type: ignore[arg-type]
         chart["label_width"] = LABEL_WIDTH
         chart["label_x"] = LABEL_WIDTH - 8
         chart["width"] = CHART_WIDTH

@@ -10,7 +10,6 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Count, Q, Sum
-from django.utils.translation import gettext_lazy as _
 
 from maillage.activities import selectors
 from maillage.activities.models import Activity
@@ -44,40 +43,40 @@ def _stats(territory: Any, start: date, end: date) -> selectors.Stats:
 
 @register(
     "activities.accompaniments",
-    label=_("Accompagnements réalisés (comptes rendus d’activité)"),
+    label="Accompagnements réalisés (comptes rendus d’activité)",
     unit="accompagnements",
 )
 def accompaniments(territory: Any, start: date, end: date) -> int:
     return _stats(territory, start, end).accompaniments
 
 
-@register("activities.workshops", label=_("Ateliers collectifs réalisés"), unit="ateliers")
+@register("activities.workshops", label="Ateliers collectifs réalisés", unit="ateliers")
 def workshops(territory: Any, start: date, end: date) -> int:
     return _stats(territory, start, end).collective
 
 
 @register(
     "activities.workshop_participants",
-    label=_("Participations aux ateliers collectifs"),
+    label="Participations aux ateliers collectifs",
     unit="participations",
 )
 def workshop_participants(territory: Any, start: date, end: date) -> int:
     return _stats(territory, start, end).workshop_participants
 
 
-@register("activities.people", label=_("Personnes accompagnées (usagers)"), unit="personnes")
+@register("activities.people", label="Personnes accompagnées (usagers)", unit="personnes")
 def people(territory: Any, start: date, end: date) -> int:
     return _stats(territory, start, end).people
 
 
-@register("activities.individual", label=_("Accompagnements individuels"), unit="accompagnements")
+@register("activities.individual", label="Accompagnements individuels", unit="accompagnements")
 def individual(territory: Any, start: date, end: date) -> int:
     return _stats(territory, start, end).individual
 
 
 @register(
     "activities.active_mediators",
-    label=_("Médiateur·rices ayant rendu compte de leur activité"),
+    label="Médiateur·rices ayant rendu compte de leur activité",
     unit="personnes",
 )
 def active_mediators(territory: Any, start: date, end: date) -> int:
@@ -92,7 +91,7 @@ def active_mediators(territory: Any, start: date, end: date) -> int:
 
 @register(
     "activities.administrative_procedures",
-    label=_("Accompagnements aux démarches administratives"),
+    label="Accompagnements aux démarches administratives",
     unit="accompagnements",
 )
 def administrative(territory: Any, start: date, end: date) -> int:
@@ -101,7 +100,7 @@ def administrative(territory: Any, start: date, end: date) -> int:
     return next((r.accompaniments for r in rows if r.value == "aide_aux_demarches_administratives"), 0)
 
 
-@register("activities.hours", label=_("Heures d’accompagnement et d’atelier"), unit="heures")
+@register("activities.hours", label="Heures d’accompagnement et d’atelier", unit="heures")
 def hours(territory: Any, start: date, end: date) -> float:
     scope = _scope(territory)
     minutes = Activity.objects.filter(scope.activity_q, date__gte=start, date__lte=end).aggregate(

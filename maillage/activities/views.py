@@ -276,9 +276,16 @@ def import_template(request: HttpRequest) -> HttpResponse:
 
 
 def _stats_context(request: HttpRequest) -> dict[str, Any]:
-    form = forms.StatsFilterForm(request.GET or None, user=request.user)
     start, end = selectors.default_period(timezone.localdate())
     scope_param = request.GET.get("perimetre") or None
+    data = None
+    if request.GET:
+        data = request.GET.copy()
+        if not data.get("du"):
+            data["du"] = start.isoformat()
+        if not data.get("au"):
+            data["au"] = end.isoformat()
+    form = forms.StatsFilterForm(data, user=request.user)
     rows = cols = ""
     if form.is_bound and form.is_valid():
         start = form.cleaned_data.get("du") or start
