@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from maillage.core.audit import record_change
 from maillage.core.models import AuditAction
@@ -330,36 +330,66 @@ def _pk_map(kind: str) -> dict[str, int]:
 def _upsert(
     kind: str, desired: dict[str, dict[str, Any]], report: LoadReport, scope_filter: dict[str, Any] | None
 ) -> None:
-    """Create the missing rows of ``kind``, update the changed ones; ``scope_filter`` (attribute → allowed
+    """Create the missing rows of ``kind``, update the changed ones; ``scope_filter`` (column → allowed
     values) tells which existing rows the file was expected to cover, to count those it lacks."""
-    existing = {t.code: t for t in Territory.objects.filter(kind=kind).only("kind", "code", *LOADED_FIELDS)}
+    existing: dict[str, tuple[int, dict[str, Any]]] = {
+        code: (pk, dict(zip(LOADED_FIELDS, current, strict=True)))
+        for code, pk, *current in Territory.objects.filter(kind=kind).values_list(
+            "code", "pk", *LOADED_FIELDS
+        )
+    }
     to_create: list[Territory] = []
-    to_update: list[Territory] = []
+    to_update: list[tuple[int, dict[str, Any]]] = []
     for code, values in desired.items():
-        row = existing.get(code)
-        if row is None:
+        if code not in existing:
             to_create.append(Territory(kind=kind, code=code, **values))
-            continue
-        changed = False
-        for name, value in values.items():
-            if getattr(row, name) != value:
-                setattr(row, name, value)
-                changed = True
-        if changed:
-            to_update.append(row)
+        elif existing[code][1] != values:
+            to_update.append((existing[code][0], values))
     Territory.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
-    if to_update:
-        Territory.objects.bulk_update(to_update, LOADED_FIELDS, batch_size=BATCH_SIZE)
+    _update_rows(to_update)
     report.created[kind] = len(to_create)
     report.updated[kind] = len(to_update)
     report.unchanged[kind] = len(desired) - len(to_create) - len(to_update)
     if scope_filter is not None:
         report.absent[kind] = sum(
             1
-            for code, row in existing.items()
-            if code not in desired
-            and all(getattr(row, key) in allowed for key, allowed in scope_filter.items())
+            for code, (_pk, current) in existing.items()
+            if code not in desired and all(current[key] in allowed for key, allowed in scope_filter.items())
         )
+
+
+def _update_rows(rows: list[tuple[int, dict[str, Any]]]) -> None:
+    """Write the loaded columns of ``rows`` (pk, values). ``bulk_update()`` is far too slow here (its
+    ``CASE WHEN`` grows with the batch: over a minute when a new vintage rewrites 36 000 rows). PostgreSQL
+    gets one ``UPDATE … FROM jsonb_to_recordset(%s)`` per batch, other databases an ``executemany``."""
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    table = qn(Territory._meta.db_table)
+    fields = [f for f in Territory._meta.concrete_fields if f.attname in LOADED_FIELDS]
+    columns = [str(f.column) for f in fields]  # the attnames (region_id…) are the column names here
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            assignments = ", ".join(f"{qn(c)} = v.{qn(c)}" for c in columns)
+            record = ", ".join(
+                ["id bigint"] + [f"{qn(str(f.column))} {f.cast_db_type(connection)}" for f in fields]
+            )
+            sql = (
+                f"UPDATE {table} AS t SET {assignments} "  # noqa: S608 - identifiers from the model
+                f"FROM jsonb_to_recordset(%s::jsonb) AS v({record}) WHERE t.id = v.id"
+            )
+            for start in range(0, len(rows), 5 * BATCH_SIZE):
+                batch = [{"id": pk, **values} for pk, values in rows[start : start + 5 * BATCH_SIZE]]
+                cursor.execute(sql, [json.dumps(batch)])
+        else:
+            assignments = ", ".join(f"{qn(c)} = %s" for c in columns)
+            cursor.executemany(
+                f"UPDATE {table} SET {assignments} WHERE id = %s",  # noqa: S608 - identifiers from the model
+                [
+                    [json.dumps(values[c]) if c == "postcodes" else values[c] for c in columns] + [pk]
+                    for pk, values in rows
+                ],
+            )
 
 
 def _values(record: dict[str, Any], vintage: str, **links: int | None) -> dict[str, Any]:
@@ -439,6 +469,10 @@ def load_territories(
         scope=",".join(scope),
         defaults={"source": path.name[:200], "vintage": vintage, "counts": report.counts()},
     )
+    if report.changed and connection.vendor == "postgresql":
+        # Fresh statistics, or the planner ignores the search indexes right after a first load.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Territory._meta.db_table}")
     if report.changed:
         record_change(
             actor=actor,
