@@ -84,6 +84,7 @@ def xlsx_response(stats: Stats, table: CrossTab | None) -> HttpResponse:
     return response
 
 
+TABLE_LIMIT = 50  # longest lists (communes, places) show their top 50; exports have them all
 BAR_HEIGHT = 22
 LABEL_WIDTH = 230
 CHART_WIDTH = 560
@@ -119,6 +120,7 @@ def charts(stats: Stats) -> list[dict[str, Any]]:
                 "title": _("Accompagnements par mois"),
                 "bars": _bars(stats.by_month, limit=60),
                 "rows": stats.by_month,
+                "hidden": 0,
                 "person": False,
                 "dimension": _("Mois"),
             }
@@ -126,12 +128,14 @@ def charts(stats: Stats) -> list[dict[str, Any]]:
     for breakdown in stats.breakdowns:
         if not breakdown.rows:
             continue
+        shown = breakdown.rows[:TABLE_LIMIT]
         result.append(
             {
                 "id": breakdown.dimension,
                 "title": _("Accompagnements par %(d)s") % {"d": breakdown.label.lower()},
                 "bars": _bars(breakdown.rows),
-                "rows": breakdown.rows,
+                "rows": shown,
+                "hidden": len(breakdown.rows) - len(shown),
                 "person": breakdown.person,
                 "dimension": breakdown.label,
             }

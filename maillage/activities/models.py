@@ -312,6 +312,7 @@ class ActivityRollup(models.Model):
                 name="activity_rollup_key",
             )
         ]
+        indexes = [models.Index(fields=["grain", "department_id", "month"], name="activity_rollup_territory")]
 
     def __str__(self) -> str:
         return f"{self.grain}/{self.dimension}/{self.department_id}/{self.month}/{self.value}"
