@@ -92,14 +92,20 @@ def _demo_values(roadmap: Roadmap, ctx: DemoContext) -> None:
         # a third of the actions look stale on the dashboard (no update for more than 3 months)
         days = rng.choice([5, 20, 45, 70, 120, 200])
         action.last_update_at = now - timedelta(days=days) if action.status != "planned" else None
-        action.progress_note = f"{DEMO_NOTE} Point d'étape saisi il y a {days} jours."
+        if action.status != "planned":
+            action.progress_note = f"{DEMO_NOTE} Point d'étape saisi il y a {days} jours."
         action.save(update_fields=["status", "progress", "last_update_at", "progress_note"])
         if action.last_update_at and not action.updates.exists():
             ActionUpdate.objects.create(
                 action=action, author=author, status=action.status, progress=action.progress, note=DEMO_NOTE
             )
         for line in action.budget_lines.all():
-            if line.unit == "eur" and line.planned and line.nature != "produit":
+            if (
+                action.status != "planned"
+                and line.unit == "eur"
+                and line.planned
+                and line.nature != "produit"
+            ):
                 line.spent = (line.planned * Decimal(rng.choice([0, 25, 40, 60, 90]) / 100)).quantize(
                     Decimal("1")
                 )
