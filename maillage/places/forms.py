@@ -130,6 +130,26 @@ class SearchForm(forms.Form):
             open_now=bool(data.get("ouvert")),
         )
 
+    GROUPS = ("service", "accompagnement", "public", "frais", "prise_en_charge", "dispositif")
+
+    def checkbox_groups(self) -> dict[str, dict[str, Any]]:
+        """The filter checkboxes as plain data: rendering 30 widgets through the form renderer costs
+        more than the whole search query, so the template writes the inputs itself."""
+        groups: dict[str, dict[str, Any]] = {}
+        for name in self.GROUPS:
+            field = self.fields[name]
+            selected = set(self[name].value() or [])
+            groups[name] = {
+                "name": name,
+                "label": field.label,
+                "open": bool(selected),
+                "options": [
+                    {"id": f"id_{name}_{index}", "value": value, "label": label, "checked": value in selected}
+                    for index, (value, label) in enumerate(field.choices)  # type: ignore[attr-defined]
+                ],
+            }
+        return groups
+
     def active_filter_count(self) -> int:
         data = getattr(self, "cleaned_data", {})
         names = ("service", "public", "accompagnement", "frais", "prise_en_charge", "dispositif")

@@ -95,6 +95,8 @@ def search(request: HttpRequest) -> HttpResponse:
         "count": paginator.count,
         "query_string": params.urlencode(),
         "active_filters": form.active_filter_count() if searched else 0,
+        "open_checked": filters.open_now,
+        "acceslibre_checked": filters.accessibility_sheet,
         "map_tile_url": _tile_url(),
         "map_attribution": _tile_attribution(),
     }
