@@ -181,7 +181,7 @@ def _annuaire_times() -> None:
     from maillage.places.selectors import public_places
     from maillage.territories.models import Territory, TerritoryKind
 
-    epci_counts: list[dict[str, Any]] = list(
+    epci_counts: list[Any] = list(
         public_places()
         .filter(commune__epci__isnull=False)
         .values("commune__epci")
