@@ -427,6 +427,12 @@ def load_territories(
         report.seconds = time.monotonic() - started
         return report
 
+    if connection.vendor == "postgresql":
+        # A batch job: lift the web requests' limits (settings.py) for this transaction only.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout = 0")
+            cursor.execute("SET LOCAL lock_timeout = '60s'")
+
     vintage = data.vintage
     everything: dict[str, set[int]] | None = None if scope else {}
     regions = {r["code"]: _values(r, vintage) for r in selected[TerritoryKind.REGION]}
