@@ -110,6 +110,12 @@ def _detect_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
+def _clean_str(text: str) -> str:
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text.strip()
+
+
 def _clean(value: Any) -> str:
     if value is None:
         return ""
@@ -121,7 +127,10 @@ def _clean(value: Any) -> str:
         return LIST_SEPARATOR.join(_clean(v) for v in value if _clean(v))
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
-    return unicodedata.normalize("NFC", str(value)).strip()
+    text = str(value)
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text.strip()
 
 
 def read_csv(text: str, *, encoding: str = "utf-8") -> ParsedFile:
@@ -161,7 +170,7 @@ def read_csv(text: str, *, encoding: str = "utf-8") -> ParsedFile:
             )
             continue
         parsed.records.append(
-            RawRecord(start, {h: _clean(v) for h, v in zip(parsed.headers, row, strict=True) if h})
+            RawRecord(start, {h: _clean_str(v) for h, v in zip(parsed.headers, row, strict=True) if h})
         )
     return parsed
 

@@ -45,7 +45,11 @@ SIRET = re.compile(r"^\d{14}$")
 RNA = re.compile(r"^W[a-zA-Z0-9]{9}$")
 FORMULA_ESCAPE = re.compile(r"^'[=+\-@\t\r]")
 _url_validator = URLValidator(schemes=["http", "https"])
+_SIMPLE_URL = re.compile(
+    r"^https?://[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}(/[A-Za-z0-9._~%!$&'()*+,;=:@/?#-]*)?$"
+)
 _TYPOLOGIES = {fold(code): code for code in TYPOLOGY_CODES}
+_TYPOLOGY_SET = frozenset(TYPOLOGY_CODES)
 _PHONE_PREFIXES = ("33", "590", "594", "262", "596", "269", "687", "689", "508", "681")
 # Fields dropped when a place does not welcome the public (library rule).
 _PUBLIC_FIELDS = ("publics", "specific_support", "fees", "mobility", "support_modes")
@@ -71,10 +75,16 @@ def _enum_lookup(column: Column) -> dict[str, str]:
 
 
 _ENUMS = {c.name: _enum_lookup(c) for c in COLUMNS if c.kind == "enum"}
+_EXACT = {c.name: frozenset(c.enum.values) for c in COLUMNS if c.kind == "enum" and c.enum is not None}
 
 
 def _split(value: str, separators: str = "|") -> list[str]:
-    tokens = re.split("[" + re.escape(separators) + "]", value) if value else []
+    if not value:
+        return []
+    if len(separators) == 1 or not any(sep in value for sep in separators[1:]):
+        tokens = value.split(separators[0])
+    else:
+        tokens = re.split("[" + re.escape(separators) + "]", value)
     seen: dict[str, None] = {}
     for token in tokens:
         token = token.strip()
@@ -85,6 +95,8 @@ def _split(value: str, separators: str = "|") -> list[str]:
 
 def normalise_phone(value: str) -> str | None:
     """National or international French number → ``+33…`` (schema form), or None when impossible."""
+    if BY_NAME["telephone"].pattern.match(value):  # type: ignore[union-attr]
+        return value
     digits = re.sub(r"[\s.\-/()]", "", value)
     if digits.startswith("00"):
         digits = "+" + digits[2:]
@@ -134,7 +146,7 @@ class RowValidator:
         raw = record.values
         for column in COLUMNS:
             value = raw.get(column.name, "")
-            if FORMULA_ESCAPE.match(value):
+            if value[:1] == "'" and FORMULA_ESCAPE.match(value):
                 value = value[1:]
             self._column(column, value, result)
         self._cross_field_rules(result)
@@ -250,7 +262,7 @@ class RowValidator:
         elif kind == "list":
             tokens = _split(value)
             if name == "typologie":
-                fixed = [_TYPOLOGIES.get(fold(t), t) for t in tokens]
+                fixed = [t if t in _TYPOLOGY_SET else _TYPOLOGIES.get(fold(t), t) for t in tokens]
                 unknown = [t for t in fixed if t not in _TYPOLOGIES.values()]
                 if unknown:
                     self._warn(
@@ -320,7 +332,8 @@ class RowValidator:
                 url = "https://" + url
                 self._warn(result, column.name, _("« https:// » ajouté devant l'adresse."), token)
             try:
-                _url_validator(url)
+                if not _SIMPLE_URL.match(url):
+                    _url_validator(url)
             except ValidationError:
                 self._error(result, column.name, _("Adresse web invalide : %(url)s.") % {"url": token}, token)
                 continue
@@ -337,8 +350,9 @@ class RowValidator:
             self._warn(result, column.name, _("Séparateur « ; » remplacé par « | »."), value)
         found: list[str] = []
         unknown: list[str] = []
+        exact = _EXACT[column.name]
         for token in tokens:
-            canonical = table.get(fold(token))
+            canonical = token if token in exact else table.get(fold(token))
             if canonical is None:
                 unknown.append(token)
             elif canonical not in found:
