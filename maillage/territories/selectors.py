@@ -11,7 +11,7 @@ from maillage.territories.models import Territory, TerritoryQuerySet
 from maillage.territories.text import search_query_normalize
 
 _POSTCODE_OR_CODE = re.compile(r"^(?:\d{2,5}|2[ab]\d{0,3})$")
-_POSTCODE_TOKEN = re.compile(r"\b\d{5}\b")
+_POSTCODE_TOKEN = re.compile(r"\b(?:\d{5}|2[abAB]\d{3})\b")  # also « Figeac (46102) », « Ajaccio (2A004) »
 
 
 def territory_by_code(kind: str, code: str) -> Territory | None:

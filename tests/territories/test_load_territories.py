@@ -257,3 +257,21 @@ def test_vendored_file_lot_only():
     assert Territory.objects.communes().filter(epci__isnull=True).count() == 0
     # The CC Grand-Figeac has 92 communes, 6 of them in the Aveyron (not loaded here).
     assert Territory.objects.communes_of([figeac.epci]).count() == 86
+
+
+def test_rows_made_by_the_shared_factories_are_updated_in_place(sample_path, figeac, cahors, lozere):
+    """Test personas and a real load share the (kind, code) key: the load updates them, keeping their pk."""
+    pks = {figeac.pk, cahors.pk, figeac.epci_id, figeac.department_id, lozere.pk}
+
+    load_territories(path=sample_path)
+
+    figeac.refresh_from_db()
+    assert figeac.epci.name == "CC Grand-Figeac"  # was « CC du Grand Figeac » in the factory
+    assert figeac.latitude == pytest.approx(44.6053)
+    assert {
+        get(TerritoryKind.COMMUNE, "46102").pk,
+        get(TerritoryKind.COMMUNE, "46042").pk,
+        get(TerritoryKind.EPCI, "200067361").pk,
+        get(TerritoryKind.DEPARTMENT, "46").pk,
+        get(TerritoryKind.DEPARTMENT, "48").pk,
+    } == pks

@@ -39,6 +39,7 @@ def codes(results) -> list[str]:
         ("46000 cahors", ["46042"]),
         ("Cahors 46000", ["46042"]),
         ("figeac 48000", []),
+        ("Figeac (46102)", ["46102"]),  # a commune's label, as str() shows it
         ("paris", []),
         ("", []),
         ("   ", []),
@@ -76,6 +77,17 @@ def test_commune_search_finds_factory_communes(figeac, cahors):
     """Rows made by the shared test factories (no loader) are found too, by name and postcode."""
     assert codes(commune_search("figeac")) == ["46102"]
     assert codes(commune_search("46000")) == ["46042"]
+
+
+def test_commune_search_corsica(db):
+    from tests.factories import make_commune, make_department, make_region
+
+    corse = make_department("2A", "Corse-du-Sud", make_region("94", "Corse"))
+    make_commune("2A004", "Ajaccio", corse, postcodes=["20000", "20090"])
+    assert codes(commune_search("2A004")) == ["2A004"]
+    assert codes(commune_search("2a004")) == ["2A004"]
+    assert codes(commune_search("Ajaccio (2A004)")) == ["2A004"]
+    assert codes(commune_search("20090")) == ["2A004"]
 
 
 def test_territory_by_code(loaded):
