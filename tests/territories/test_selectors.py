@@ -129,3 +129,16 @@ def test_search_query_normalize_expands_saint():
     assert search_query_normalize("St-Céré") == "saint cere"
     assert search_query_normalize("Ste Eulalie") == "sainte eulalie"
     assert search_query_normalize("Stenay") == "stenay"
+
+
+def test_admin_lists_are_read_only_for_superusers(client, loaded, django_assert_max_num_queries):
+    from tests.factories import UserFactory
+
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    with django_assert_max_num_queries(10):
+        response = client.get("/admin/territories/territory/", {"q": "figeac"})
+    assert response.status_code == 200
+    assert "Figeac" in response.content.decode()
+    assert client.get("/admin/territories/territorydatavintage/").status_code == 200
+    assert client.get("/admin/territories/territory/add/").status_code == 403
