@@ -23,6 +23,7 @@ from maillage.roadmaps.models import (
     GovernanceBody,
     Indicator,
     IndicatorKind,
+    Measurement,
     Meeting,
     Milestone,
     Roadmap,
@@ -62,7 +63,63 @@ def _num(value: Any, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
-def indicator_status(indicator: Indicator, territory: Any, years: list[int], today: date) -> IndicatorStatus:
+@dataclass
+class MeasurementSummary:
+    """SQL aggregate of an indicator's measurements (the dashboard does not load every row)."""
+
+    total: Decimal | None = None
+    count: int = 0
+    achieved_count: int = 0
+    last_start: date | None = None
+    last_value: Decimal | None = None
+    last_text: str = ""
+
+
+def measurement_summaries(roadmap: Roadmap) -> dict[int, MeasurementSummary]:
+    from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
+
+    base = Measurement.objects.filter(indicator__action__roadmap=roadmap)
+    out: dict[int, MeasurementSummary] = {}
+    for row in base.values("indicator_id").annotate(
+        total=Sum("value"), n=Count("id"), ok=Count("id", filter=Q(achieved=True)), last=Max("period_start")
+    ):
+        out[row["indicator_id"]] = MeasurementSummary(
+            total=row["total"], count=row["n"], achieved_count=row["ok"], last_start=row["last"]
+        )
+    latest = Measurement.objects.filter(indicator=OuterRef("indicator")).order_by("-period_start")
+    for indicator_id, value, text in base.filter(
+        period_start=Subquery(latest.values("period_start")[:1])
+    ).values_list("indicator_id", "value", "text_value"):
+        out[indicator_id].last_value = value
+        out[indicator_id].last_text = text
+    return out
+
+
+def _status_from_summary(
+    status: IndicatorStatus, indicator: Indicator, summary: MeasurementSummary | None
+) -> None:
+    if summary is None or not summary.count:
+        return
+    if summary.last_start is not None:
+        status.last_period = period_label(summary.last_start, indicator.frequency)
+    if indicator.kind == IndicatorKind.QUANTITATIVE:
+        status.current = summary.total if indicator.aggregation == "somme" else summary.last_value
+    elif indicator.kind == IndicatorKind.QUALITATIVE:
+        status.current = summary.last_text
+    else:
+        status.current = summary.achieved_count > 0
+
+
+def indicator_status(
+    indicator: Indicator,
+    territory: Any,
+    years: list[int],
+    today: date,
+    *,
+    summaries: dict[int, MeasurementSummary] | None = None,
+) -> IndicatorStatus:
+    """Current value against target; from ``summaries`` (SQL aggregates) when given, else from the
+    prefetched measurements (which also gives the value of every period)."""
     status = IndicatorStatus(indicator=indicator)
     if indicator.metric_key:
         metric = get_metric(indicator.metric_key)
@@ -78,6 +135,8 @@ def indicator_status(indicator: Indicator, territory: Any, years: list[int], tod
             status.series.append((str(year), value))
         if status.series:
             status.last_period, status.current = status.series[-1]
+    elif summaries is not None:
+        _status_from_summary(status, indicator, summaries.get(indicator.pk))
     else:
         measurements = list(indicator.measurements.all())
         for m in measurements:
@@ -180,11 +239,12 @@ def dashboard(roadmap: Roadmap, *, today: date | None = None) -> dict[str, Any]:
         .select_related("axis")
         .prefetch_related(
             "lead_organisations",
-            Prefetch("indicators", queryset=indicator_queryset()),
+            "indicators",
             Prefetch("budget_lines", queryset=BudgetLine.objects.select_related("funder")),
         )
     )
     years = roadmap_years(roadmap)
+    summaries = measurement_summaries(roadmap)
 
     axes: dict[int, AxisProgress] = OrderedDict()
     for action in actions:
@@ -204,7 +264,7 @@ def dashboard(roadmap: Roadmap, *, today: date | None = None) -> dict[str, Any]:
         for indicator in action.indicators.all():
             if indicator.kind == IndicatorKind.QUALITATIVE:
                 continue
-            status = indicator_status(indicator, roadmap.territory, years, today)
+            status = indicator_status(indicator, roadmap.territory, years, today, summaries=summaries)
             indicator_rows.append((action, status))
     with_target = [(a, s) for a, s in indicator_rows if s.percent is not None]
 
