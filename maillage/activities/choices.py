@@ -174,17 +174,27 @@ PARTICIPANT_CHOICES: dict[str, type[models.TextChoices]] = {
 MAX_PARTICIPANTS = 10_000  # the Coop's limit for one workshop
 
 
+_BITS: dict[type, dict[str, int]] = {}
+
+
+def _bits(choices: type[models.TextChoices]) -> dict[str, int]:
+    bits = _BITS.get(choices)
+    if bits is None:
+        bits = _BITS[choices] = {str(value): 1 << i for i, value in enumerate(choices.values)}
+    return bits
+
+
 def mask_of(values: list[str] | tuple[str, ...], choices: type[models.TextChoices]) -> int:
     """Bit mask of ``values`` in ``choices`` (bit i = i-th value of the enumeration)."""
-    index = {value: i for i, value in enumerate(choices.values)}
+    bits = _bits(choices)
     mask = 0
     for value in values:
-        mask |= 1 << index[value]
+        mask |= bits[value]
     return mask
 
 
 def bit_of(value: str, choices: type[models.TextChoices]) -> int:
-    return 1 << list(choices.values).index(value)
+    return _bits(choices)[value]
 
 
 # --- Coordinators' network activity (Coop ``ActiviteCoordination``) ------------------------------

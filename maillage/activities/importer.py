@@ -27,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection, transaction
@@ -190,8 +191,13 @@ class ImportResult:
     job: ActivityImportJob | None = None
 
 
+@lru_cache(maxsize=100_000)
+def _fold(text: str) -> str:
+    return fold(text)
+
+
 def _norm(text: Any) -> str:
-    return fold(str(text or ""))
+    return _fold(str(text or ""))
 
 
 HEADER_INDEX: dict[str, Column] = {}

@@ -308,11 +308,11 @@ class ActivityRollup(models.Model):
         verbose_name_plural = _("agrégats d'activité")
         constraints = [
             models.UniqueConstraint(
-                fields=["grain", "dimension", "department_id", "epci_id", "month", "value"],
+                fields=["grain", "department_id", "month", "dimension", "epci_id", "value"],
                 name="activity_rollup_key",
             )
         ]
-        indexes = [models.Index(fields=["grain", "department_id", "month"], name="activity_rollup_territory")]
+        indexes = [models.Index(fields=["grain", "month"], name="activity_rollup_month")]
 
     def __str__(self) -> str:
         return f"{self.grain}/{self.dimension}/{self.department_id}/{self.month}/{self.value}"

@@ -135,6 +135,9 @@ def apply(deltas: dict[Key, list[int]], *, batch: int = 2000) -> None:
     rows = [(*key, *vals) for key, vals in deltas.items() if any(vals)]
     if not rows:
         return
+    if connection.vendor == "postgresql":
+        _apply_unnest(rows)
+        return
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch):
             chunk = rows[start : start + batch]
@@ -148,6 +151,24 @@ def apply(deltas: dict[Key, list[int]], *, batch: int = 2000) -> None:
                 f"accompaniments = {TABLE}.accompaniments + excluded.accompaniments, "
                 f"anonymous = {TABLE}.anonymous + excluded.anonymous",
                 params,
+            )
+
+
+def _apply_unnest(rows: list[tuple[Any, ...]], batch: int = 50_000) -> None:
+    """PostgreSQL: one statement per batch with nine array parameters (no huge VALUES list)."""
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch):
+            columns = list(zip(*rows[start : start + batch], strict=True))
+            cursor.execute(
+                f"INSERT INTO {TABLE} (grain, dimension, department_id, epci_id, month, value, "
+                "activities, accompaniments, anonymous) "
+                "SELECT * FROM unnest(%s::varchar[], %s::varchar[], %s::int[], %s::int[], %s::date[], "
+                "%s::varchar[], %s::int[], %s::int[], %s::int[]) "
+                "ON CONFLICT (grain, dimension, department_id, epci_id, month, value) DO UPDATE SET "
+                f"activities = {TABLE}.activities + excluded.activities, "
+                f"accompaniments = {TABLE}.accompaniments + excluded.accompaniments, "
+                f"anonymous = {TABLE}.anonymous + excluded.anonymous",
+                [list(c) for c in columns],
             )
 
 

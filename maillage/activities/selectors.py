@@ -421,11 +421,18 @@ def _labels(dimension: str, values: set[str]) -> dict[str, str]:
         labels.update({k: str(v) for k, v in ORIENTATION_EXTRA.items()})
     elif dimension in ("commune", "residence"):
         ids = [int(v) for v in values if v and str(v).isdigit()]
-        labels = {str(t.pk): str(t) for t in Territory.objects.filter(pk__in=ids)}
+        labels = {
+            str(pk): f"{name} ({code})"
+            for pk, name, code in Territory.objects.filter(pk__in=ids).values_list("pk", "name", "code")
+        }
     elif dimension == "place":
         ids = [int(v) for v in values if v and str(v).isdigit()]
         model = _place_model()
-        labels = {str(p.pk): p.name for p in model.objects.filter(pk__in=ids)} if model else {}
+        labels = (
+            {str(pk): name for pk, name in model.objects.filter(pk__in=ids).values_list("pk", "name")}
+            if model
+            else {}
+        )
     else:
         labels = {}
     return {v: labels.get(v, v or str(_("Non renseigné"))) for v in values}

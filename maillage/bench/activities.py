@@ -1,0 +1,687 @@
+# ruff: noqa: S608, S106 — SQL built from constants of this module; "!" is Django’s unusable password.
+"""Activity reports at national size: 8 million accompaniments, 5 years, 5 000 mediators (PostgreSQL).
+
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/maillage_bench_activities \\
+        .venv/bin/python -m maillage.bench activities [--scale 0.01]
+
+Steps: territories (vendored COG), 5 000 mediators with organisations, places and followed
+beneficiaries; activities, accompaniments and workshop counts generated in SQL (INSERT … SELECT
+generate_series, foreign-key triggers off, secondary indexes rebuilt afterwards); the statistics
+rollup rebuilt; an import of a CSV through the real import path (analyse + COPY + rollup deltas);
+then p95 of the département / national statistics pages and of a cross-tab page (Django test
+client, whole request), compared with the same statistics computed by plain GROUP BY on the raw
+tables; sizes on disk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import random
+import time
+from datetime import date, timedelta
+from typing import Any
+
+from maillage.bench.common import percentile, report, time_calls, timer
+
+ACCOMPANIMENTS = 8_000_000
+MEDIATORS = 5_000
+YEARS = 5
+COLLECTIVE_SHARE = 0.027  # of activities: ~20 % of accompaniments are workshop participations
+FOLLOWED_SHARE = 0.02
+BENEFICIARIES_PER_MEDIATOR = 20
+TABLES = ("activities_activity", "activities_accompaniment", "activities_participantcount")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="Fraction des 8 millions (0.01 : essai rapide)"
+    )
+    parser.add_argument("--mediators", type=int, default=MEDIATORS)
+    parser.add_argument(
+        "--import-rows",
+        type=int,
+        default=0,
+        help="Lignes du fichier importé (défaut : 200 000 × scale, min 5 000)",
+    )
+    parser.add_argument("--repeat", type=int, default=30, help="Requêtes mesurées par page")
+    parser.add_argument("--reuse", action="store_true", help="Garder les données déjà générées")
+    parser.add_argument("--seed", type=int, default=46)
+
+
+def _exec(sql: str, params: Any = None) -> Any:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        try:
+            return cursor.fetchall()
+        except Exception:  # noqa: BLE001 — statements without a result
+            return None
+
+
+def _scalar(sql: str, params: Any = None) -> Any:
+    rows = _exec(sql, params)
+    return rows[0][0] if rows else None
+
+
+# --- Reference data ---------------------------------------------------------------------------
+
+
+def _territories() -> int:
+    from django.core.management import call_command
+
+    from maillage.territories.models import Territory
+
+    if Territory.objects.communes().count() < 30_000:
+        call_command("load_territories", verbosity=0)
+    return Territory.objects.communes().count()
+
+
+def _people(mediators: int, seed: int) -> None:
+    """Users, organisations, places, beneficiaries and the ``bench_mediator`` lookup table."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from maillage.accounts.models import Organisation, User
+    from maillage.places.models import Place
+    from maillage.territories.models import Territory
+
+    exists = _scalar("SELECT to_regclass('bench_mediator') IS NOT NULL")
+    if exists and _scalar("SELECT count(*) FROM bench_mediator") == mediators:
+        return
+    rng = random.Random(seed)
+    communes = list(
+        Territory.objects.communes()
+        .filter(epci__isnull=False, department__isnull=False)
+        .values_list("id", "department_id", "epci_id", "code", "name")
+    )
+    by_epci: dict[int, list[tuple[Any, ...]]] = {}
+    for row in communes:
+        by_epci.setdefault(row[2], []).append(row)
+    departments = sorted({row[1] for row in communes})
+    by_department: dict[int, list[tuple[Any, ...]]] = {}
+    for row in communes:
+        by_department.setdefault(row[1], []).append(row)
+    with transaction.atomic():
+        _exec("DROP TABLE IF EXISTS bench_mediator")
+        organisations = Organisation.objects.bulk_create(
+            [
+                Organisation(name=f"Structure banc {i}", kind="association")
+                for i in range(max(1, mediators // 5))
+            ],
+            batch_size=2000,
+        )
+        users = User.objects.bulk_create(
+            [
+                User(
+                    email=f"mediateur-{i}@banc.maillage.fr",
+                    username=f"mediateur-{i}@banc.maillage.fr",
+                    password="!",
+                )
+                for i in range(mediators)
+            ],
+            batch_size=2000,
+        )
+        today = timezone.localdate()
+        rows = []
+        places = []
+        for index, user in enumerate(users):
+            department = departments[index % len(departments)]
+            home = rng.choice(by_department[department])
+            neighbours = by_epci[home[2]]
+            chosen = [home, rng.choice(neighbours), rng.choice(neighbours)]
+            rows.append(
+                [
+                    index + 1,
+                    user.pk,
+                    organisations[index % len(organisations)].pk,
+                    department,
+                    home[2],
+                    *[c[0] for c in chosen],
+                ]
+            )
+            for k in range(2):
+                commune = chosen[k]
+                places.append(
+                    Place(
+                        source="banc-activites",
+                        source_id=f"banc-{index}-{k}",
+                        name=f"Lieu {index}-{k}",
+                        address="1 place de la Mairie",
+                        postcode="00000",
+                        commune_name=commune[4],
+                        insee_code=commune[3],
+                        commune_id=commune[0],
+                        data_updated_on=today,
+                    )
+                )
+        Place.objects.bulk_create(places, batch_size=2000)
+        _exec(
+            "CREATE UNLOGGED TABLE bench_mediator (idx int PRIMARY KEY, user_id int, structure_id int, "
+            "department_id int, epci_id int, c1 int, c2 int, c3 int, place1 int, place2 int, ben_base int)"
+        )
+        for start in range(0, len(rows), 1000):
+            chunk = rows[start : start + 1000]
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, NULL, NULL, NULL)"] * len(chunk))
+            _exec(f"INSERT INTO bench_mediator VALUES {values}", [v for r in chunk for v in r])  # noqa: S608
+        _exec(
+            "UPDATE bench_mediator m SET place1 = p1.id, place2 = p2.id FROM places_place p1, places_place p2 "
+            "WHERE p1.source = 'banc-activites' AND p1.source_id = 'banc-' || (m.idx - 1) || '-0' "
+            "AND p2.source = 'banc-activites' AND p2.source_id = 'banc-' || (m.idx - 1) || '-1'"
+        )
+        _exec(
+            "INSERT INTO activities_beneficiary (created_at, updated_at, mediator_id, first_name, last_name, "
+            "birth_year, phone, email, age_band, gender, social_status, residence_commune_id, informed_at, "
+            "last_activity_date, anonymised_at) "
+            "SELECT now(), now(), m.user_id, 'Prénom', 'Nom ' || g, NULL, '', '', 'soixante_dix_plus', "
+            "'feminin', 'retraite', m.c1, now(), NULL, NULL "
+            f"FROM bench_mediator m CROSS JOIN generate_series(1, {BENEFICIARIES_PER_MEDIATOR}) g"
+        )
+        _exec(
+            "UPDATE bench_mediator m SET ben_base = b.first FROM (SELECT mediator_id, min(id) AS first "
+            "FROM activities_beneficiary GROUP BY mediator_id) b WHERE b.mediator_id = m.user_id"
+        )
+
+
+def _combos(seed: int) -> None:
+    """Small lookup tables of theme / device combinations (JSON list + bit mask), weighted by repetition."""
+    from maillage.activities.choices import Device, Procedure, Theme, mask_of
+
+    rng = random.Random(seed)
+    themes = list(Theme.values)
+    weights = [8, 10, 3, 6, 8, 12, 5, 4, 5, 6, 2, 4, 6, 2, 2, 2, 3, 2, 25]
+    rows = []
+    for index in range(400):
+        k = rng.choice([1, 1, 1, 2, 2, 3])
+        chosen = list(dict.fromkeys(rng.choices(themes, weights=weights, k=k)))
+        procedures = []
+        if Theme.ADMINISTRATIVE in chosen:
+            procedures = list(dict.fromkeys(rng.choices(list(Procedure.values), k=rng.choice([1, 1, 2]))))
+        rows.append(
+            (
+                index + 1,
+                _json(chosen),
+                mask_of(chosen, Theme),
+                _json(procedures),
+                mask_of(procedures, Procedure),
+            )
+        )
+    devices = []
+    for index in range(50):
+        chosen = list(
+            dict.fromkeys(
+                rng.choices(list(Device.values), weights=[30, 40, 15, 5, 10], k=rng.choice([0, 1, 1, 2]))
+            )
+        )
+        devices.append((index + 1, _json(chosen), mask_of(chosen, Device)))
+    _exec("DROP TABLE IF EXISTS bench_theme; DROP TABLE IF EXISTS bench_device")
+    _exec(
+        "CREATE UNLOGGED TABLE bench_theme (idx int PRIMARY KEY, themes jsonb, mask int, procedures jsonb, pmask int)"
+    )
+    _exec("CREATE UNLOGGED TABLE bench_device (idx int PRIMARY KEY, devices jsonb, mask int)")
+    _exec(
+        "INSERT INTO bench_theme VALUES " + ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows)),  # noqa: S608
+        [v for r in rows for v in r],
+    )
+    _exec(
+        "INSERT INTO bench_device VALUES " + ", ".join(["(%s, %s, %s)"] * len(devices)),  # noqa: S608
+        [v for r in devices for v in r],
+    )
+
+
+def _json(values: list[str]) -> str:
+    import json
+
+    return json.dumps(values)
+
+
+# --- Raw data ---------------------------------------------------------------------------------
+
+
+def _secondary_indexes() -> list[tuple[str, str]]:
+    return [
+        (name, definition)
+        for name, definition in _exec(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) "
+            "AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+            [list(TABLES)],
+        )
+    ]
+
+
+def _generate(accompaniments: int, mediators: int, seed: int) -> dict[str, float]:
+    from django.db import connection
+
+    figures: dict[str, float] = {}
+    activities = round(accompaniments / (1 + 8 * COLLECTIVE_SHARE))
+    start = date.today() - timedelta(days=365 * YEARS)  # noqa: DTZ011
+    days = 365 * YEARS
+    _exec(
+        "TRUNCATE activities_participantcount, activities_accompaniment, activities_activity, activities_activityrollup, activities_activityimportjob"
+    )
+    indexes = _secondary_indexes()
+    begin = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SET session_replication_role = replica"
+        )  # no FK triggers: data is consistent by construction
+        cursor.execute("SET synchronous_commit = off")
+        cursor.execute("SET maintenance_work_mem = '1GB'")
+        cursor.execute("SET work_mem = '256MB'")
+        for name, _definition in indexes:
+            cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
+        cursor.execute("SELECT setseed(%s)", [(seed % 1000) / 1000])
+        chunk = 1_000_000
+        with timer(f"  activités ({activities:,} lignes)".replace(",", " ")):
+            for lo in range(1, activities + 1, chunk):
+                hi = min(activities, lo + chunk - 1)
+                cursor.execute(
+                    _ACTIVITY_SQL,
+                    {
+                        "lo": lo,
+                        "hi": hi,
+                        "start": start,
+                        "days": days,
+                        "pcol": COLLECTIVE_SHARE,
+                        "m": mediators,
+                        "followed": FOLLOWED_SHARE,
+                    },
+                )
+        bounds = cursor.execute("SELECT min(id), max(id) FROM activities_activity").fetchone()
+        with timer("  accompagnements individuels"):
+            for lo in range(bounds[0], bounds[1] + 1, chunk):
+                cursor.execute(
+                    _ACCOMPANIMENT_SQL, {"lo": lo, "hi": lo + chunk - 1, "n": BENEFICIARIES_PER_MEDIATOR}
+                )
+        with timer("  effectifs des ateliers"):
+            cursor.execute(_COUNTS_SQL)
+        with timer("  index secondaires reconstruits"):
+            for _name, definition in indexes:
+                cursor.execute(definition)
+        cursor.execute("SET session_replication_role = origin")
+    with timer("  VACUUM ANALYZE"):
+        for table in TABLES:
+            _exec(f"VACUUM ANALYZE {table}")
+    figures["generate_s"] = time.perf_counter() - begin
+    return figures
+
+
+_ACTIVITY_SQL = """
+INSERT INTO activities_activity (created_at, updated_at, kind, mediator_id, structure_id, date, duration_minutes,
+  place_type, place_id, commune_id, department_id, epci_id, themes, themes_mask, procedures, procedures_mask,
+  procedure_details, devices, devices_mask, autonomy, oriented, orientation, workshop_title, workshop_level, tags,
+  participants_count, anonymous_count, coop_id, source)
+SELECT now(), now(), CASE WHEN r.col THEN 'collectif' ELSE 'individuel' END, m.user_id, m.structure_id,
+  %(start)s::date + r.day,
+  CASE WHEN r.col THEN (ARRAY[90, 120, 120, 180])[1 + floor(r.u3 * 4)::int]
+       ELSE (ARRAY[15, 30, 30, 45, 45, 60, 90, 120])[1 + floor(r.u3 * 8)::int] END,
+  r.pt,
+  CASE WHEN r.pt = 'lieu_activite' THEN (CASE WHEN r.u4 < 0.6 THEN m.place1 ELSE m.place2 END) END,
+  CASE WHEN r.pt = 'lieu_activite' THEN (CASE WHEN r.u4 < 0.6 THEN m.c1 ELSE m.c2 END)
+       ELSE (ARRAY[m.c1, m.c2, m.c3])[1 + floor(r.u5 * 3)::int] END,
+  m.department_id, m.epci_id,
+  t.themes, t.mask, t.procedures, t.pmask, '', d.devices, d.mask,
+  CASE WHEN r.col THEN '' ELSE (ARRAY['entierement_accompagne', 'partiellement_autonome', 'autonome'])[1 + floor(r.u6 * 3)::int] END,
+  CASE WHEN r.col THEN NULL ELSE r.u7 < 0.2 END,
+  CASE WHEN NOT r.col AND r.u7 < 0.2 THEN (ARRAY['administration', 'mediation_numerique', 'operateur_ou_organisme_en_charge',
+    'aide_sociale', 'insertion_professionnelle', 'aide_aux_demarches_administratives', 'autre'])[1 + floor(r.u8 * 7)::int] ELSE '' END,
+  CASE WHEN r.col THEN 'Atelier' ELSE '' END,
+  CASE WHEN r.col THEN (ARRAY['debutant', 'intermediaire', 'avance'])[1 + floor(r.u8 * 3)::int] ELSE '' END,
+  '[]'::jsonb,
+  CASE WHEN r.col THEN r.np ELSE 1 END,
+  CASE WHEN r.col THEN r.np WHEN r.u9 < %(followed)s THEN 0 ELSE 1 END,
+  NULL, 'maillage'
+FROM (
+  SELECT g, random() < %(pcol)s AS col, floor(random() * %(days)s)::int AS day, random() AS u1, random() AS u2,
+    random() AS u3, random() AS u4, random() AS u5, random() AS u6, random() AS u7, random() AS u8, random() AS u9,
+    random() AS u10, 3 + floor(random() * 13)::int AS np,
+    CASE WHEN random() < 0.70 THEN 'lieu_activite' WHEN random() < 0.4 THEN 'domicile'
+         WHEN random() < 0.67 THEN 'a_distance' ELSE 'autre' END AS pt
+  FROM generate_series(%(lo)s, %(hi)s) g
+) r
+JOIN bench_mediator m ON m.idx = 1 + floor(r.u1 * %(m)s)::int
+JOIN bench_theme t ON t.idx = 1 + floor(r.u2 * 400)::int
+JOIN bench_device d ON d.idx = 1 + floor(r.u10 * 50)::int
+"""
+
+_ACCOMPANIMENT_SQL = """
+INSERT INTO activities_accompaniment (activity_id, beneficiary_id, age_band, gender, social_status,
+  residence_commune_id, already_accompanied)
+SELECT a.id, CASE WHEN a.anonymous_count = 0 THEN m.ben_base + (a.id %% %(n)s) END,
+  (ARRAY['moins_de_douze', 'douze_dix_huit', 'dix_huit_vingt_quatre', 'vingt_cinq_trente_neuf', 'vingt_cinq_trente_neuf',
+         'quarante_cinquante_neuf', 'quarante_cinquante_neuf', 'quarante_cinquante_neuf', 'soixante_soixante_neuf',
+         'soixante_soixante_neuf', 'soixante_soixante_neuf', 'soixante_dix_plus', 'soixante_dix_plus',
+         'soixante_dix_plus', 'soixante_dix_plus', 'non_communique'])[1 + floor(random() * 16)::int],
+  (ARRAY['masculin', 'feminin', 'feminin', 'non_communique'])[1 + floor(random() * 4)::int],
+  (ARRAY['scolarise', 'sans_emploi', 'sans_emploi', 'en_emploi', 'en_emploi', 'retraite', 'retraite', 'retraite',
+         'non_communique'])[1 + floor(random() * 9)::int],
+  CASE WHEN a.place_type = 'domicile' OR random() < 0.3 THEN a.commune_id END,
+  NULL
+FROM activities_activity a JOIN bench_mediator m ON m.user_id = a.mediator_id
+WHERE a.kind = 'individuel' AND a.id BETWEEN %(lo)s AND %(hi)s
+"""
+
+_COUNTS_SQL = """
+INSERT INTO activities_participantcount (activity_id, dimension, value, count)
+SELECT a.id, v.dim, v.val, v.n FROM activities_activity a,
+LATERAL (VALUES
+  ('gender', 'feminin', (a.participants_count * 6) / 10),
+  ('gender', 'masculin', a.participants_count - (a.participants_count * 6) / 10),
+  ('age_band', 'soixante_dix_plus', a.participants_count / 2),
+  ('age_band', 'soixante_soixante_neuf', a.participants_count - a.participants_count / 2),
+  ('social_status', 'retraite', (a.participants_count * 7) / 10),
+  ('social_status', 'non_communique', a.participants_count - (a.participants_count * 7) / 10)
+) AS v(dim, val, n)
+WHERE a.kind = 'collectif' AND v.n > 0
+"""
+
+
+# --- Import -----------------------------------------------------------------------------------
+
+
+def _import_file(rows: int, seed: int, department_id: int) -> bytes:
+    from maillage.activities.importer import COLUMNS
+    from maillage.territories.models import Territory
+
+    rng = random.Random(seed)
+    codes = list(
+        Territory.objects.communes().filter(department_id=department_id).values_list("code", flat=True)
+    )
+    themes = [
+        "E-mail",
+        "Navigation sur internet",
+        "Aide aux démarches administratives",
+        "Santé",
+        "Bureautique",
+    ]
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow([c.header for c in COLUMNS])
+    day0 = date.today() - timedelta(days=365)  # noqa: DTZ011
+    written = 0
+    n = 0
+    while written < rows:
+        n += 1
+        day = (day0 + timedelta(days=rng.randrange(365))).strftime("%d/%m/%Y")
+        code = rng.choice(codes)
+        if rng.random() < 0.05:
+            size = rng.randint(3, 10)
+            for _ in range(size):
+                writer.writerow(
+                    [
+                        f"banc-{seed}-{n}",
+                        day,
+                        "Atelier collectif",
+                        "90",
+                        "Autre lieu",
+                        "",
+                        "",
+                        code,
+                        "Prévention en sécurité numérique",
+                        "",
+                        "",
+                        "Ordinateur",
+                        "",
+                        "",
+                        "",
+                        "Atelier",
+                        "Débutant",
+                        rng.choice(["Féminin", "Masculin"]),
+                        "60 - 69 ans",
+                        "Retraité",
+                        "",
+                        "",
+                    ]
+                )
+            written += size
+        else:
+            writer.writerow(
+                [
+                    f"banc-{seed}-{n}",
+                    day,
+                    "Accompagnement individuel",
+                    rng.choice(["30", "45", "1h"]),
+                    rng.choice(["À domicile", "Autre lieu"]),
+                    "",
+                    "",
+                    code,
+                    rng.choice(themes),
+                    "Logement" if rng.random() < 0.2 else "",
+                    "",
+                    "Téléphone",
+                    "Autonome",
+                    "Non",
+                    "",
+                    "",
+                    "",
+                    rng.choice(["Féminin", "Masculin", "Non communiqué"]),
+                    "70 ans et plus",
+                    "Retraité",
+                    code,
+                    "",
+                ]
+            )
+            written += 1
+    return out.getvalue().encode("utf-8")
+
+
+def _bench_users(department_ids: list[int]) -> tuple[Any, Any, Any]:
+    from maillage.accounts.models import Membership, Organisation, User
+
+    org, _ = Organisation.objects.get_or_create(name="Coordination banc", defaults={"kind": "collectivite"})
+    coordinator, _ = User.objects.get_or_create(
+        email="coordination@banc.maillage.fr", defaults={"username": "coordination@banc.maillage.fr"}
+    )
+    for department_id in department_ids:
+        Membership.objects.get_or_create(
+            user=coordinator, organisation=org, territory_id=department_id, role="coordinator"
+        )
+    importer_user, _ = User.objects.get_or_create(
+        email="import@banc.maillage.fr", defaults={"username": "import@banc.maillage.fr"}
+    )
+    Membership.objects.get_or_create(
+        user=importer_user, organisation=org, territory_id=department_ids[0], role="mediator"
+    )
+    admin, _ = User.objects.get_or_create(
+        email="admin@banc.maillage.fr",
+        defaults={"username": "admin@banc.maillage.fr", "is_superuser": True, "is_staff": True},
+    )
+    return coordinator, importer_user, admin
+
+
+# --- Run --------------------------------------------------------------------------------------
+
+
+def run(args: argparse.Namespace) -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from maillage.activities import importer, rollup, selectors
+    from maillage.bench.common import ensure_database
+
+    ensure_database()
+    accompaniments = int(ACCOMPANIMENTS * args.scale)
+    print(
+        f"Cible : {accompaniments:,} accompagnements, {args.mediators:,} médiateur·rices, {YEARS} ans".replace(
+            ",", " "
+        ),
+        flush=True,
+    )
+    with timer("Territoires"):
+        print(f"  {_territories()} communes", flush=True)
+    with timer("Médiateur·rices, structures, lieux, bénéficiaires suivi·es"):
+        _people(args.mediators, args.seed)
+        _combos(args.seed)
+    current = _scalar("SELECT coalesce(sum(participants_count), 0) FROM activities_activity")
+    if not (args.reuse and current and abs(current - accompaniments) < accompaniments * 0.05):
+        with timer("Génération des données brutes (SQL)") as gen:
+            _generate(accompaniments, args.mediators, args.seed)
+        with timer("Reconstruction de l'agrégat (rollup)") as rebuild_timer:
+            rollup_rows = rollup.rebuild()
+        _exec("VACUUM ANALYZE activities_activityrollup")
+        print(f"  {rollup_rows:,} lignes d'agrégat".replace(",", " "), flush=True)
+    else:
+        gen = rebuild_timer = {"seconds": float("nan")}
+    totals = _exec(
+        "SELECT count(*), sum(participants_count), sum(CASE WHEN kind = 'collectif' THEN 1 ELSE 0 END) FROM activities_activity"
+    )[0]
+    print(
+        f"Activités : {totals[0]:,}, accompagnements : {totals[1]:,}, ateliers : {totals[2]:,}".replace(
+            ",", " "
+        ),
+        flush=True,
+    )
+
+    departments = [
+        row[0]
+        for row in _exec(
+            "SELECT department_id FROM activities_activity WHERE department_id IS NOT NULL "
+            "GROUP BY department_id ORDER BY count(*) DESC LIMIT 10"
+        )
+    ]
+    coordinator, importer_user, admin = _bench_users(departments)
+
+    # Import throughput through the real path (analyse + COPY + rollup deltas), then an idempotent re-run.
+    import_rows = args.import_rows or max(5_000, int(200_000 * args.scale))
+    content = _import_file(import_rows, args.seed, departments[0])
+    start = time.perf_counter()
+    result = importer.import_activities(
+        actor=None,
+        mediator=importer_user,
+        content=content,
+        filename="banc.csv",
+        max_rows=import_rows * 2,
+        max_bytes=len(content) + 1,
+    )
+    import_s = time.perf_counter() - start
+    start = time.perf_counter()
+    again = importer.import_activities(
+        actor=None,
+        mediator=importer_user,
+        content=content,
+        filename="banc.csv",
+        max_rows=import_rows * 2,
+        max_bytes=len(content) + 1,
+    )
+    reimport_s = time.perf_counter() - start
+    print(
+        f"Import : {import_rows:,} lignes ({result.created:,} activités) en {import_s:.1f} s = "
+        f"{import_rows / import_s:,.0f} lignes/s ; relance identique : {again.unchanged:,} inchangées, "
+        f"{reimport_s:.1f} s".replace(",", " "),
+        flush=True,
+    )
+
+    today = timezone.localdate()
+    period_start, period_end = selectors.default_period(today)
+    client = Client()
+    client.force_login(coordinator)
+    admin_client = Client()
+    admin_client.force_login(admin)
+    cycle = iter(range(10**9))
+
+    def department_page() -> None:
+        department = departments[next(cycle) % len(departments)]
+        response = client.get("/activites/statistiques/", {"perimetre": f"department:{department}"})
+        assert response.status_code == 200, response.status_code
+
+    def national_page() -> None:
+        response = admin_client.get("/activites/statistiques/", {"perimetre": "national:0"})
+        assert response.status_code == 200, response.status_code
+
+    def crosstab_page() -> None:
+        department = departments[next(cycle) % len(departments)]
+        response = client.get(
+            "/activites/statistiques/",
+            {"perimetre": f"department:{department}", "lignes": "theme", "colonnes": "age_band"},
+        )
+        assert response.status_code == 200, response.status_code
+
+    def department_raw() -> None:
+        department = departments[next(cycle) % len(departments)]
+        scope = selectors.resolve_scope(coordinator, f"department:{department}")
+        selectors.compute_stats(scope, period_start, period_end, force_raw=True)
+
+    national_scope = selectors.resolve_scope(admin, "national:0")
+
+    def national_raw() -> None:
+        selectors.compute_stats(national_scope, period_start, period_end, force_raw=True)
+
+    def plain_sql(department: int | None) -> Any:
+        where = "date BETWEEN %s AND %s" + (" AND department_id = %s" if department else "")
+        params: list[Any] = [period_start, period_end] + ([department] if department else [])
+        return lambda: _exec(
+            "SELECT date_trunc('month', date), kind, count(*), sum(participants_count) FROM activities_activity "  # noqa: S608
+            f"WHERE {where} GROUP BY 1, 2",
+            params,
+        )
+
+    def national_crosstab() -> None:
+        selectors.cross_tab(national_scope, period_start, period_end, "theme", "age_band")
+
+    repeat = args.repeat
+    results: dict[str, list[float]] = {}
+    results["département (page, agrégat)"] = time_calls(department_page, repeat=repeat)
+    results["national (page, agrégat)"] = time_calls(national_page, repeat=max(5, repeat // 2))
+    results["croisement thème × âge, département (page)"] = time_calls(
+        crosstab_page, repeat=max(5, repeat // 2)
+    )
+    results["département, mêmes statistiques par GROUP BY sur les tables brutes"] = time_calls(
+        department_raw, repeat=max(5, repeat // 3), warmup=1
+    )
+    results["national, mêmes statistiques par GROUP BY sur les tables brutes"] = time_calls(
+        national_raw, repeat=3, warmup=1
+    )
+    results["département, un seul GROUP BY brut (mois × type)"] = time_calls(
+        plain_sql(departments[0]), repeat=repeat
+    )
+    results["national, un seul GROUP BY brut (mois × type)"] = time_calls(plain_sql(None), repeat=5, warmup=1)
+    results["croisement thème × âge, national (tables brutes)"] = time_calls(
+        national_crosstab, repeat=3, warmup=1
+    )
+    for label, samples in results.items():
+        report(label, samples)
+
+    def p95(label: str) -> float:
+        return percentile(results[label], 95)
+
+    dep_ratio = p95("département, mêmes statistiques par GROUP BY sur les tables brutes") / p95(
+        "département (page, agrégat)"
+    )
+    nat_ratio = p95("national, mêmes statistiques par GROUP BY sur les tables brutes") / p95(
+        "national (page, agrégat)"
+    )
+    print(
+        f"Rapport brut / agrégat (p95) : département × {dep_ratio:.1f}, national × {nat_ratio:.1f}",
+        flush=True,
+    )
+
+    sizes = _exec(
+        "SELECT relname, pg_total_relation_size(oid) FROM pg_class WHERE relname = ANY(%s) ORDER BY 1",
+        [[*TABLES, "activities_activityrollup"]],
+    )
+    total = 0
+    for name, size in sizes:
+        total += size
+        print(f"Taille {name} : {size / 1024**2:,.0f} Mo".replace(",", " "), flush=True)
+    print(f"Taille totale : {total / 1024**3:.2f} Go", flush=True)
+    print(
+        "RÉSUMÉ | accompagnements {acc:,} | génération {gen:.0f} s | rollup {rb:.0f} s | import {ips:,.0f} lignes/s | "
+        "département p95 {dep:.0f} ms | national p95 {nat:.0f} ms | croisement p95 {ct:.0f} ms | "
+        "brut/agrégat département ×{dr:.1f}, national ×{nr:.1f} | disque {size:.2f} Go".format(
+            acc=totals[1],
+            gen=gen["seconds"],
+            rb=rebuild_timer["seconds"],
+            ips=import_rows / import_s,
+            dep=p95("département (page, agrégat)"),
+            nat=p95("national (page, agrégat)"),
+            ct=p95("croisement thème × âge, département (page)"),
+            dr=dep_ratio,
+            nr=nat_ratio,
+            size=total / 1024**3,
+        ).replace(",", " "),
+        flush=True,
+    )
+    connection.close()
