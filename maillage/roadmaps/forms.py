@@ -82,6 +82,29 @@ class IndicatorValueForm(forms.Form):
         self.order_fields(["value", "text_value", "achieved", "comment", "evidence"])
 
 
+class BudgetSpentForm(forms.Form):
+    """« Réalisé » of each budget line of the action (euros or FTE)."""
+
+    def __init__(self, *args: Any, lines: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        for line in lines:
+            label = line.label or line.get_nature_display()
+            year = f" {line.year}" if line.year else ""
+            planned = f" — prévu {line.planned.normalize():f}" if line.planned is not None else ""
+            self.fields[f"spent_{line.pk}"] = forms.DecimalField(
+                label=f"{label}{year} ({line.get_unit_display()}{planned})",
+                required=False,
+                min_value=0,
+                max_digits=12,
+                decimal_places=2,
+                initial=line.spent,
+            )
+
+    def spent(self) -> dict[int, Any]:
+        return {line.pk: self.cleaned_data.get(f"spent_{line.pk}") for line in self.lines}
+
+
 class MeetingForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     location = forms.CharField(label=_("Lieu"), required=False, max_length=250)

@@ -57,6 +57,7 @@ def update_action(
     note: str,
     month: date,
     measurements: list[MeasurementInput],
+    spent: dict[int, Decimal | None] | None = None,
 ) -> ActionUpdate:
     """The lead's update: progress note, status and the indicators' values for the period of ``month``."""
     if not can_edit_action(actor, action):
@@ -77,6 +78,11 @@ def update_action(
             continue
         record_measurement(actor=actor, item=item, day=month, audit=False)
         written += 1
+    for line in action.budget_lines.all():
+        if spent is not None and line.pk in spent and spent[line.pk] != line.spent:
+            line.spent = spent[line.pk]
+            line.save(update_fields=["spent"])
+            written += 1
     changes: dict[str, Any] = {
         k: [before[k], v]
         for k, v in model_values(action, ["status", "progress", "progress_note"]).items()

@@ -26,7 +26,13 @@ from maillage.roadmaps.exchange.importer import (
     resolve_territory,
     validate,
 )
-from maillage.roadmaps.forms import ActionUpdateForm, ImportForm, IndicatorValueForm, MeetingForm
+from maillage.roadmaps.forms import (
+    ActionUpdateForm,
+    BudgetSpentForm,
+    ImportForm,
+    IndicatorValueForm,
+    MeetingForm,
+)
 from maillage.roadmaps.models import GovernanceBody, Roadmap
 from maillage.roadmaps.periods import period_for
 from maillage.roadmaps.permissions import can_edit_action, can_edit_roadmap, lead_organisation_ids
@@ -117,7 +123,9 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
         )
         for i in indicators
     ]
-    if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in value_forms):
+    budget_form = BudgetSpentForm(data, lines=list(action.budget_lines.all()), prefix="budget")
+    valid = form.is_valid() and budget_form.is_valid() and all(f.is_valid() for f in value_forms)
+    if request.method == "POST" and valid:
         services.update_action(
             action=action,
             actor=request.user,
@@ -136,6 +144,7 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 for f in value_forms
             ],
+            spent=budget_form.spent(),
         )
         messages.success(request, "Mise à jour enregistrée. Merci !")
         return redirect("roadmaps:action", pk=action.roadmap_id, number=action.number)
@@ -148,6 +157,7 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
             "roadmap": action.roadmap,
             "form": form,
             "value_forms": value_forms,
+            "budget_form": budget_form,
             "computed": computed,
             "has_errors": errors,
         },

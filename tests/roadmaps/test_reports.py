@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
 import shutil
 import subprocess
+from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse

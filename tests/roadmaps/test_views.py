@@ -226,3 +226,24 @@ def test_detail_query_count(client, roadmap, lot_viewer, django_assert_max_num_q
     client.force_login(lot_viewer)
     with django_assert_max_num_queries(14):
         assert client.get(reverse("roadmaps:detail", args=[roadmap.pk])).status_code == 200
+
+
+def test_lead_records_spending(client, roadmap, lot_lead):
+    action = roadmap.actions.get(number=2)
+    line = action.budget_lines.get()
+    client.force_login(lot_lead)
+    page = client.get(reverse("roadmaps:action_update", args=[action.pk]))
+    month = page.context["form"].fields["month"].choices[0][0]
+    assert "Budget réalisé à ce jour" in page.content.decode()
+    response = client.post(
+        reverse("roadmaps:action_update", args=[action.pk]),
+        {"month": month, "status": "in_progress", "progress": "10", f"budget-spent_{line.pk}": "7500"},
+    )
+    assert response.status_code == 302
+    line.refresh_from_db()
+    assert line.spent == 7500
+    response = client.post(
+        reverse("roadmaps:action_update", args=[action.pk]),
+        {"month": month, "status": "in_progress", "progress": "10", f"budget-spent_{line.pk}": "-3"},
+    )
+    assert response.status_code == 400
