@@ -105,6 +105,10 @@ def _lock_territory(territory: Territory | None) -> None:
     key = zlib.crc32(f"maillage.places.import:{territory.code if territory else '*'}".encode())
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            # An import is a batch: lift the web request limits for this transaction only, and wait
+            # (up to 2 minutes) for another import of the same territory to finish.
+            cursor.execute("SET LOCAL statement_timeout = '300s'")
+            cursor.execute("SET LOCAL lock_timeout = '120s'")
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
     elif territory is not None:
         list(Territory.objects.select_for_update().filter(pk=territory.pk))
