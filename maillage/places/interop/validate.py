@@ -385,6 +385,8 @@ class RowValidator:
         if not values.get("source"):
             values["source"] = self.default_source
         no_public = AccessMode.NO_PUBLIC.value
+        if any(i.column == "services" and i.level == "error" for i in result.issues):
+            return
         if not values.get("services"):
             dropped = [f for f in _PUBLIC_FIELDS if values.get(f)]
             if dropped or values.get("access_modes") not in ([], [no_public]):
