@@ -338,15 +338,15 @@ def _upsert(
             "code", "pk", *LOADED_FIELDS
         )
     }
-    to_create: list[Territory] = []
-    to_update: list[tuple[int, dict[str, Any]]] = []
+    to_create: list[dict[str, Any]] = []
+    to_update: list[dict[str, Any]] = []
     for code, values in desired.items():
         if code not in existing:
-            to_create.append(Territory(kind=kind, code=code, **values))
+            to_create.append({"kind": str(kind), "code": code, **values})
         elif existing[code][1] != values:
-            to_update.append((existing[code][0], values))
-    Territory.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
-    _update_rows(to_update)
+            to_update.append({"id": existing[code][0], **values})
+    _write_rows(to_create, insert=True)
+    _write_rows(to_update, insert=False)
     report.created[kind] = len(to_create)
     report.updated[kind] = len(to_update)
     report.unchanged[kind] = len(desired) - len(to_create) - len(to_update)
@@ -358,37 +358,44 @@ def _upsert(
         )
 
 
-def _update_rows(rows: list[tuple[int, dict[str, Any]]]) -> None:
-    """Write the loaded columns of ``rows`` (pk, values). ``bulk_update()`` is far too slow here (its
-    ``CASE WHEN`` grows with the batch: over a minute when a new vintage rewrites 36 000 rows). PostgreSQL
-    gets one ``UPDATE … FROM jsonb_to_recordset(%s)`` per batch, other databases an ``executemany``."""
+def _write_rows(rows: list[dict[str, Any]], *, insert: bool) -> None:
+    """Insert ``rows`` (``kind``, ``code`` and the loaded columns) or update them (``id`` and the loaded
+    columns). ``bulk_create()``/``bulk_update()`` spend most of a full load preparing values one by one,
+    and ``bulk_update()``'s ``CASE WHEN`` grows with the batch (over a minute when a new vintage rewrites
+    36 000 rows): PostgreSQL gets one statement per batch reading a JSON parameter with
+    ``jsonb_to_recordset``, other databases an ``executemany``."""
     if not rows:
         return
     qn = connection.ops.quote_name
     table = qn(Territory._meta.db_table)
-    fields = [f for f in Territory._meta.concrete_fields if f.attname in LOADED_FIELDS]
+    by_attname = {f.attname: f for f in Territory._meta.concrete_fields}
+    fields = [by_attname[name] for name in (["kind", "code"] if insert else ["id"]) + LOADED_FIELDS]
     columns = [str(f.column) for f in fields]  # the attnames (region_id…) are the column names here
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            assignments = ", ".join(f"{qn(c)} = v.{qn(c)}" for c in columns)
             record = ", ".join(
-                ["id bigint"] + [f"{qn(str(f.column))} {f.cast_db_type(connection)}" for f in fields]
+                f"{qn(c)} {f.cast_db_type(connection)}" for c, f in zip(columns, fields, strict=True)
             )
-            sql = (
-                f"UPDATE {table} AS t SET {assignments} "  # noqa: S608 - identifiers from the model
-                f"FROM jsonb_to_recordset(%s::jsonb) AS v({record}) WHERE t.id = v.id"
-            )
+            source = f"jsonb_to_recordset(%s::jsonb) AS v({record})"
+            if insert:
+                names = ", ".join(qn(c) for c in columns)
+                sql = f"INSERT INTO {table} ({names}) SELECT {names} FROM {source}"  # noqa: S608
+            else:
+                assignments = ", ".join(f"{qn(c)} = v.{qn(c)}" for c in columns[1:])
+                sql = f"UPDATE {table} AS t SET {assignments} FROM {source} WHERE t.id = v.id"  # noqa: S608
             for start in range(0, len(rows), 5 * BATCH_SIZE):
-                batch = [{"id": pk, **values} for pk, values in rows[start : start + 5 * BATCH_SIZE]]
-                cursor.execute(sql, [json.dumps(batch)])
+                cursor.execute(sql, [json.dumps(rows[start : start + 5 * BATCH_SIZE])])
         else:
-            assignments = ", ".join(f"{qn(c)} = %s" for c in columns)
+            if insert:
+                names = ", ".join(qn(c) for c in columns)
+                sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
+                order = columns
+            else:
+                assignments = ", ".join(f"{qn(c)} = %s" for c in columns[1:])
+                sql = f"UPDATE {table} SET {assignments} WHERE id = %s"  # noqa: S608
+                order = [*columns[1:], "id"]
             cursor.executemany(
-                f"UPDATE {table} SET {assignments} WHERE id = %s",  # noqa: S608 - identifiers from the model
-                [
-                    [json.dumps(values[c]) if c == "postcodes" else values[c] for c in columns] + [pk]
-                    for pk, values in rows
-                ],
+                sql, [[json.dumps(row[c]) if c == "postcodes" else row[c] for c in order] for row in rows]
             )
 
 
