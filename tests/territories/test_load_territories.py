@@ -275,3 +275,21 @@ def test_rows_made_by_the_shared_factories_are_updated_in_place(sample_path, fig
         get(TerritoryKind.DEPARTMENT, "46").pk,
         get(TerritoryKind.DEPARTMENT, "48").pk,
     } == pks
+
+
+def test_vendored_file_all_of_france():
+    """What ``make demo`` runs: the whole COG 2026 file (a few seconds)."""
+    report = load_territories()
+
+    assert report.created == {
+        TerritoryKind.REGION: 26,
+        TerritoryKind.DEPARTMENT: 109,
+        TerritoryKind.EPCI: 1255,
+        TerritoryKind.COMMUNE: 34969,
+    }
+    assert report.communes_without_point == 94  # the overseas collectivities (COM)
+    assert not Territory.objects.communes().filter(department__isnull=True).exists()
+    assert not Territory.objects.communes().filter(region__isnull=True).exists()
+    assert not Territory.objects.epcis().filter(department__isnull=True).exists()
+    assert get(TerritoryKind.COMMUNE, "48095").epci.department.code == "48"  # Mende, for the demo
+    assert load_territories().already_loaded
