@@ -121,6 +121,7 @@ def charts(stats: Stats) -> list[dict[str, Any]]:
                 "bars": _bars(stats.by_month, limit=60),
                 "rows": stats.by_month,
                 "hidden": 0,
+                "limited": False,
                 "person": False,
                 "dimension": _("Mois"),
             }
@@ -129,6 +130,8 @@ def charts(stats: Stats) -> list[dict[str, Any]]:
         if not breakdown.rows:
             continue
         shown = breakdown.rows[:TABLE_LIMIT]
+        # Long lists arrive already cut to TABLE_LIMIT by the selector: say so when they are full.
+        limited = breakdown.dimension in ("commune", "place", "residence") and len(shown) == TABLE_LIMIT
         result.append(
             {
                 "id": breakdown.dimension,
@@ -136,6 +139,7 @@ def charts(stats: Stats) -> list[dict[str, Any]]:
                 "bars": _bars(breakdown.rows),
                 "rows": shown,
                 "hidden": len(breakdown.rows) - len(shown),
+                "limited": limited,
                 "person": breakdown.person,
                 "dimension": breakdown.label,
             }

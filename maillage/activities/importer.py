@@ -47,6 +47,7 @@ from maillage.activities.choices import (
     SocialStatus,
     Theme,
     WorkshopLevel,
+    mask_of,
 )
 from maillage.activities.models import (
     Accompaniment,
@@ -144,14 +145,74 @@ class ImportFailed(Exception):
         self.errors = errors
 
 
+@dataclass(slots=True)
+class ActivityRow:
+    """An activity read from a file: the columns of ``Activity`` without the cost of a model instance
+    (the bulk loader writes it with COPY; ``as_model()`` builds the model for the portable path)."""
+
+    kind: str
+    mediator_id: int
+    structure_id: int | None
+    date: date
+    duration_minutes: int
+    place_type: str
+    place_id: int | None
+    commune_id: int | None
+    department_id: int | None
+    epci_id: int | None
+    themes: list[str]
+    themes_mask: int
+    procedures: list[str]
+    procedures_mask: int
+    procedure_details: str
+    devices: list[str]
+    devices_mask: int
+    autonomy: str
+    oriented: bool | None
+    orientation: str
+    workshop_title: str
+    workshop_level: str
+    tags: list[str]
+    participants_count: int
+    anonymous_count: int
+    coop_id: str
+    source: str = ActivitySource.CSV
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    pk: int | None = None
+
+    def as_model(self) -> Activity:
+        values = {name: getattr(self, name) for name in ACTIVITY_COLUMNS}
+        return Activity(pk=self.pk, **values)
+
+
+@dataclass(slots=True)
+class PersonRow:
+    age_band: str
+    gender: str
+    social_status: str
+    residence_commune_id: int | None
+    beneficiary_id: int | None = None
+    already_accompanied: bool | None = None
+    activity_id: int | None = None
+
+
+@dataclass(slots=True)
+class CountRow:
+    dimension: str
+    value: str
+    count: int
+    activity_id: int | None = None
+
+
 @dataclass
 class Record:
-    """One activity ready to write (Activity not saved) with its people."""
+    """One activity ready to write with its people (light rows, or model instances from the demo)."""
 
     line: int
-    activity: Activity
-    accompaniments: list[Accompaniment] = field(default_factory=list)
-    counts: list[ParticipantCount] = field(default_factory=list)
+    activity: Any
+    accompaniments: list[Any] = field(default_factory=list)
+    counts: list[Any] = field(default_factory=list)
 
     def signature(self) -> str:
         a = self.activity
@@ -189,6 +250,16 @@ class ImportResult:
     unchanged: int = 0
     rows: int = 0
     job: ActivityImportJob | None = None
+
+
+@lru_cache(maxsize=10_000)
+def _parse_date(text: str) -> date | None:
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d/%m/%y"):
+        try:
+            return datetime.strptime(text, fmt).date()  # noqa: DTZ007 — a calendar date
+        except ValueError:
+            continue
+    return None
 
 
 @lru_cache(maxsize=100_000)
@@ -295,6 +366,11 @@ class Analyser:
         self.mediator = mediator
         self.structure = structure
         self.department = department
+        self.department_id = department.pk if department is not None else None
+        territory = getattr(structure, "territory", None)
+        self.structure_commune = (
+            territory if territory is not None and territory.kind == TerritoryKind.COMMUNE else None
+        )
         self.errors: list[RowError] = []
 
     def error(self, line: int, column: Column | None, message: str) -> None:
@@ -419,11 +495,9 @@ class Analyser:
         if isinstance(raw, date):
             return raw
         text = str(raw or "").strip()
-        for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d/%m/%y"):
-            try:
-                return datetime.strptime(text, fmt).date()  # noqa: DTZ007 — a calendar date
-            except ValueError:
-                continue
+        parsed = _parse_date(text)
+        if parsed is not None:
+            return parsed
         self.error(line, column, _("date invalide « %(v)s » (JJ/MM/AAAA attendu).") % {"v": text[:20]})
         return None
 
@@ -555,19 +629,26 @@ class Analyser:
             )
         if len(self.errors) > before or day is None:
             return None
-        activity = Activity(
+        if commune is None and place_type == PlaceType.REMOTE and self.structure_commune is not None:
+            commune = self.structure_commune
+        activity = ActivityRow(
             kind=kind,
-            mediator=self.mediator,
-            structure=self.structure,
+            mediator_id=self.mediator.pk,
+            structure_id=self.structure.pk if self.structure else None,
             date=day,
             duration_minutes=minutes,
             place_type=place_type,
-            place=place,
-            commune=commune,
+            place_id=place.pk if place is not None else None,
+            commune_id=commune.pk if commune is not None else None,
+            department_id=commune.department_id if commune is not None else self.department_id,
+            epci_id=commune.epci_id if commune is not None else None,
             themes=themes,
+            themes_mask=mask_of(themes, Theme),
             procedures=procedures,
+            procedures_mask=mask_of(procedures, Procedure),
             procedure_details=str(cell(row, "procedure_details") or "")[:250] if procedures else "",
             devices=devices,
+            devices_mask=mask_of(devices, Device),
             autonomy=autonomy,
             oriented=oriented,
             orientation=orientation if oriented else "",
@@ -578,12 +659,11 @@ class Analyser:
             anonymous_count=len(people),
             coop_id=coop_id,
         )
-        locate(activity, self.department)
         record = Record(line, activity)
         if individual:
             gender, age, status, residence = people[0]
             record.accompaniments.append(
-                Accompaniment(age_band=age, gender=gender, social_status=status, residence_commune=residence)
+                PersonRow(age, gender, status, residence.pk if residence is not None else None)
             )
         else:
             tallies: dict[str, dict[str, int]] = {
@@ -596,7 +676,7 @@ class Analyser:
                 tallies["age_band"][age] += 1
                 tallies["social_status"][status] += 1
             record.counts = [
-                ParticipantCount(dimension=dim, value=value, count=count)
+                CountRow(dim, value, count)
                 for dim, values in tallies.items()
                 for value, count in values.items()
             ]
@@ -664,15 +744,32 @@ def bulk_load(records: list[Record], *, source: str, now: datetime) -> None:
     if connection.vendor == "postgresql":
         _copy_load(records)
     else:
-        Activity.objects.bulk_create([r.activity for r in records], batch_size=500)
+        models = [r.activity if isinstance(r.activity, Activity) else r.activity.as_model() for r in records]
+        Activity.objects.bulk_create(models, batch_size=500)
         accompaniments, counts = [], []
-        for record in records:
+        for record, model in zip(records, models, strict=True):
+            record.activity.pk = model.pk
             for acc in record.accompaniments:
-                acc.activity_id = record.activity.pk
-                accompaniments.append(acc)
+                accompaniments.append(
+                    acc
+                    if isinstance(acc, Accompaniment)
+                    else Accompaniment(
+                        age_band=acc.age_band,
+                        gender=acc.gender,
+                        social_status=acc.social_status,
+                        residence_commune_id=acc.residence_commune_id,
+                        beneficiary_id=acc.beneficiary_id,
+                        already_accompanied=acc.already_accompanied,
+                    )
+                )
+                accompaniments[-1].activity_id = model.pk
             for count in record.counts:
-                count.activity_id = record.activity.pk
-                counts.append(count)
+                counts.append(
+                    count
+                    if isinstance(count, ParticipantCount)
+                    else ParticipantCount(dimension=count.dimension, value=count.value, count=count.count)
+                )
+                counts[-1].activity_id = model.pk
         Accompaniment.objects.bulk_create(accompaniments, batch_size=1000)
         ParticipantCount.objects.bulk_create(counts, batch_size=1000)
     deltas: dict[rollup.Key, list[int]] = {}

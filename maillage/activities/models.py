@@ -312,7 +312,7 @@ class ActivityRollup(models.Model):
                 name="activity_rollup_key",
             )
         ]
-        indexes = [models.Index(fields=["grain", "month"], name="activity_rollup_month")]
+        indexes = [models.Index(fields=["grain", "dimension", "month"], name="activity_rollup_dimension")]
 
     def __str__(self) -> str:
         return f"{self.grain}/{self.dimension}/{self.department_id}/{self.month}/{self.value}"

@@ -242,69 +242,106 @@ def _has_place_column() -> bool:
     return any(f.name == "place" for f in Activity._meta.concrete_fields)
 
 
+STAGE = "activities_rollup_stage"
+KEY = "grain, dimension, department_id, epci_id, month, value"
+COLUMNS = f"{KEY}, activities, accompaniments, anonymous"
+
+
 @transaction.atomic
 def rebuild() -> int:
-    """Recompute the whole rollup from the raw tables. Returns the number of rollup rows."""
+    """Recompute the whole rollup from the raw tables. Returns the number of rollup rows.
+
+    Each dimension is grouped into an index-free staging table (grain 'e'); the rollup is then
+    written in two sorted passes: grain 'e' and grain 'd' (the sum of a département's EPCI rows).
+    On PostgreSQL the rollup's indexes are dropped during the load and rebuilt afterwards.
+    """
     month = _month_sql("a.date")
-    # Grain 'e' is computed from the raw tables; grain 'd' is the sum of its EPCI rows (exact, and
-    # half the work).
-    grains = {"e": ("COALESCE(a.department_id, 0)", "COALESCE(a.epci_id, 0)")}
-
-    def group(*terms: str) -> str:
-        return ", ".join(t for t in terms if t != "0")  # a literal 0 would mean "column 0"
-
+    dep, epci = "COALESCE(a.department_id, 0)", "COALESCE(a.epci_id, 0)"
+    postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {TABLE}")  # noqa: S608
-        insert = (
-            f"INSERT INTO {TABLE} (grain, dimension, department_id, epci_id, month, value, "  # noqa: S608
-            "activities, accompaniments, anonymous) "
-        )
-        for grain, (dep, epci) in grains.items():
-            for dimension, (extra, value, where) in _activity_value_sql().items():
-                cursor.execute(
-                    insert + f"SELECT '{grain}', '{dimension}', {dep}, {epci}, {month}, {value}, "
-                    "COUNT(*), SUM(a.participants_count), SUM(a.anonymous_count) "
-                    f"FROM activities_activity a{extra} WHERE {where} "
-                    f"GROUP BY {group(dep, epci, month, value)}"
-                )
-            person_columns = {
-                "age_band": "p.age_band",
-                "gender": "p.gender",
-                "social_status": "p.social_status",
-                "residence": _text("p.residence_commune_id"),
-                FOLLOWED: _text("p.beneficiary_id"),
-            }
-            for dimension, value in person_columns.items():
-                where = {
-                    "residence": "p.residence_commune_id IS NOT NULL",
-                    FOLLOWED: "p.beneficiary_id IS NOT NULL",
-                }.get(dimension, "1=1")
-                anonymous = (
-                    "0"
-                    if dimension == FOLLOWED
-                    else "SUM(CASE WHEN p.beneficiary_id IS NULL THEN 1 ELSE 0 END)"
-                )
-                cursor.execute(
-                    insert + f"SELECT '{grain}', '{dimension}', {dep}, {epci}, {month}, {value}, "
-                    f"0, COUNT(*), {anonymous} "
-                    "FROM activities_accompaniment p JOIN activities_activity a ON a.id = p.activity_id "
-                    f"WHERE {where} GROUP BY {group(dep, epci, month, value)} "
-                )
-            # Anonymous workshop participants: honest counts, added to the same rows.
-            cursor.execute(
-                insert + f"SELECT '{grain}', c.dimension, {dep}, {epci}, {month}, c.value, "
-                "0, SUM(c.count), SUM(c.count) "
-                "FROM activities_participantcount c JOIN activities_activity a ON a.id = c.activity_id "
-                f"WHERE c.count > 0 AND c.dimension IN ({', '.join(repr(str(d)) for d in ParticipantDimension.values)}) "
-                f"GROUP BY {group('c.dimension', dep, epci, month, 'c.value')} "
-                "ON CONFLICT (grain, dimension, department_id, epci_id, month, value) DO UPDATE SET "
-                f"accompaniments = {TABLE}.accompaniments + excluded.accompaniments, "
-                f"anonymous = {TABLE}.anonymous + excluded.anonymous"
-            )
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
         cursor.execute(
-            insert + "SELECT 'd', dimension, department_id, 0, month, value, "
-            "SUM(activities), SUM(accompaniments), SUM(anonymous) "
-            f"FROM {TABLE} WHERE grain = 'e' GROUP BY dimension, department_id, month, value"
+            ("CREATE UNLOGGED TABLE " if postgres else "CREATE TEMP TABLE ")
+            + f"{STAGE} (grain varchar(1), dimension varchar(20), department_id integer, epci_id integer, "
+            "month date, value varchar(64), activities integer, accompaniments integer, anonymous integer)"
         )
+        stage = f"INSERT INTO {STAGE} ({COLUMNS}) "
+        for dimension, (extra, value, where) in _activity_value_sql().items():
+            cursor.execute(
+                stage + f"SELECT 'e', '{dimension}', {dep}, {epci}, {month}, {value}, "
+                "COUNT(*), SUM(a.participants_count), SUM(a.anonymous_count) "
+                f"FROM activities_activity a{extra} WHERE {where} "
+                f"GROUP BY {dep}, {epci}, {month}, {value}"
+            )
+        person_columns = {
+            "age_band": "p.age_band",
+            "gender": "p.gender",
+            "social_status": "p.social_status",
+            "residence": _text("p.residence_commune_id"),
+            FOLLOWED: _text("p.beneficiary_id"),
+        }
+        for dimension, value in person_columns.items():
+            where = {
+                "residence": "p.residence_commune_id IS NOT NULL",
+                FOLLOWED: "p.beneficiary_id IS NOT NULL",
+            }.get(dimension, "1=1")
+            anonymous = (
+                "0" if dimension == FOLLOWED else "SUM(CASE WHEN p.beneficiary_id IS NULL THEN 1 ELSE 0 END)"
+            )
+            cursor.execute(
+                stage
+                + f"SELECT 'e', '{dimension}', {dep}, {epci}, {month}, {value}, 0, COUNT(*), {anonymous} "
+                "FROM activities_accompaniment p JOIN activities_activity a ON a.id = p.activity_id "
+                f"WHERE {where} GROUP BY {dep}, {epci}, {month}, {value}"
+            )
+        # Anonymous workshop participants: honest counts by category.
+        dimensions = ", ".join(repr(str(d)) for d in ParticipantDimension.values)
+        cursor.execute(
+            stage
+            + f"SELECT 'e', c.dimension, {dep}, {epci}, {month}, c.value, 0, SUM(c.count), SUM(c.count) "
+            "FROM activities_participantcount c JOIN activities_activity a ON a.id = c.activity_id "
+            f"WHERE c.count > 0 AND c.dimension IN ({dimensions}) "
+            f"GROUP BY c.dimension, {dep}, {epci}, {month}, c.value"
+        )
+        cursor.execute(f"DELETE FROM {TABLE}")
+        dropped = _drop_indexes(cursor) if postgres else []
+        cursor.execute(
+            f"INSERT INTO {TABLE} ({COLUMNS}) SELECT 'e', dimension, department_id, epci_id, month, value, "
+            f"SUM(activities), SUM(accompaniments), SUM(anonymous) FROM {STAGE} "
+            "GROUP BY department_id, month, dimension, epci_id, value "
+            "ORDER BY department_id, month, dimension, epci_id, value"
+        )
+        cursor.execute(
+            f"INSERT INTO {TABLE} ({COLUMNS}) SELECT 'd', dimension, department_id, 0, month, value, "
+            f"SUM(activities), SUM(accompaniments), SUM(anonymous) FROM {STAGE} "
+            "GROUP BY department_id, month, dimension, value ORDER BY department_id, month, dimension, value"
+        )
+        for statement in dropped:
+            cursor.execute(statement)
+        cursor.execute(f"DROP TABLE {STAGE}")
         cursor.execute(f"SELECT COUNT(*) FROM {TABLE}")
         return int(cursor.fetchone()[0])
+
+
+def _drop_indexes(cursor: Any) -> list[str]:
+    """Drop the rollup's secondary indexes and unique constraint; return the statements restoring them."""
+    cursor.execute(
+        "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+        "WHERE c.conrelid = %s::regclass AND c.contype = 'u'",
+        [TABLE],
+    )
+    constraints = cursor.fetchall()
+    cursor.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
+        "AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
+        [TABLE, TABLE],
+    )
+    indexes = cursor.fetchall()
+    restore = []
+    for name, definition in constraints:
+        cursor.execute(f'ALTER TABLE {TABLE} DROP CONSTRAINT "{name}"')
+        restore.append(f'ALTER TABLE {TABLE} ADD CONSTRAINT "{name}" {definition}')
+    for name, definition in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+        restore.append(definition)
+    return restore

@@ -462,10 +462,23 @@ def _whole_months(start: date, end: date) -> bool:
     return start.day == 1 and (end + timedelta(days=1)).day == 1
 
 
-def compute_stats(scope: Scope, start: date, end: date, *, force_raw: bool = False) -> Stats:
+LONG_TAIL = ("commune", "place", "residence")
+
+
+def compute_stats(
+    scope: Scope, start: date, end: date, *, force_raw: bool = False, top: int | None = None
+) -> Stats:
+    """Statistics of ``scope``; ``top`` keeps only the N largest values of the long lists (communes,
+    places, residence) — the page shows them, the exports want everything."""
     if scope.rollup_key and _whole_months(start, end) and not force_raw:
-        return _rollup_stats(scope, start, end)
-    return _raw_stats(scope, start, end)
+        stats = _rollup_stats(scope, start, end, top=top)
+    else:
+        stats = _raw_stats(scope, start, end)
+    if top:
+        for breakdown in stats.breakdowns:
+            if breakdown.dimension in LONG_TAIL:
+                breakdown.rows = breakdown.rows[:top]
+    return stats
 
 
 def _finish(stats: Stats, per_dim: dict[str, dict[str, list[int]]], months: dict[date, list[int]]) -> Stats:
@@ -490,7 +503,7 @@ def _finish(stats: Stats, per_dim: dict[str, dict[str, list[int]]], months: dict
     return stats
 
 
-def _rollup_stats(scope: Scope, start: date, end: date) -> Stats:
+def _rollup_stats(scope: Scope, start: date, end: date, *, top: int | None = None) -> Stats:
     assert scope.rollup_key is not None
     grain, department, epci = scope.rollup_key
     qs = ActivityRollup.objects.filter(grain=grain, month__gte=start, month__lte=end)
@@ -501,8 +514,9 @@ def _rollup_stats(scope: Scope, start: date, end: date) -> Stats:
     per_dim: dict[str, dict[str, list[int]]] = defaultdict(dict)
     months: dict[date, list[int]] = {}
     anonymous = 0
+    short = [d for d in BREAKDOWNS if d not in LONG_TAIL]
     rows = (
-        qs.exclude(dimension=rollup_module.FOLLOWED)
+        qs.filter(dimension__in=short)
         .values("dimension", "value")
         .annotate(a=Sum("activities"), acc=Sum("accompaniments"), anon=Sum("anonymous"))
     )
@@ -510,6 +524,15 @@ def _rollup_stats(scope: Scope, start: date, end: date) -> Stats:
         per_dim[row["dimension"]][row["value"]] = [row["a"], row["acc"]]
         if row["dimension"] == "kind":
             anonymous += row["anon"]
+    for dimension in LONG_TAIL:
+        long_rows = (
+            qs.filter(dimension=dimension)
+            .values("value")
+            .annotate(a=Sum("activities"), acc=Sum("accompaniments"))
+            .order_by("-acc", "value")
+        )
+        for long_row in long_rows[:top] if top else long_rows:
+            per_dim[dimension][long_row["value"]] = [long_row["a"], long_row["acc"]]
     for month_row in (
         qs.filter(dimension="kind").values("month").annotate(a=Sum("activities"), acc=Sum("accompaniments"))
     ):

@@ -275,7 +275,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
 # --- Statistics -----------------------------------------------------------------------------
 
 
-def _stats_context(request: HttpRequest) -> dict[str, Any]:
+def _stats_context(request: HttpRequest, *, top: int | None = None) -> dict[str, Any]:
     start, end = selectors.default_period(timezone.localdate())
     scope_param = request.GET.get("perimetre") or None
     data = None
@@ -298,14 +298,14 @@ def _stats_context(request: HttpRequest) -> dict[str, Any]:
         form = forms.StatsFilterForm(
             initial={"perimetre": scope.param, "du": start, "au": end}, user=request.user
         )
-    stats = selectors.compute_stats(scope, start, end)
+    stats = selectors.compute_stats(scope, start, end, top=top)
     table = selectors.cross_tab(scope, start, end, rows, cols) if rows and cols and rows != cols else None
     return {"form": form, "stats": stats, "table": table, "scope": scope}
 
 
 @login_required
 def stats(request: HttpRequest) -> HttpResponse:
-    context = _stats_context(request)
+    context = _stats_context(request, top=exports.TABLE_LIMIT)
     context["charts"] = exports.charts(context["stats"])
     context["query"] = request.GET.urlencode()
     return render(request, "activities/stats.html", context)

@@ -106,6 +106,10 @@ def _people(mediators: int, seed: int) -> None:
         by_department.setdefault(row[1], []).append(row)
     with transaction.atomic():
         _exec("DROP TABLE IF EXISTS bench_mediator")
+        _exec(
+            "TRUNCATE activities_participantcount, activities_accompaniment, activities_activity, "
+            "activities_activityrollup"
+        )
         organisations = Organisation.objects.bulk_create(
             [
                 Organisation(name=f"Structure banc {i}", kind="association")
@@ -113,19 +117,18 @@ def _people(mediators: int, seed: int) -> None:
             ],
             batch_size=2000,
         )
-        users = User.objects.bulk_create(
-            [
-                User(
-                    email=f"mediateur-{i}@banc.maillage.fr",
-                    username=f"mediateur-{i}@banc.maillage.fr",
-                    password="!",
-                )
-                for i in range(mediators)
-            ],
-            batch_size=2000,
+        existing = set(
+            User.objects.filter(email__endswith="@banc.maillage.fr").values_list("email", flat=True)
         )
+        emails = [f"mediateur-{i}@banc.maillage.fr" for i in range(mediators)]
+        User.objects.bulk_create(
+            [User(email=e, username=e, password="!") for e in emails if e not in existing], batch_size=2000
+        )
+        pks = dict(User.objects.filter(email__in=emails).values_list("email", "pk"))
+        users = [User(pk=pks[e]) for e in emails]
+        _exec("DELETE FROM activities_beneficiary WHERE mediator_id = ANY(%s)", [list(pks.values())])
         today = timezone.localdate()
-        rows = []
+        rows: list[list[Any]] = []
         places = []
         for index, user in enumerate(users):
             department = departments[index % len(departments)]
@@ -157,20 +160,21 @@ def _people(mediators: int, seed: int) -> None:
                         data_updated_on=today,
                     )
                 )
+        Place.objects.filter(source="banc-activites").delete()
         Place.objects.bulk_create(places, batch_size=2000)
+        place_ids = dict(Place.objects.filter(source="banc-activites").values_list("source_id", "id"))
+        for mediator_row in rows:
+            index = mediator_row[0] - 1
+            mediator_row += [place_ids[f"banc-{index}-0"], place_ids[f"banc-{index}-1"]]
         _exec(
             "CREATE UNLOGGED TABLE bench_mediator (idx int PRIMARY KEY, user_id int, structure_id int, "
             "department_id int, epci_id int, c1 int, c2 int, c3 int, place1 int, place2 int, ben_base int)"
         )
         for start in range(0, len(rows), 1000):
             chunk = rows[start : start + 1000]
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, NULL, NULL, NULL)"] * len(chunk))
-            _exec(f"INSERT INTO bench_mediator VALUES {values}", [v for r in chunk for v in r])  # noqa: S608
-        _exec(
-            "UPDATE bench_mediator m SET place1 = p1.id, place2 = p2.id FROM places_place p1, places_place p2 "
-            "WHERE p1.source = 'banc-activites' AND p1.source_id = 'banc-' || (m.idx - 1) || '-0' "
-            "AND p2.source = 'banc-activites' AND p2.source_id = 'banc-' || (m.idx - 1) || '-1'"
-        )
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL)"] * len(chunk))
+            _exec(f"INSERT INTO bench_mediator VALUES {values}", [v for r in chunk for v in r])
+        _exec("CREATE INDEX bench_mediator_user ON bench_mediator (user_id)")
         _exec(
             "INSERT INTO activities_beneficiary (created_at, updated_at, mediator_id, first_name, last_name, "
             "birth_year, phone, email, age_band, gender, social_status, residence_commune_id, informed_at, "
