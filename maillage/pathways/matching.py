@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +21,6 @@ from maillage.pathways.models import Diagnostic
 KM_PER_DEGREE = 111.195
 SEARCH_RADIUS_KM = 50.0  # DORA's MAX_DISTANCE
 UNMET_RADIUS_KM = 20.0  # « analyse des demandes non satisfaites »
-CANDIDATES = 300
 NO_PUBLIC = "Ce lieu n'accueille pas de public"
 REMOTE = "À distance"
 MOBILE = "Itinérant"
@@ -30,7 +28,7 @@ MOBILE = "Itinérant"
 
 @dataclass
 class Proposal:
-    place: Any
+    place: Any  # the Place (loaded for the shortlist only)
     distance_km: float | None
     score: float
     orientation: str
@@ -38,6 +36,7 @@ class Proposal:
     warnings: list[str] = field(default_factory=list)
     next_opening: datetime | None = None
     hours_text: str = ""
+    place_id: int = 0
 
 
 @dataclass
@@ -82,6 +81,37 @@ def _schedule(value: str) -> Any:
     return safe_parse(value) if value else None
 
 
+def _pipe(value: str | None) -> set[str]:
+    return set((value or "").strip("|").split("|")) - {""}
+
+
+@dataclass
+class _Texts:
+    """Reason templates translated once per call (gettext is costly in a loop of hundreds)."""
+
+    offers: str
+    programme: str
+    modes: str
+    support: str
+    missing: str
+    mobile: str
+    km: str
+    under_one: str
+
+    @classmethod
+    def build(cls) -> _Texts:
+        return cls(
+            _("Propose : %(services)s"),
+            _("Dispositif : %(p)s"),
+            _("Accompagnement : %(m)s"),
+            _("Prise en charge adaptée : %(s)s"),
+            _("Prise en charge non indiquée : %(s)s"),
+            _("Lieu itinérant"),
+            _("À %(km)s km"),
+            _("moins de 1"),
+        )
+
+
 def compute_proposals(
     diagnostic: Diagnostic,
     *,
@@ -90,27 +120,24 @@ def compute_proposals(
     at: datetime | None = None,
     with_hours: bool = True,
 ) -> ProposalSet:
+    """Rank the places able to answer the diagnostic's orientations.
+
+    SQL keeps to what indexes and plain comparisons do well (published, bounding box, small text
+    columns); matching on the multi-valued fields, the exact distance test and the ranking run in
+    Python on the few hundred places of the box; full rows are loaded for the shortlist only.
+    """
     from maillage.places.models import Place
 
     at = at or timezone.now()
     wanted = wanted_for(diagnostic)
-    support_only = [s for s in wanted.specific_support if s]
-    if not wanted.services and not support_only:
+    if not wanted.services and not wanted.specific_support:
         return ProposalSet([], [], None, False, radius_km)
     commune = diagnostic.commune
-    qs = Place.objects.filter(is_published=True, merged_into__isnull=True).exclude(
-        access_modes_search__contains=f"|{NO_PUBLIC}|"
-    )
-    match_q = Q(pk__in=[])
-    for service in wanted.services:
-        match_q |= Q(services_search__contains=f"|{service}|")
-    for support in support_only:
-        match_q |= Q(specific_support_search__contains=f"|{support}|")
-    qs = qs.filter(match_q)
+    qs = Place.objects.filter(is_published=True, merged_into__isnull=True)
     lat0, lon0 = commune.latitude, commune.longitude
+    k = max(math.cos(math.radians(lat0)), 0.01) if lat0 is not None else 1.0
+    dlat = radius_km / KM_PER_DEGREE
     if lat0 is not None and lon0 is not None:
-        k = max(math.cos(math.radians(lat0)), 0.01)
-        dlat = radius_km / KM_PER_DEGREE
         dlon = dlat / k
         qs = qs.filter(
             latitude__gte=lat0 - dlat,
@@ -118,84 +145,111 @@ def compute_proposals(
             longitude__gte=lon0 - dlon,
             longitude__lte=lon0 + dlon,
         )
-        d2 = (F("latitude") - lat0) * (F("latitude") - lat0) + (F("longitude") - lon0) * k * (
-            F("longitude") - lon0
-        ) * k
-        qs = qs.annotate(d2=d2).filter(d2__lte=dlat * dlat).order_by("d2", "pk")
     else:  # commune without coordinates: stay in its département, no distance
-        qs = qs.filter(commune__department_id=diagnostic.department_id).order_by("pk")
-    candidates = list(
-        qs.only(
-            "pk",
-            "name",
-            "address",
-            "address_complement",
-            "postcode",
-            "commune_name",
-            "latitude",
-            "longitude",
-            "services",
-            "national_programmes",
-            "support_modes",
-            "specific_support",
-            "mobility",
-            "access_modes",
-            "opening_hours",
-            "phone",
-            "emails",
-            "booking_url",
-        )[:CANDIDATES]
+        qs = qs.filter(commune__department_id=diagnostic.department_id)
+    rows = qs.values_list(
+        "pk",
+        "latitude",
+        "longitude",
+        "services_search",
+        "national_programmes_search",
+        "support_modes_search",
+        "specific_support_search",
+        "mobility_search",
+        "access_modes_search",
     )
-    proposals = [_rank(place, wanted, diagnostic) for place in candidates]
-    matched = [p for p in proposals if p.distance_km is not None and p.score > 0]
-    nearest = min((p.distance_km for p in matched if p.distance_km is not None), default=None)
-    unmet = bool(diagnostic.orientations) and (nearest is None or nearest > UNMET_RADIUS_KM)
-    proposals.sort(key=lambda p: (-p.score, p.distance_km if p.distance_km is not None else 999, p.place.pk))
-    shortlist = proposals[: limit * 2]
-    if with_hours:
-        for proposal in shortlist:
-            _add_hours(proposal, at)
-        shortlist.sort(
-            key=lambda p: (-p.score, p.distance_km if p.distance_km is not None else 999, p.place.pk)
+    texts = _Texts.build()
+    no_public = f"|{NO_PUBLIC}|"
+    service_keys = [(f"|{s}|", s) for s in wanted.services]
+    support_keys = [(f"|{s}|", s) for s in sorted(wanted.specific_support)]
+    proposals: list[Proposal] = []
+    nearest: float | None = None
+    for pk, lat, lon, services, programmes, modes, support, mobility, access in rows:
+        if no_public in (access or ""):
+            continue
+        matched_services = [s for key, s in service_keys if key in (services or "")]
+        matched_support = [s for key, s in support_keys if key in (support or "")]
+        if not matched_services and not matched_support:
+            continue
+        distance = None
+        if lat0 is not None and lon0 is not None and lat is not None and lon is not None:
+            d2 = (lat - lat0) ** 2 + ((lon - lon0) * k) ** 2
+            if d2 > dlat * dlat:
+                continue
+            distance = math.sqrt(d2) * KM_PER_DEGREE
+            if matched_services or not wanted.services:
+                nearest = distance if nearest is None else min(nearest, distance)
+        proposals.append(
+            _rank(
+                pk,
+                distance,
+                matched_services,
+                matched_support,
+                programmes,
+                modes,
+                mobility,
+                wanted,
+                diagnostic,
+                texts,
+            )
         )
+    unmet = bool(diagnostic.orientations) and (nearest is None or nearest > UNMET_RADIUS_KM)
+
+    def order(p: Proposal) -> tuple[float, float, int]:
+        return (-p.score, p.distance_km if p.distance_km is not None else 999.0, p.place_id)
+
+    proposals.sort(key=order)
+    shortlist = proposals[: limit * 2]
+    places = Place.objects.in_bulk([p.place_id for p in shortlist])
+    for proposal in shortlist:
+        proposal.place = places[proposal.place_id]
+        if with_hours:
+            _add_hours(proposal, at)
+    shortlist.sort(key=order)
     return ProposalSet(shortlist[:limit], list(wanted.services), nearest, unmet, radius_km)
 
 
-def _rank(place: Any, wanted: Wanted, diagnostic: Diagnostic) -> Proposal:
-    distance = None
-    if place.latitude is not None and getattr(place, "d2", None) is not None:
-        distance = math.sqrt(place.d2) * KM_PER_DEGREE
-    services = [s for s in wanted.services if s in (place.services or [])]
+def _rank(
+    pk: int,
+    distance: float | None,
+    services: list[str],
+    support: list[str],
+    programmes_text: str,
+    modes_text: str,
+    mobility_text: str,
+    wanted: Wanted,
+    diagnostic: Diagnostic,
+    texts: _Texts,
+) -> Proposal:
     orientation = wanted.services[services[0]] if services else (diagnostic.orientations or [""])[0]
     reasons: list[str] = []
     score = 0.0
     if wanted.services:
         score += 10.0 * len(services) / len(wanted.services)
         if services:
-            reasons.append(_("Propose : %(services)s") % {"services": ", ".join(services)})
-    programmes = sorted(wanted.programmes & set(place.national_programmes or []))
+            reasons.append(texts.offers % {"services": ", ".join(services)})
+    programmes = sorted(wanted.programmes & _pipe(programmes_text)) if wanted.programmes else []
     if programmes:
         score += 3.0 * len(programmes)
-        reasons.append(_("Dispositif : %(p)s") % {"p": ", ".join(programmes)})
-    modes = sorted(wanted.support_modes & set(place.support_modes or []))
+        reasons.append(texts.programme % {"p": ", ".join(programmes)})
+    modes = sorted(wanted.support_modes & _pipe(modes_text)) if wanted.support_modes else []
     if modes:
         score += 2.0 * len(modes)
-        reasons.append(_("Accompagnement : %(m)s") % {"m": ", ".join(modes)})
-    support = sorted(wanted.specific_support & set(place.specific_support or []))
+        reasons.append(texts.modes % {"m": ", ".join(modes)})
     if support:
         score += 4.0 * len(support)
-        reasons.append(_("Prise en charge adaptée : %(s)s") % {"s": ", ".join(support)})
+        reasons.append(texts.support % {"s": ", ".join(support)})
     warnings: list[str] = []
-    missing_support = sorted(wanted.specific_support - set(place.specific_support or []))
+    missing_support = sorted(wanted.specific_support - set(support))
     if missing_support:
-        warnings.append(_("Prise en charge non indiquée : %(s)s") % {"s": ", ".join(missing_support)})
-    if wanted.remote_ok and MOBILE in (place.mobility or []):
+        warnings.append(texts.missing % {"s": ", ".join(missing_support)})
+    if wanted.remote_ok and f"|{MOBILE}|" in (mobility_text or ""):
         score += 2.0
-        reasons.append(_("Lieu itinérant"))
+        reasons.append(texts.mobile)
     if distance is not None:
         score -= distance / 10.0
-        reasons.append(_("À %(km)s km") % {"km": f"{distance:.0f}" if distance >= 1 else "moins de 1"})
-    return Proposal(place, distance, round(score, 2), orientation, reasons, warnings)
+        reasons.append(texts.km % {"km": f"{distance:.0f}" if distance >= 1 else texts.under_one})
+    return Proposal(None, distance, round(score, 2), orientation, reasons, warnings, place_id=pk)
 
 
 def _add_hours(proposal: Proposal, at: datetime) -> None:

@@ -207,6 +207,12 @@ class Referral(models.Model):
     responded_at = models.DateTimeField(_("réponse du lieu le"), null=True, blank=True)
     taken_up_at = models.DateTimeField(_("prise en charge le"), null=True, blank=True)
     closed_at = models.DateTimeField(_("close le"), null=True, blank=True)
+    response_hours = models.PositiveIntegerField(
+        _("délai de réponse (heures)"),
+        null=True,
+        blank=True,
+        help_text=_("De l'envoi à la première réponse."),
+    )
     last_reminder_at = models.DateTimeField(_("dernière relance le"), null=True, blank=True)
     reminders_sent = models.PositiveSmallIntegerField(_("relances envoyées"), default=0)
     refusal_reason = models.CharField(

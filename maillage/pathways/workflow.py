@@ -121,6 +121,10 @@ def transition(
             referral.responded_at = referral.responded_at or now
     if to_status in (S.TAKEN_UP, S.REFUSED, S.CANCELLED, S.EXPIRED):
         referral.closed_at = now
+    if referral.responded_at and referral.sent_at and referral.response_hours is None:
+        referral.response_hours = max(
+            int((referral.responded_at - referral.sent_at).total_seconds() // 3600), 0
+        )
     referral.status = to_status
     referral.save()
     label = actor_label or _actor_label(actor)

@@ -74,3 +74,12 @@ def test_statistics_page_charts_have_tables(client, lot_coordinator, figures):
     assert "Analyse des demandes non satisfaites" in body
     bad = client.get(reverse("pathways:statistics") + "?start=2030-01-01&end=2020-01-01")
     assert "La date de début doit précéder la date de fin." in bad.content.decode()
+
+
+def test_metrics_at_every_level(lot, figeac, figeac_epci, figures):
+    from maillage.territories.models import Territory
+
+    region = Territory.objects.get(pk=lot.region_id)
+    for territory in (region, lot, figeac_epci, figeac):
+        assert compute_metric("pathways.diagnostics", territory, *YEAR) >= 1, territory
+    assert compute_metric("pathways.referrals", figeac_epci, *YEAR) == 5
