@@ -96,11 +96,16 @@ def resolve_commune(text: str) -> Territory | None:
         by_code = communes.filter(code=text).first()
         if by_code:
             return by_code
-        return (
-            communes.filter(postcodes__icontains=f'"{text}"')
-            .order_by(F("population").desc(nulls_last=True), "name")
-            .first()
+        by_postcode = communes.filter(postcodes__icontains=f'"{text}"').order_by(
+            F("population").desc(nulls_last=True), "name"
         )
+        # Most postcodes start with their département's code: look there first (indexed), then anywhere.
+        department = "2A" if text.startswith("20") else text[:3] if text.startswith("97") else text[:2]
+        nearby = by_postcode.filter(
+            department__kind=TerritoryKind.DEPARTMENT,
+            department__code__in=[department, "2B"][: 2 if department == "2A" else 1],
+        ).first()
+        return nearby or by_postcode.first()
     folded = fold(text)
     exact = (
         communes.filter(Q(search_name=folded) | Q(name__iexact=text))
@@ -178,9 +183,6 @@ def place_search(filters: SearchFilters, *, at: datetime | None = None) -> Query
     queryset = _any_of(queryset, "national_programmes", filters.national_programmes)
     if filters.accessibility_sheet:
         queryset = queryset.exclude(accessibility_url="")
-    if filters.open_now:
-        moment = at or timezone.now()
-        queryset = queryset.filter(opening_hours__in=open_hours_values(queryset, moment))
     commune = filters.commune
     if commune is not None and commune.latitude is not None and commune.longitude is not None:
         lat0, lon0 = commune.latitude, commune.longitude
@@ -197,8 +199,15 @@ def place_search(filters: SearchFilters, *, at: datetime | None = None) -> Query
         queryset = queryset.annotate(
             distance_sq=ExpressionWrapper(dlat * dlat + dlon * dlon, output_field=FloatField())
         ).filter(distance_sq__lte=radius_deg * radius_deg)
-        return queryset.order_by("distance_sq", "name", "pk")
-    return queryset.order_by("name", "pk")
+        return _open_now(queryset, filters, at).order_by("distance_sq", "name", "pk")
+    return _open_now(queryset, filters, at).order_by("normalized_name", "pk")  # indexed
+
+
+def _open_now(queryset: QuerySet[Place], filters: SearchFilters, at: datetime | None) -> QuerySet[Place]:
+    if not filters.open_now:
+        return queryset
+    moment = at or timezone.now()
+    return queryset.filter(opening_hours__in=open_hours_values(queryset, moment))
 
 
 def distance_km(place: Any) -> float | None:
