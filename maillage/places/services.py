@@ -339,20 +339,30 @@ def _plan(analysis: Analysis, territory: Territory | None, issues: list[Issue]) 
     return _Plan(rows, existing)
 
 
-def _audit_entry(
-    user: Any, action: str, place: Place, territory_code: str, changes: dict[str, Any]
-) -> AuditLog:
+def _audit_rows(
+    user: Any, territory_code: str, items: Iterable[tuple[str, int, dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """AuditLog field values (same shape as ``record_change``) for (action, place pk, changes)."""
     authenticated = getattr(user, "is_authenticated", False)
-    return AuditLog(
-        actor=user if authenticated else None,
-        actor_label=(user.email if authenticated else "système"),
-        action=action,
-        object_type=Place._meta.label,
-        object_id=str(place.pk),
-        territory_code=territory_code,
-        changes=changes,
-        message=_("Import de lieux"),
-    )
+    actor_id = user.pk if authenticated else None
+    label = user.email if authenticated else "système"
+    message = _("Import de lieux")
+    object_type = Place._meta.label
+    now = timezone.now()
+    return [
+        {
+            "at": now,
+            "actor_id": actor_id,
+            "actor_label": label,
+            "action": action,
+            "object_type": object_type,
+            "object_id": str(pk),
+            "territory_code": territory_code,
+            "changes": changes,
+            "message": message,
+        }
+        for action, pk, changes in items
+    ]
 
 
 def _write(
@@ -400,15 +410,13 @@ def _write(
         Place.objects.bulk_update([p for p, _c in chunk], update_fields, batch_size=500)
         if progress:
             progress(len(chunk) // 2)
-    entries = [_audit_entry(user, AuditAction.CREATE, p, code, {"import_job": job.pk}) for p in to_create]
-    entries += [_audit_entry(user, AuditAction.UPDATE, p, code, changes) for p, changes in to_update]
+    items = [(AuditAction.CREATE.value, p.pk, {"import_job": job.pk}) for p in to_create]
+    items += [(AuditAction.UPDATE.value, p.pk, changes) for p, changes in to_update]
+    rows = _audit_rows(user, code, items)
     if connection.vendor == "postgresql":
-        now = timezone.now()
-        for entry in entries:
-            entry.at = now
-        _pg_copy(AuditLog, entries, with_pk=False)
+        _pg_copy_rows(AuditLog, rows)
     else:
-        AuditLog.objects.bulk_create(entries, batch_size=BATCH)
+        AuditLog.objects.bulk_create([AuditLog(**row) for row in rows], batch_size=BATCH)
     return to_create, [p for p, _c in to_update], unchanged
 
 
@@ -445,6 +453,23 @@ def _pg_copy(model: Any, objs: list[Any], *, with_pk: bool = True, progress: Pro
                 )
                 if progress and index % BATCH == 0:
                     progress(BATCH // 2)
+
+
+def _pg_copy_rows(model: Any, rows: list[dict[str, Any]]) -> None:
+    """``COPY`` of plain field-value dicts (attnames) into ``model``'s table (no instances built)."""
+    if not rows:
+        return
+    meta = model._meta
+    fields = [meta.get_field(name) for name in rows[0]]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
+    names = [f.attname for f in fields]
+    sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(
+                [json.dumps(row[n], ensure_ascii=False) if n in json_fields else row[n] for n in names]
+            )
 
 
 def _search_columns() -> list[str]:
