@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 COLOURS = ("#1d4e89", "#d9822b", "#2f7d4a")  # contrast ≥ 4.5:1 on white
-LABEL_WIDTH = 260
+LABEL_WIDTH = 330
 BAR_WIDTH = 360
 ROW_HEIGHT = 22
 GAP = 10
@@ -42,6 +42,9 @@ class BarChart:
     rows: list[Row] = field(default_factory=list)
     width: int = LABEL_WIDTH + BAR_WIDTH + 90
     height: int = 0
+    track: bool = False  # draw the 0–maximum track behind bars (percentages)
+    track_x: int = LABEL_WIDTH
+    track_width: int = BAR_WIDTH
 
 
 def _fmt(value: float, unit: str) -> str:
@@ -53,7 +56,7 @@ def _fmt(value: float, unit: str) -> str:
     return f"{text.replace('.', ',')} {unit}".strip()
 
 
-def _short(label: str, limit: int = 38) -> str:
+def _short(label: str, limit: int = 46) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
@@ -70,7 +73,11 @@ def bar_chart(
     values = [float(v) for _, vs in rows for v in vs if v is not None]
     top = maximum if maximum is not None else max(values, default=0) or 1
     chart = BarChart(
-        ident=ident, title=title, description=description, series=list(zip(series, COLOURS, strict=False))
+        ident=ident,
+        title=title,
+        description=description,
+        series=list(zip(series, COLOURS, strict=False)),
+        track=maximum is not None,
     )
     y = 30 if len(series) > 1 else 6
     per_row = ROW_HEIGHT * len(series)

@@ -131,11 +131,13 @@ def _demo_measurements(indicator: Any, rng: random.Random, today: date, author: 
         if indicator.kind == IndicatorKind.QUANTITATIVE:
             if indicator.unit == "%":
                 defaults["value"] = Decimal(rng.randint(45, 95))
+            elif indicator.baseline is not None:
+                defaults["value"] = indicator.baseline + rng.randint(-5, 5)
             elif indicator.target:
                 share = Decimal(rng.randint(5, 30)) / 100 * step / 12
                 defaults["value"] = max(Decimal(1), (indicator.target * share).quantize(Decimal("1")))
             else:
-                defaults["value"] = Decimal(rng.randint(1, 12) * step)
+                defaults["value"] = Decimal(rng.randint(1, 6) * max(1, step // 3))
         elif indicator.kind == IndicatorKind.QUALITATIVE:
             defaults["text_value"] = rng.choice(
                 ["Retours positifs des participants (fictif).", "Démarrage lent, à suivre (fictif)."]

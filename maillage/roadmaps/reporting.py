@@ -267,6 +267,9 @@ def dashboard(roadmap: Roadmap, *, today: date | None = None) -> dict[str, Any]:
             status = indicator_status(indicator, roadmap.territory, years, today, summaries=summaries)
             indicator_rows.append((action, status))
     with_target = [(a, s) for a, s in indicator_rows if s.percent is not None]
+    # the table lists what can be read against a target or has a value; the rest is only counted
+    unmeasured = [(a, s) for a, s in indicator_rows if s.percent is None and s.current in (None, "")]
+    indicator_rows = [(a, s) for a, s in indicator_rows if (a, s) not in unmeasured]
 
     lines = [line for action in actions for line in action.budget_lines.all()]
     budget = budget_summary(lines)
@@ -331,6 +334,7 @@ def dashboard(roadmap: Roadmap, *, today: date | None = None) -> dict[str, Any]:
         "axis_rows": axis_rows,
         "indicator_rows": indicator_rows,
         "with_target": with_target,
+        "unmeasured": unmeasured,
         "budget": budget,
         "stale": stale,
         "milestones": milestones,
