@@ -96,9 +96,10 @@ def _demo_values(roadmap: Roadmap, ctx: DemoContext) -> None:
             action.progress_note = f"{DEMO_NOTE} Point d'étape saisi il y a {days} jours."
         action.save(update_fields=["status", "progress", "last_update_at", "progress_note"])
         if action.last_update_at and not action.updates.exists():
-            ActionUpdate.objects.create(
+            update = ActionUpdate.objects.create(
                 action=action, author=author, status=action.status, progress=action.progress, note=DEMO_NOTE
             )
+            ActionUpdate.objects.filter(pk=update.pk).update(created_at=action.last_update_at)
         for line in action.budget_lines.all():
             if (
                 action.status != "planned"
