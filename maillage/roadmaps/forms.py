@@ -10,7 +10,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from maillage.roadmaps.models import ActionStatus, AttendanceStatus, BodyMember, Indicator, IndicatorKind
+from maillage.roadmaps.models import (
+    Action,
+    ActionStatus,
+    AttendanceStatus,
+    BodyMember,
+    Indicator,
+    IndicatorKind,
+)
 from maillage.roadmaps.periods import MONTH_NAMES, recent_months
 
 EVIDENCE_EXTENSIONS = {".pdf", ".png", ".jpg", ".jpeg", ".odt", ".ods", ".docx", ".xlsx", ".csv", ".txt"}
@@ -151,3 +158,61 @@ class ImportForm(forms.Form):
         if upload.size > IMPORT_MAX_BYTES:
             raise ValidationError(_("Fichier trop volumineux (2 Mo au plus)."))
         return upload
+
+
+class LinesField(forms.CharField):
+    """A list of short texts edited one per line."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value: Any) -> Any:
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        return [line.strip() for line in str(text).splitlines() if line.strip()]
+
+
+class ActionEditForm(forms.ModelForm):
+    """Coordinators edit an action's description (structure, porteurs and budget go through the import)."""
+
+    target_publics = LinesField(label=_("Publics cibles"), required=False, help_text=_("Un par ligne."))
+    beneficiaries = LinesField(label=_("Bénéficiaires"), required=False, help_text=_("Un par ligne."))
+    existing_resources = LinesField(
+        label=_("Ressources existantes"), required=False, help_text=_("Une par ligne.")
+    )
+    obstacles = LinesField(
+        label=_("Freins / points de vigilance"), required=False, help_text=_("Un par ligne.")
+    )
+    levers = LinesField(label=_("Leviers"), required=False, help_text=_("Un par ligne."))
+
+    class Meta:
+        model = Action
+        fields = [
+            "title",
+            "context",
+            "description",
+            "target_publics",
+            "beneficiaries",
+            "calendar",
+            "start_date",
+            "end_date",
+            "existing_resources",
+            "obstacles",
+            "levers",
+            "priority",
+            "maturity",
+            "fne",
+        ]
+        widgets = {
+            "context": forms.Textarea(attrs={"rows": 3}),
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("start_date") and data.get("end_date") and data["end_date"] < data["start_date"]:
+            self.add_error("end_date", _("La fin précède le début."))
+        return data

@@ -159,3 +159,23 @@ def record_meeting(
         message=f"Réunion {body.name}",
     )
     return meeting
+
+
+@transaction.atomic
+def edit_action(*, action: Action, actor: Any, changes: dict[str, Any]) -> Action:
+    """Coordinator edit of an action's descriptive fields (``changes`` from ActionEditForm)."""
+    if not can_edit_roadmap(actor, action.roadmap):
+        raise PermissionDenied
+    before = model_values(action, list(changes))
+    for name, value in changes.items():
+        setattr(action, name, value)
+    action.save()
+    record_change(
+        actor=actor,
+        action="update",
+        instance=action,
+        territory_code=action.roadmap.territory.code,
+        changes={k: [before[k], v] for k, v in changes.items() if before[k] != v},
+        message=f"Modification de l'action {action.number}",
+    )
+    return action

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/bilan-<int:year>.<str:fmt>", views.report, name="report"),
     path("<int:pk>/actions/<int:number>/", views.action_detail, name="action"),
     path("actions/<int:pk>/mise-a-jour/", views.action_update, name="action_update"),
+    path("actions/<int:pk>/modifier/", views.action_edit, name="action_edit"),
     path("instances/<int:body_pk>/reunions/nouvelle/", views.meeting_edit, name="meeting_create"),
     path("instances/<int:body_pk>/reunions/<int:pk>/modifier/", views.meeting_edit, name="meeting_edit"),
     path("reunions/<int:pk>/", views.meeting_detail, name="meeting"),

@@ -27,6 +27,7 @@ from maillage.roadmaps.exchange.importer import (
     validate,
 )
 from maillage.roadmaps.forms import (
+    ActionEditForm,
     ActionUpdateForm,
     BudgetSpentForm,
     ImportForm,
@@ -90,6 +91,7 @@ def action_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
             "budget": reporting.budget_summary(lines),
             "updates": list(action.updates.all()[:10]),
             "can_update": can_edit_action(request.user, action),
+            "can_edit": can_edit_roadmap(request.user, roadmap),
         },
     )
 
@@ -162,6 +164,27 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
             "has_errors": errors,
         },
         status=400 if errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    action = selectors.get_action_for_user(request.user, pk)
+    if not can_edit_roadmap(request.user, action.roadmap):
+        raise PermissionDenied
+    form = ActionEditForm(request.POST or None, instance=action)
+    if request.method == "POST" and form.is_valid():
+        services.edit_action(
+            action=action, actor=request.user, changes={f: form.cleaned_data[f] for f in form.changed_data}
+        )
+        messages.success(request, "Action modifiée.")
+        return redirect("roadmaps:action", pk=action.roadmap_id, number=action.number)
+    return render(
+        request,
+        "roadmaps/action_edit.html",
+        {"form": form, "action": action, "roadmap": action.roadmap},
+        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -24,6 +24,7 @@ def _urls(roadmap, measurement=None):
         "update": reverse("roadmaps:action_update", args=[action.pk]),
         "meeting_create": reverse("roadmaps:meeting_create", args=[body.pk]),
         "meeting_edit": reverse("roadmaps:meeting_edit", args=[body.pk, meeting.pk]),
+        "action_edit": reverse("roadmaps:action_edit", args=[action.pk]),
     }
     if measurement is not None:
         urls["evidence"] = reverse("roadmaps:evidence", args=[measurement.pk])
@@ -41,7 +42,7 @@ READ = [
     "meeting",
     "evidence",
 ]
-EDIT = ["update", "meeting_create", "meeting_edit"]
+EDIT = ["update", "meeting_create", "meeting_edit", "action_edit"]
 
 
 @pytest.mark.parametrize("name", READ + EDIT)
@@ -247,3 +248,39 @@ def test_lead_records_spending(client, roadmap, lot_lead):
         {"month": month, "status": "in_progress", "progress": "10", f"budget-spent_{line.pk}": "-3"},
     )
     assert response.status_code == 400
+
+
+def test_coordinator_edits_the_sheet_but_not_the_lead(client, roadmap, lot_coordinator, lot_lead):
+    action = roadmap.actions.get(number=2)
+    url = reverse("roadmaps:action_edit", args=[action.pk])
+    client.force_login(lot_lead)
+    assert client.get(url).status_code == 403
+    client.force_login(lot_coordinator)
+    response = client.post(
+        url,
+        {
+            "title": "Former les aidants numériques",
+            "target_publics": "Secrétaires de mairie\nTravailleurs sociaux\n",
+            "priority": "high",
+            "maturity": "funded",
+            "fne": "on",
+            "start_date": "2026-01-01",
+            "end_date": "2025-01-01",
+        },
+    )
+    assert response.status_code == 400
+    assert "La fin précède le début." in response.content.decode()
+    response = client.post(
+        url,
+        {
+            "title": "Former les aidants numériques",
+            "target_publics": "Secrétaires de mairie\nTravailleurs sociaux\n",
+            "priority": "high",
+            "maturity": "funded",
+            "fne": "on",
+        },
+    )
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert action.title == "Former les aidants numériques"
+    assert action.target_publics == ["Secrétaires de mairie", "Travailleurs sociaux"]
