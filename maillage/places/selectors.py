@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import ExpressionWrapper, F, FloatField, Q, QuerySet, Value
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from maillage.core.models import AuditLog
@@ -150,14 +151,24 @@ def _any_of(queryset: QuerySet[Place], field_name: str, values: Iterable[str]) -
     return queryset.filter(q)
 
 
-def _text_filter(queryset: QuerySet[Place], text: str) -> QuerySet[Place]:
+def _text_filter(queryset: QuerySet[Place], text: str, *, near: bool = False) -> QuerySet[Place]:
+    """Every word of ``text`` in the folded name/commune/postcode/address (``search_text``).
+
+    With ``near`` (a bounding box already narrows the rows to a few hundred), the column is wrapped in
+    ``LOWER()`` (a no-op: it is folded) so that PostgreSQL's planner does not intersect the small box
+    with a large trigram bitmap for a common word.
+    """
     text = text.strip()
     if not text:
         return queryset
     if _POSTCODE.match(text):
         return queryset.filter(Q(postcode=text) | Q(insee_code=text))
+    column = "search_text"
+    if near:
+        queryset = queryset.annotate(search_text_plain=Lower("search_text"))
+        column = "search_text_plain"
     for token in fold(text).split():
-        queryset = queryset.filter(search_text__contains=token)
+        queryset = queryset.filter(**{f"{column}__contains": token})
     return queryset
 
 
@@ -174,7 +185,9 @@ def open_hours_values(queryset: QuerySet[Place], at: datetime) -> list[str]:
 def place_search(filters: SearchFilters, *, at: datetime | None = None) -> QuerySet[Place]:
     """Published places matching ``filters``; with a commune, within its radius and nearest first
     (annotated ``distance_sq``, degrees²; use :func:`distance_km`)."""
-    queryset = _text_filter(public_places(), filters.q)
+    commune = filters.commune
+    near = commune is not None and commune.latitude is not None and commune.longitude is not None
+    queryset = _text_filter(public_places(), filters.q, near=near)
     queryset = _any_of(queryset, "services", filters.services)
     queryset = _any_of(queryset, "publics", filters.publics)
     queryset = _any_of(queryset, "support_modes", filters.support_modes)
@@ -183,9 +196,8 @@ def place_search(filters: SearchFilters, *, at: datetime | None = None) -> Query
     queryset = _any_of(queryset, "national_programmes", filters.national_programmes)
     if filters.accessibility_sheet:
         queryset = queryset.exclude(accessibility_url="")
-    commune = filters.commune
-    if commune is not None and commune.latitude is not None and commune.longitude is not None:
-        lat0, lon0 = commune.latitude, commune.longitude
+    if near and commune is not None and commune.latitude is not None and commune.longitude is not None:
+        lat0, lon0 = float(commune.latitude), float(commune.longitude)
         k = max(math.cos(math.radians(lat0)), 0.01)
         radius_deg = filters.radius_km / KM_PER_DEGREE
         queryset = queryset.filter(
@@ -198,8 +210,8 @@ def place_search(filters: SearchFilters, *, at: datetime | None = None) -> Query
         dlon = (F("longitude") - Value(lon0)) * Value(k)
         queryset = queryset.annotate(
             distance_sq=ExpressionWrapper(dlat * dlat + dlon * dlon, output_field=FloatField())
-        ).filter(distance_sq__lte=radius_deg * radius_deg)
-        return _open_now(queryset, filters, at).order_by("distance_sq", "name", "pk")
+        ).filter(distance_sq__lte=radius_deg * radius_deg)  # type: ignore[misc]
+        return _open_now(queryset, filters, at).order_by("distance_sq", "name", "pk")  # type: ignore[misc]
     return _open_now(queryset, filters, at).order_by("normalized_name", "pk")  # indexed
 
 
