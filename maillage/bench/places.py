@@ -70,11 +70,19 @@ def _communes() -> list[tuple[Any, ...]]:
     if rows:
         return rows
     fake = []
+    departments = [d for d in range(1, 96) if d != 20]
     for i in range(2000):
-        dept = 1 + i % 95
-        code = f"{dept:02d}{i:03d}"
+        dept = departments[i % len(departments)]
+        number = i % 1000
         fake.append(
-            (code, f"Commune {i}", f"{dept:02d}{i % 1000:03d}", 43 + (i % 50) / 10, 1 + (i % 60) / 10, 1000)
+            (
+                f"{dept:02d}{number:03d}",
+                f"Commune {i}",
+                f"{dept:02d}{number:03d}",
+                43 + (i % 50) / 10,
+                1 + (i % 60) / 10,
+                1000,
+            )
         )
     return fake
 

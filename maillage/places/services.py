@@ -41,7 +41,7 @@ from maillage.territories.models import Territory, TerritoryKind
 REPORT_LIMIT = 1000  # issues kept in ImportJob.report (the totals are always exact)
 NEARBY_METRES = 200.0
 BATCH = 1000
-Progress = Callable[[int], None] | None
+Progress = Callable[[str, int, int], None] | None  # (stage, done, total)
 
 
 # --- Import ---------------------------------------------------------------------------------------
@@ -179,7 +179,7 @@ def places_import(
         }
         return _refuse(job, [_issue(0, "", message)], message=message)
     try:
-        analysis = analyse(data, filename, default_source=source)
+        analysis = analyse(data, filename, default_source=source, progress=progress)
     except FileRefused as error:
         return _refuse(job, [_issue(0, "", str(error))], message=str(error))
     job.file_format = analysis.parsed.file_format
@@ -193,8 +193,6 @@ def places_import(
     if not analysis.parsed.records and analysis.ok:
         message = _("Le fichier ne contient aucun lieu.")
         return _refuse(job, [_issue(0, "", message)], message=message)
-    if progress:
-        progress(len(analysis.rows) // 2)
 
     with transaction.atomic():
         _lock_territory(territory)
@@ -389,15 +387,17 @@ def _write(
         place.sync_search_columns()
         to_update.append((place, diff_fields(before, after)))
     code = territory.code if territory else ""
-    done = 0
+    total = len(to_create) + len(to_update)
+    writing = _("Écriture")
     if connection.vendor == "postgresql":
-        _pg_copy(Place, to_create, progress=progress)
+        _pg_copy(Place, to_create, progress=progress, total=total)
     else:
+        done = 0
         for chunk in _chunks(to_create, BATCH):
             Place.objects.bulk_create(chunk, batch_size=BATCH)
             done += len(chunk)
             if progress:
-                progress(len(chunk) // 2)
+                progress(writing, done, total)
     if to_create and to_create[0].pk is None:  # backends without RETURNING
         keys = {(p.source, p.source_id): p for p in to_create}
         for pk, src, sid in Place.objects.filter(source_id__in=[p.source_id for p in to_create]).values_list(
@@ -405,11 +405,13 @@ def _write(
         ):
             if (src, sid) in keys:
                 keys[(src, sid)].pk = pk
-    update_fields = [*IMPORTED_FIELDS, "commune", "updated_at", *[f for f in _search_columns()]]
+    update_fields = [*IMPORTED_FIELDS, "commune", "updated_at", *list(_search_columns())]
+    done = len(to_create)
     for chunk in _chunks(to_update, 500):
         Place.objects.bulk_update([p for p, _c in chunk], update_fields, batch_size=500)
+        done += len(chunk)
         if progress:
-            progress(len(chunk) // 2)
+            progress(writing, done, total)
     items = [(AuditAction.CREATE.value, p.pk, {"import_job": job.pk}) for p in to_create]
     items += [(AuditAction.UPDATE.value, p.pk, changes) for p, changes in to_update]
     rows = _audit_rows(user, code, items)
@@ -420,7 +422,9 @@ def _write(
     return to_create, [p for p, _c in to_update], unchanged
 
 
-def _pg_copy(model: Any, objs: list[Any], *, with_pk: bool = True, progress: Progress = None) -> None:
+def _pg_copy(
+    model: Any, objs: list[Any], *, with_pk: bool = True, progress: Progress = None, total: int = 0
+) -> None:
     """PostgreSQL ``COPY … FROM STDIN`` of new instances (10× faster than ``bulk_create``).
 
     With ``with_pk`` the primary keys are drawn from the table's sequence first and set on ``objs``.
@@ -451,8 +455,8 @@ def _pg_copy(model: Any, objs: list[Any], *, with_pk: bool = True, progress: Pro
                         for f in fields
                     ]
                 )
-                if progress and index % BATCH == 0:
-                    progress(BATCH // 2)
+                if progress and (index % BATCH == 0 or index == len(objs)):
+                    progress(_("Écriture"), index, total or len(objs))
 
 
 def _pg_copy_rows(model: Any, rows: list[dict[str, Any]]) -> None:

@@ -8,9 +8,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from maillage.places.interop.reader import FileRefused, Issue, ParsedFile, read
+from maillage.places.interop.standard import COLUMNS
 from maillage.places.interop.validate import RowResult, check_headers, validate_records
 
 
@@ -33,14 +35,27 @@ class Analysis:
         return not self.errors
 
 
-def analyse(data: bytes, filename: str = "", *, default_source: str = "") -> Analysis:
+def analyse(
+    data: bytes,
+    filename: str = "",
+    *,
+    default_source: str = "",
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Analysis:
     """Read and validate a whole file; never raises on content errors (they are in ``issues``) but
     raises ``FileRefused`` when the file cannot be read at all."""
     parsed = read(data, filename)
     analysis = Analysis(parsed)
     analysis.issues.extend(check_headers(parsed))
     analysis.issues.extend(parsed.issues)
-    analysis.rows = validate_records(parsed.records, default_source=default_source, unit=parsed.unit)
+    missing = frozenset(c.name for c in COLUMNS if c.required and c.name not in set(parsed.headers))
+    analysis.rows = validate_records(
+        parsed.records,
+        default_source=default_source,
+        unit=parsed.unit,
+        progress=progress,
+        missing_columns=missing,
+    )
     for row in analysis.rows:
         analysis.issues.extend(row.issues)
     analysis.issues.sort(key=lambda i: (i.line, i.level != "error"))

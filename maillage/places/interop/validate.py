@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,8 +135,16 @@ def _parse_date(value: str) -> tuple[dt.date | None, bool]:
 class RowValidator:
     """Validate records of one file; keeps cross-row state (unique ``id``)."""
 
-    def __init__(self, *, default_source: str = "", unit: str = "ligne", today: dt.date | None = None):
+    def __init__(
+        self,
+        *,
+        default_source: str = "",
+        unit: str = "ligne",
+        today: dt.date | None = None,
+        missing_columns: frozenset[str] = frozenset(),
+    ):
         self.default_source = default_source
+        self.missing_columns = missing_columns  # already reported once on the header line
         self.unit = unit
         self.today = today or timezone.localdate()
         self.seen_ids: dict[tuple[str, str], int] = {}
@@ -174,7 +182,9 @@ class RowValidator:
     def _column(self, column: Column, value: str, result: RowResult) -> None:  # noqa: C901
         name, values = column.name, result.values
         if not value:
-            if column.required and name != "pivot":
+            if name in self.missing_columns:
+                pass
+            elif column.required and name != "pivot":
                 self._error(result, name, _("Valeur obligatoire manquante."))
             values[column.field] = (
                 []
@@ -183,7 +193,7 @@ class RowValidator:
                 if column.kind in {"number", "date"}
                 else ""
             )
-            if name == "pivot":
+            if name == "pivot" and name not in self.missing_columns:
                 self._error(result, name, _("Valeur obligatoire manquante (SIRET ou RNA)."))
             if name == "source":
                 values["source"] = self.default_source
@@ -459,7 +469,18 @@ def check_headers(parsed: ParsedFile) -> list[Issue]:
 
 
 def validate_records(
-    records: Iterable[RawRecord], *, default_source: str = "", unit: str = "ligne"
+    records: list[RawRecord],
+    *,
+    default_source: str = "",
+    unit: str = "ligne",
+    progress: Callable[[str, int, int], None] | None = None,
+    missing_columns: frozenset[str] = frozenset(),
 ) -> list[RowResult]:
-    validator = RowValidator(default_source=default_source, unit=unit)
-    return [validator.validate(r) for r in records]
+    validator = RowValidator(default_source=default_source, unit=unit, missing_columns=missing_columns)
+    results = []
+    total = len(records)
+    for index, record in enumerate(records, start=1):
+        results.append(validator.validate(record))
+        if progress and (index % 500 == 0 or index == total):
+            progress(_("Analyse"), index, total)
+    return results

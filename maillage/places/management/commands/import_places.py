@@ -44,10 +44,19 @@ class Command(BaseCommand):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # batch work: lift the web request time limits
                 cursor.execute("SET statement_timeout = 0; SET lock_timeout = '60s'")
-        bar = tqdm(total=None, unit=" lignes", file=sys.stderr, disable=options["no_progress"], desc="Import")
+        bar = tqdm(unit=" lignes", file=sys.stderr, disable=options["no_progress"], desc="Lecture")
 
-        def progress(n: int) -> None:
-            bar.update(n)
+        current = {"stage": ""}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if bar.disable:
+                return
+            if current["stage"] != stage:
+                current["stage"] = stage
+                bar.reset(total=total)
+                bar.set_description(stage)
+            bar.n = done
+            bar.refresh()
 
         try:
             job = places_import(
@@ -61,13 +70,17 @@ class Command(BaseCommand):
             bar.close()
         report = job.report
         unit = "Ligne" if job.file_format != "json" else "Élément"
-        for issue in report.get("errors", []):
+        shown = report.get("errors", []) if options["verbosity"] >= 2 else report.get("errors", [])[:50]
+        for issue in shown:
             where = f"{unit} {issue['line']}" if issue["line"] else "Fichier"
             column = f", colonne « {issue['column']} »" if issue["column"] else ""
             value = f" (valeur : « {issue['value']} »)" if issue.get("value") else ""
             self.stderr.write(f"{where}{column} : {issue['message']}{value}")
-        if report.get("error_total", 0) > len(report.get("errors", [])):
-            self.stderr.write(f"… et {report['error_total'] - len(report['errors'])} autres erreurs.")
+        if report.get("error_total", 0) > len(shown):
+            self.stderr.write(
+                f"… et {report['error_total'] - len(shown)} autres erreurs (toutes les erreurs avec -v 2 "
+                "ou sur la page d'import)."
+            )
         if options["verbosity"] >= 2:
             for issue in report.get("warnings", []):
                 self.stdout.write(
