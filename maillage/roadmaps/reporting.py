@@ -127,9 +127,9 @@ def indicator_status(
             status.unavailable = True
             status.current_label = "indicateur calculé indisponible"
             return status
-        for year in years:
-            if year > today.year:
-                break
+        past = [y for y in years if y <= today.year]
+        # the dashboard (summaries given) only shows the latest value: compute the last year only
+        for year in past[-1:] if summaries is not None else past:
             end = min(date(year, 12, 31), today)
             value = compute_metric(indicator.metric_key, territory, date(year, 1, 1), end)
             status.series.append((str(year), value))
