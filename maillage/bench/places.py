@@ -131,7 +131,7 @@ def generate_csv(rows: int = 25_000, *, seed: int = 1) -> bytes:
                 "source": BENCH_SOURCE,
                 "itinerance": rng.choice(["Fixe", "Fixe", "Fixe", "Itinérant"]),
                 "structure_parente": "",
-                "date_maj": f"202{rng.randint(4, 6)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                "date_maj": f"202{rng.randint(4, 5)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
                 "services": _sample(rng, services, 1, 5),
                 "publics_specifiquement_adresses": _sample(rng, list(Public.values), 0, 2),
                 "prise_en_charge_specifique": _sample(rng, list(SpecificSupport.values), 0, 2),

@@ -9,5 +9,7 @@ app_name = "api"
 urlpatterns = [
     path("lieux", views_api.place_list, name="places"),
     path("lieux/<int:pk>", views_api.place_detail, name="place"),
+    path("lieux.csv", views_api.place_export, {"file_format": "csv"}, name="places_csv"),
+    path("lieux.json", views_api.place_export, {"file_format": "json"}, name="places_json"),
     path("openapi.json", views_api.openapi, name="openapi"),
 ]

@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Count
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from maillage.places.choices import Service
 from maillage.places.interop.standard import BY_NAME, COLUMNS, SCHEMA_VERSION
-from maillage.places.interop.writer import EXPORT_FIELDS, to_json_item, to_standard
+from maillage.places.interop.writer import EXPORT_FIELDS, csv_lines, to_json_item, to_standard
 from maillage.places.models import Place, PlaceQuerySet
-from maillage.places.services import territory_by_code
+from maillage.places.services import export_queryset, standard_rows, territory_by_code
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -132,6 +135,33 @@ def place_list(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
+def place_export(request: HttpRequest, file_format: str) -> HttpResponseBase:
+    """The whole open dataset (optionally of one territory) as a standard CSV or JSON file, streamed."""
+    territory = None
+    code = request.GET.get("territoire", "").strip()
+    if code:
+        territory = territory_by_code(code)
+        if territory is None:
+            return _error({"territoire": f"Territoire inconnu : {code}."})
+    rows = standard_rows(export_queryset(territory))
+    if file_format == "csv":
+        response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
+    else:
+        response = StreamingHttpResponse(_json_chunks(rows), content_type="application/json")
+    name = f"{timezone.localdate():%Y-%m-%d}_lieux-de-mediation-numerique_{territory.code if territory else 'tous'}"
+    response["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _json_chunks(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
+    yield "["
+    for index, row in enumerate(rows):
+        yield ("," if index else "") + "\n" + json.dumps(to_json_item(row), ensure_ascii=False)
+    yield "\n]\n"
+
+
+@require_GET
 def place_detail(request: HttpRequest, pk: int) -> JsonResponse:
     values = Place.objects.published().filter(pk=pk).values(*API_FIELDS).first()
     if values is None:
@@ -165,6 +195,17 @@ def _property(name: str) -> dict[str, Any]:
         prop["pattern"] = f"^({alternatives})(\\|({alternatives}))*$"
         prop["description"] = f"{column.label} : valeurs séparées par « | » parmi {' ; '.join(values)}"
     return prop
+
+
+def _territory_parameter() -> dict[str, Any]:
+    return {
+        "name": "territoire",
+        "in": "query",
+        "description": "Code INSEE d'une commune (5 caractères) ou d'un département, "
+        "ou SIREN d'un EPCI (9 chiffres) : lieux situés dans ce territoire.",
+        "schema": {"type": "string", "pattern": "^([0-9]{2,3}|2[AB]|[0-9][0-9AB][0-9]{3}|[0-9]{9})$"},
+        "example": "46",
+    }
 
 
 def openapi_document() -> dict[str, Any]:
@@ -238,17 +279,7 @@ def openapi_document() -> dict[str, Any]:
                             "schema": {"type": "integer", "minimum": 0, "default": 0},
                             "example": 1,
                         },
-                        {
-                            "name": "territoire",
-                            "in": "query",
-                            "description": "Code INSEE d'une commune (5 caractères) ou d'un département, "
-                            "ou SIREN d'un EPCI (9 chiffres) : lieux situés dans ce territoire.",
-                            "schema": {
-                                "type": "string",
-                                "pattern": "^([0-9]{2,3}|2[AB]|[0-9][0-9AB][0-9]{3}|[0-9]{9})$",
-                            },
-                            "example": "46",
-                        },
+                        _territory_parameter(),
                         {
                             "name": "service",
                             "in": "query",
@@ -288,6 +319,36 @@ def openapi_document() -> dict[str, Any]:
                         "Lieu",
                         {"404": {"description": "Lieu introuvable ou non publié", "content": error_content}},
                     ),
+                }
+            },
+            "/lieux.csv": {
+                "get": {
+                    "operationId": "exporterLieuxCsv",
+                    "summary": "Tous les lieux publiés en un fichier CSV au standard (ordre des colonnes du schéma, « | »)",
+                    "parameters": [_territory_parameter()],
+                    "responses": {
+                        "200": {
+                            "description": "Fichier CSV",
+                            "content": {"text/csv": {"schema": {"type": "string"}}},
+                        },
+                        "400": {"description": "Territoire inconnu", "content": error_content},
+                    },
+                }
+            },
+            "/lieux.json": {
+                "get": {
+                    "operationId": "exporterLieuxJson",
+                    "summary": "Tous les lieux publiés en un tableau JSON au standard (forme plate, sans « url »)",
+                    "parameters": [_territory_parameter()],
+                    "responses": {
+                        "200": {
+                            "description": "Tableau JSON",
+                            "content": {
+                                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}}
+                            },
+                        },
+                        "400": {"description": "Territoire inconnu", "content": error_content},
+                    },
                 }
             },
             "/openapi.json": {

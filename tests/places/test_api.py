@@ -128,7 +128,27 @@ def test_every_documented_parameter_works(client, places):
         _validator("PageLieux").validate(response.json())
         wrong = client.get(LIST, {parameter["name"]: "n'importe quoi"})
         assert wrong.status_code == 400, parameter["name"]
-    assert set(doc["paths"]) == {"/lieux", "/lieux/{id}", "/openapi.json"}
+    for path in ("/lieux.csv", "/lieux.json"):
+        for parameter in doc["paths"][path]["get"]["parameters"]:
+            assert client.get(f"/api/v1{path}", {parameter["name"]: parameter["example"]}).status_code == 200
+            assert client.get(f"/api/v1{path}", {parameter["name"]: "n'importe quoi"}).status_code == 400
+    assert set(doc["paths"]) == {"/lieux", "/lieux/{id}", "/lieux.csv", "/lieux.json", "/openapi.json"}
+
+
+@pytest.mark.parametrize("file_format", ["csv", "json"])
+def test_open_data_files_validate_against_the_standard(client, places, tmp_path, file_format):
+    response = client.get(f"/api/v1/lieux.{file_format}", {"territoire": "46"})
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    content = b"".join(response.streaming_content).decode()
+    assert "Fiche dépubliée" not in content and places["mende"].source_id not in content
+    assert places["figeac"].source_id in content and places["cahors"].source_id in content
+    (tmp_path / f"lieux.{file_format}").write_text(content, encoding="utf-8")
+    schema = frictionless.Schema.from_descriptor(json.loads(SCHEMA.read_text(encoding="utf-8")))
+    report = frictionless.Resource(
+        path=f"lieux.{file_format}", basepath=str(tmp_path), schema=schema
+    ).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "note"])
 
 
 def test_list_query_count(client, figeac, django_assert_max_num_queries):
