@@ -107,7 +107,7 @@ def import_places(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "places/import.html",
-        {"form": form, "recent": recent, "max_rows": settings.IMPORT_MAX_ROWS},
+        {"form": form, "recent": recent, "max_rows": settings.IMPORT_MAX_ROWS, "territories": territories},
     )
 
 

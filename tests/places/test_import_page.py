@@ -39,6 +39,7 @@ def test_valid_upload_shows_counts(client, figeac, lot_coordinator):
     page = client.get(URL)
     assert page.status_code == 200
     assert 'enctype="multipart/form-data"' in page.content.decode()
+    assert "/api/v1/lieux.csv?territoire=46" in page.content.decode()
     response = _upload(client, to_csv([row(), row(id="lieu-2")]), figeac.department)
     job = ImportJob.objects.get()
     assert response.status_code == 302 and response.url == reverse("places:import_report", args=[job.pk])
