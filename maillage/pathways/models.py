@@ -76,6 +76,7 @@ class Diagnostic(TimestampedModel):
         verbose_name=_("département"),
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # led by the (department, created_at) indexes
     )
     answers = models.JSONField(_("réponses"), default=dict)
     skills_score = models.PositiveSmallIntegerField(_("score de compétences (S)"), default=0)
@@ -180,7 +181,11 @@ class Referral(models.Model):
         "accounts.Organisation", verbose_name=_("structure"), on_delete=models.PROTECT, related_name="+"
     )
     department = models.ForeignKey(
-        "territories.Territory", verbose_name=_("département"), on_delete=models.PROTECT, related_name="+"
+        "territories.Territory",
+        verbose_name=_("département"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # led by the (department, created_at) indexes
     )
     commune = models.ForeignKey(
         "territories.Territory",

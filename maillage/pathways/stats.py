@@ -132,25 +132,29 @@ def compute(territories: list[Territory], orgs: set[int] | None, start: date, en
     referrals = scoped_referrals(territories, orgs, start, end)
     grid_labels = _grid_labels()
 
-    # Diagnostics: one grouped pass, then names of the few organisations and communes found.
-    total = fragile = unmet = 0
-    by_org_id: Counter[int] = Counter()
+    # Diagnostics: small grouped queries (a few rows each), then names of what was found.
+    by_org_id: Counter[int] = Counter(
+        dict(diagnostics.values_list("organisation_id").annotate(n=Count("*")).order_by())
+    )
     by_commune_id: Counter[int] = Counter()
     unmet_by_commune_id: Counter[int] = Counter()
-    by_profile: Counter[str] = Counter()
-    flag_counter: Counter[str] = Counter()
-    groups = diagnostics.values_list(
-        "organisation_id", "commune_id", "profile", "is_fragile", "unmet_need", "flags"
-    ).annotate(n=Count("*"))
-    for org_id, commune_id, profile, is_fragile, is_unmet, flags, n in groups.order_by():
-        total += n
-        fragile += n if is_fragile else 0
-        unmet += n if is_unmet else 0
-        by_org_id[org_id] += n
+    for commune_id, is_unmet, n in (
+        diagnostics.values_list("commune_id", "unmet_need").annotate(n=Count("*")).order_by()
+    ):
         by_commune_id[commune_id] += n
-        by_profile[profile] += n
         if is_unmet:
             unmet_by_commune_id[commune_id] += n
+    by_profile: Counter[str] = Counter()
+    total = fragile = 0
+    for profile, is_fragile, n in (
+        diagnostics.values_list("profile", "is_fragile").annotate(n=Count("*")).order_by()
+    ):
+        by_profile[profile] += n
+        total += n
+        fragile += n if is_fragile else 0
+    unmet = sum(unmet_by_commune_id.values())
+    flag_counter: Counter[str] = Counter()
+    for flags, n in diagnostics.values_list("flags").annotate(n=Count("*")).order_by():
         for flag in flags or []:
             flag_counter[flag] += n
     org_names = dict(Organisation.objects.filter(pk__in=list(by_org_id)).values_list("pk", "name"))

@@ -79,6 +79,9 @@ def diagnostic_new(request: HttpRequest) -> HttpResponse:
 def diagnostic_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _no_store(request)
     diagnostic = selectors.get_diagnostic_for_user(request.user, pk)
+    record_change(
+        actor=request.user, action="view", instance=diagnostic, territory_code=diagnostic.commune.code
+    )
     definition = diagnostic.grid.definition
     result = compute_proposals(diagnostic)
     if diagnostic.proposals_computed_at is None:

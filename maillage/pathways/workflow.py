@@ -208,7 +208,12 @@ def create_referral(
     )
     if send:
         referral = transition(
-            referral_id=referral.pk, to_status=S.SENT, side="prescriber", actor=actor, now=now
+            referral_id=referral.pk,
+            to_status=S.SENT,
+            side="prescriber",
+            actor=actor,
+            now=now,
+            notify_parties=notify_parties,
         )
     return referral
 

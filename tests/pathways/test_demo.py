@@ -20,3 +20,13 @@ def test_seed_is_idempotent_and_varied(lot, lot_prescriber, figeac, cahors):
     assert {S.PROPOSED, S.REFUSED, S.TAKEN_UP} <= statuses
     demo.seed(ctx)
     assert (Diagnostic.objects.count(), Referral.objects.count()) == (diagnostics, referrals)
+
+
+def test_seed_sends_no_mail(lot, lot_prescriber, figeac, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    ctx = DemoContext(department=lot, users={"prescriber": lot_prescriber}, places=[france_services(figeac)])
+    with django_capture_on_commit_callbacks(execute=True):
+        demo.seed(ctx)
+    assert Referral.objects.exclude(status=S.PROPOSED).exists()
+    assert mail.outbox == []

@@ -235,3 +235,20 @@ def test_phone_is_printed_the_french_way(raw, shown):
     from maillage.pathways.pdf import french_phone
 
     assert french_phone(raw) == shown
+
+
+def test_follow_up_list_and_home_query_counts(
+    client, lot_prescriber, diagnostic, fs_figeac, django_assert_max_num_queries
+):
+    start = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False):
+        for _ in range(6):
+            ref = make_referral(lot_prescriber, diagnostic, fs_figeac)
+            workflow.transition(referral_id=ref.pk, to_status=S.TAKEN_UP, side="place", actor_label="Lieu")
+    client.force_login(lot_prescriber)
+    with time_machine.travel(start + dt.timedelta(days=40), tick=False):
+        with django_assert_max_num_queries(10):
+            body = client.get(reverse("pathways:follow_ups")).content.decode()
+        assert body.count("Faire le suivi n°") == 6
+        with django_assert_max_num_queries(14):
+            assert client.get(reverse("pathways:home")).status_code == 200
