@@ -71,7 +71,7 @@ def test_reports_of_other_territories_are_404(client, figeac, mende, lot_coordin
     )
     client.force_login(lozere_coordinator)
     assert client.get(reverse("places:import_report", args=[job.pk])).status_code == 404
-    assert "x.csv" not in client.get(URL).content.decode()
+    assert "import-du-lot.csv" not in client.get(URL).content.decode()
     client.force_login(lot_coordinator)
     assert client.get(reverse("places:import_report", args=[job.pk])).status_code == 200
 
