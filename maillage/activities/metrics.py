@@ -26,14 +26,6 @@ def _scope(territory: Any) -> selectors.Scope:
             Q(department_id=territory.pk),
             ("d", territory.pk, None),
         )
-    if territory.kind == TerritoryKind.EPCI:
-        return selectors.Scope(
-            "epci",
-            territory.pk,
-            str(territory),
-            Q(epci_id=territory.pk),
-            ("e", territory.department_id or 0, territory.pk),
-        )
     return selectors.Scope(territory.kind, territory.pk, str(territory), selectors._territory_q([territory]))
 
 

@@ -1,8 +1,10 @@
 # ruff: noqa: S608 — every SQL fragment below is a constant of this module (no user input).
 """The pre-aggregated statistics table (``ActivityRollup``): incremental deltas and full rebuild.
 
-Each activity contributes, per dimension value, (activities, accompaniments, anonymous) to two rows:
-grain 'd' (its département, EPCI 0) and grain 'e' (its département and EPCI), month of its date.
+Each activity contributes, per dimension value, (activities, accompaniments, anonymous) to the row of
+its département and month (grain 'd'), and for the short enumerations to the national row of that
+month (grain 'n', département 0). ``epci_id`` is always 0: EPCI, place, organisation and mediator
+statistics read the raw tables, which their indexes make cheap at that size.
 Services add the contributions of the new state and subtract those of the old one, in the same
 transaction; the import adds the contributions of a whole file in one batch. ``rebuild()`` recomputes
 everything from the raw tables with one ``INSERT … SELECT … GROUP BY`` per dimension (portable SQL).
@@ -43,6 +45,9 @@ ACTIVITY_SINGLE_DIMENSIONS = (
 ACTIVITY_MULTI_DIMENSIONS = {"theme": Theme, "procedure": Procedure, "device": Device}
 PERSON_DIMENSIONS = ("age_band", "gender", "social_status", "residence")
 FOLLOWED = "beneficiary"  # rows whose value is a followed beneficiary id: COUNT(DISTINCT value) = people
+LONG_TAIL = ("commune", "place", "residence")
+# The national grain keeps only the short enumerations; long lists are read from the département grain.
+NATIONAL_EXCLUDED = frozenset((*LONG_TAIL, FOLLOWED))
 
 
 def month_of(day: date) -> date:
@@ -93,12 +98,14 @@ def contributions(
     out: dict[Key, list[int]] = defaultdict(lambda: [0, 0, 0])
     month = month_of(activity.date)
     department = activity.department_id or 0
-    epci = activity.epci_id or 0
-    grains = (("d", department, 0), ("e", department, epci))
 
     def add(dimension: str, value: str, acts: int, acc: int, anon: int) -> None:
-        for grain, dep, ep in grains:
-            row = out[(grain, dimension, dep, ep, month, value)]
+        row = out[("d", dimension, department, 0, month, value)]
+        row[0] += sign * acts
+        row[1] += sign * acc
+        row[2] += sign * anon
+        if dimension not in NATIONAL_EXCLUDED:
+            row = out[("n", dimension, 0, 0, month, value)]
             row[0] += sign * acts
             row[1] += sign * acc
             row[2] += sign * anon
@@ -251,12 +258,12 @@ COLUMNS = f"{KEY}, activities, accompaniments, anonymous"
 def rebuild() -> int:
     """Recompute the whole rollup from the raw tables. Returns the number of rollup rows.
 
-    Each dimension is grouped into an index-free staging table (grain 'e'); the rollup is then
-    written in two sorted passes: grain 'e' and grain 'd' (the sum of a département's EPCI rows).
+    Each dimension is grouped by département and month into an index-free staging table; the rollup
+    is then written in two sorted passes: grain 'd', and grain 'n' (national sums of the short lists).
     On PostgreSQL the rollup's indexes are dropped during the load and rebuilt afterwards.
     """
     month = _month_sql("a.date")
-    dep, epci = "COALESCE(a.department_id, 0)", "COALESCE(a.epci_id, 0)"
+    dep, epci = "COALESCE(a.department_id, 0)", "0"
     postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
@@ -268,10 +275,10 @@ def rebuild() -> int:
         stage = f"INSERT INTO {STAGE} ({COLUMNS}) "
         for dimension, (extra, value, where) in _activity_value_sql().items():
             cursor.execute(
-                stage + f"SELECT 'e', '{dimension}', {dep}, {epci}, {month}, {value}, "
+                stage + f"SELECT 'd', '{dimension}', {dep}, {epci}, {month}, {value}, "
                 "COUNT(*), SUM(a.participants_count), SUM(a.anonymous_count) "
                 f"FROM activities_activity a{extra} WHERE {where} "
-                f"GROUP BY {dep}, {epci}, {month}, {value}"
+                f"GROUP BY {dep}, {month}, {value}"
             )
         person_columns = {
             "age_band": "p.age_band",
@@ -290,9 +297,9 @@ def rebuild() -> int:
             )
             cursor.execute(
                 stage
-                + f"SELECT 'e', '{dimension}', {dep}, {epci}, {month}, {value}, 0, COUNT(*), {anonymous} "
+                + f"SELECT 'd', '{dimension}', {dep}, {epci}, {month}, {value}, 0, COUNT(*), {anonymous} "
                 "FROM activities_accompaniment p JOIN activities_activity a ON a.id = p.activity_id "
-                f"WHERE {where} GROUP BY {dep}, {epci}, {month}, {value}"
+                f"WHERE {where} GROUP BY {dep}, {month}, {value}"
             )
         # Anonymous workshop participants: honest counts by category.
         dimensions = ", ".join(repr(str(d)) for d in ParticipantDimension.values)
@@ -301,20 +308,20 @@ def rebuild() -> int:
             + f"SELECT 'e', c.dimension, {dep}, {epci}, {month}, c.value, 0, SUM(c.count), SUM(c.count) "
             "FROM activities_participantcount c JOIN activities_activity a ON a.id = c.activity_id "
             f"WHERE c.count > 0 AND c.dimension IN ({dimensions}) "
-            f"GROUP BY c.dimension, {dep}, {epci}, {month}, c.value"
+            f"GROUP BY c.dimension, {dep}, {month}, c.value"
         )
         cursor.execute(f"DELETE FROM {TABLE}")
         dropped = _drop_indexes(cursor) if postgres else []
         cursor.execute(
-            f"INSERT INTO {TABLE} ({COLUMNS}) SELECT 'e', dimension, department_id, epci_id, month, value, "
-            f"SUM(activities), SUM(accompaniments), SUM(anonymous) FROM {STAGE} "
-            "GROUP BY department_id, month, dimension, epci_id, value "
-            "ORDER BY department_id, month, dimension, epci_id, value"
-        )
-        cursor.execute(
             f"INSERT INTO {TABLE} ({COLUMNS}) SELECT 'd', dimension, department_id, 0, month, value, "
             f"SUM(activities), SUM(accompaniments), SUM(anonymous) FROM {STAGE} "
             "GROUP BY department_id, month, dimension, value ORDER BY department_id, month, dimension, value"
+        )
+        excluded = ", ".join(f"'{d}'" for d in sorted(NATIONAL_EXCLUDED))
+        cursor.execute(
+            f"INSERT INTO {TABLE} ({COLUMNS}) SELECT 'n', dimension, 0, 0, month, value, "
+            f"SUM(activities), SUM(accompaniments), SUM(anonymous) FROM {STAGE} "
+            f"WHERE dimension NOT IN ({excluded}) GROUP BY month, dimension, value ORDER BY month, dimension, value"
         )
         for statement in dropped:
             cursor.execute(statement)

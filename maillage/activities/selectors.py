@@ -224,14 +224,14 @@ def resolve_scope(user: Any, param: str | None) -> Scope:
     if kind == "national":
         if not getattr(user, "is_superuser", False):
             raise Http404
-        return Scope("national", 0, str(_("France entière")), Q(), ("d", None, None))
+        return Scope("national", 0, str(_("France entière")), Q(), ("n", None, None))
     if kind in ("department", "epci"):
         territory = Territory.objects.filter(pk=pk, kind=TerritoryKind(kind)).first()
         if territory is None or not _inside(territory, territories):
             raise Http404
         if kind == "department":
             return Scope(kind, pk, str(territory), Q(department_id=pk), ("d", pk, None))
-        return Scope(kind, pk, territory.name, Q(epci_id=pk), ("e", territory.department_id or 0, pk))
+        return Scope(kind, pk, territory.name, Q(epci_id=pk))  # raw tables: small enough
     if kind == "mediator":
         if pk == user.pk and is_mediator(user):
             return Scope(kind, pk, str(_("Mes activités")), Q(mediator_id=pk))
@@ -462,7 +462,7 @@ def _whole_months(start: date, end: date) -> bool:
     return start.day == 1 and (end + timedelta(days=1)).day == 1
 
 
-LONG_TAIL = ("commune", "place", "residence")
+LONG_TAIL = rollup_module.LONG_TAIL
 
 
 def compute_stats(
@@ -505,12 +505,13 @@ def _finish(stats: Stats, per_dim: dict[str, dict[str, list[int]]], months: dict
 
 def _rollup_stats(scope: Scope, start: date, end: date, *, top: int | None = None) -> Stats:
     assert scope.rollup_key is not None
-    grain, department, epci = scope.rollup_key
+    grain, department, _epci = scope.rollup_key
     qs = ActivityRollup.objects.filter(grain=grain, month__gte=start, month__lte=end)
+    # Long lists and followed people live in the département grain only.
+    long_qs = ActivityRollup.objects.filter(grain="d", month__gte=start, month__lte=end)
     if department is not None:
         qs = qs.filter(department_id=department)
-    if epci is not None:
-        qs = qs.filter(epci_id=epci)
+        long_qs = long_qs.filter(department_id=department)
     per_dim: dict[str, dict[str, list[int]]] = defaultdict(dict)
     months: dict[date, list[int]] = {}
     anonymous = 0
@@ -526,7 +527,7 @@ def _rollup_stats(scope: Scope, start: date, end: date, *, top: int | None = Non
             anonymous += row["anon"]
     for dimension in LONG_TAIL:
         long_rows = (
-            qs.filter(dimension=dimension)
+            long_qs.filter(dimension=dimension)
             .values("value")
             .annotate(a=Sum("activities"), acc=Sum("accompaniments"))
             .order_by("-acc", "value")
@@ -539,7 +540,10 @@ def _rollup_stats(scope: Scope, start: date, end: date, *, top: int | None = Non
         if month_row["a"] or month_row["acc"]:
             months[month_row["month"]] = [month_row["a"], month_row["acc"]]
     followed = (
-        qs.filter(dimension=rollup_module.FOLLOWED, accompaniments__gt=0).values("value").distinct().count()
+        long_qs.filter(dimension=rollup_module.FOLLOWED, accompaniments__gt=0)
+        .values("value")
+        .distinct()
+        .count()
     )
     stats = Stats(scope, start, end, "rollup")
     stats.people = anonymous + followed

@@ -89,13 +89,25 @@ def test_update_and_delete_keep_rollup_in_sync(data, lot_mediator, figeac, cahor
     assert _snapshot() == incremental
 
 
-def test_rollup_and_raw_statistics_agree(data, lot_coordinator, lot, figeac_epci):
-    for param in (f"department:{lot.pk}", f"epci:{figeac_epci.pk}"):
-        scope = selectors.resolve_scope(lot_coordinator, param)
+def test_rollup_and_raw_statistics_agree(data, lot_coordinator, lot, lozere_mediator, mende):
+    from tests.factories import UserFactory
+
+    individual(lozere_mediator, mende, themes=["sante"])
+    admin = UserFactory(is_superuser=True)
+    for user, param in ((lot_coordinator, f"department:{lot.pk}"), (admin, "national:0")):
+        scope = selectors.resolve_scope(user, param)
         fast = selectors.compute_stats(scope, START, END)
         raw = selectors.compute_stats(scope, START, END, force_raw=True)
         assert fast.source == "rollup" and raw.source == "raw"
         assert _stats_dict(fast) == _stats_dict(raw)
+        top = selectors.compute_stats(scope, START, END, top=1)
+        assert all(len(b.rows) <= 1 for b in top.breakdowns if b.dimension in selectors.LONG_TAIL)
+
+
+def test_epci_statistics_read_raw_tables(data, lot_coordinator, figeac_epci):
+    scope = selectors.resolve_scope(lot_coordinator, f"epci:{figeac_epci.pk}")
+    stats = selectors.compute_stats(scope, START, END)
+    assert stats.source == "raw" and stats.accompaniments == 1 + 1 + 9  # Figeac only (not Cahors)
 
 
 def test_people_counts_followed_once(data, lot_coordinator, lot):

@@ -267,3 +267,53 @@ def test_anonymous_is_sent_to_login(client):
     for name in ("activities:list", "activities:stats", "activities:import"):
         response = client.get(reverse(name))
         assert response.status_code == 302 and "/compte/" in response["Location"]
+
+
+def test_update_and_delete_are_audited(client, lot_mediator, figeac, cahors):
+    activity = individual(lot_mediator, figeac, themes=["email"])
+    client.force_login(lot_mediator)
+    url = reverse("activities:update", args=[activity.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and 'value="email"' in page.content.decode()
+    response = client.post(
+        url,
+        {
+            "kind": "individuel",
+            "date": "2026-03-02",
+            "duration": "60",
+            "place_type": "domicile",
+            "commune": cahors.pk,
+            "themes": ["sante"],
+            "gender": "masculin",
+            "age_band": "non_communique",
+            "social_status": "non_communique",
+        },
+    )
+    assert response.status_code == 302
+    activity.refresh_from_db()
+    assert activity.themes == ["sante"] and activity.commune == cahors and activity.duration_minutes == 60
+    entry = AuditLog.objects.get(object_type="activities.Activity", action="update")
+    assert set(entry.changes) >= {"themes", "commune_id", "duration_minutes"}
+    assert "sante" not in str(entry.changes)  # field names only
+    assert client.post(reverse("activities:delete", args=[activity.pk])).status_code == 302
+    assert not Activity.objects.exists()
+    assert AuditLog.objects.filter(object_type="activities.Activity", action="delete").exists()
+
+
+def test_coordination_territory_is_limited_to_own(client, lot_coordinator, lozere):
+    client.force_login(lot_coordinator)
+    response = client.post(
+        reverse("activities:coordination_create"),
+        {"kind": "animation", "name": "Réunion", "date": "2026-10-10", "duration_minutes": "60", "territorial_level": "departemental", "meeting_type": "comite", "mediators_count": "1", "structures_count": "0", "other_actors_count": "0", "participants_count": "0", "territory": lozere.pk},
+    )
+    assert response.status_code == 200
+    assert "id_territory_error" in response.content.decode()
+
+
+def test_beneficiary_list_query_count(client, lot_mediator, django_assert_max_num_queries):
+    for index in range(12):
+        followed(lot_mediator, last_name=f"Nom{index}")
+    client.force_login(lot_mediator)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("activities:beneficiaries"))
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
