@@ -280,16 +280,13 @@ def dashboard(roadmap: Roadmap, *, today: date | None = None) -> dict[str, Any]:
         if a.status not in CLOSED_STATUSES
         and (a.last_update_at is None or now - a.last_update_at > STALE_AFTER)
     ]
-    milestones = list(
-        Milestone.objects.filter(action__roadmap=roadmap, done_on__isnull=True, due_on__gte=today)
+    open_milestones = list(
+        Milestone.objects.filter(action__roadmap=roadmap, done_on__isnull=True)
         .select_related("action")
-        .order_by("due_on")[:10]
+        .order_by("due_on")
     )
-    overdue = list(
-        Milestone.objects.filter(action__roadmap=roadmap, done_on__isnull=True, due_on__lt=today)
-        .select_related("action")
-        .order_by("due_on")[:10]
-    )
+    milestones = [m for m in open_milestones if m.due_on >= today][:10]
+    overdue = [m for m in open_milestones if m.due_on < today][-10:]
     meetings = list(
         Meeting.objects.filter(body__roadmap=roadmap, date__gte=today)
         .select_related("body")
