@@ -231,7 +231,13 @@ def run(args: argparse.Namespace) -> None:
         result = compute_proposals(diagnostics[next(cycle) % len(diagnostics)], at=at)
         proposal_counts.append(len(result.proposals))
 
+    import os
+
     print(f"Département mesuré : {department} ({top['n']} orientations).", flush=True)
+    print(
+        f"Charge de la machine (1, 5, 15 min) : {os.getloadavg()} sur {os.cpu_count()} processeurs.",
+        flush=True,
+    )
     report(
         "Propositions pour un diagnostic (SQL + classement + horaires)",
         time_calls(one_proposal, repeat=args.repeat),
@@ -256,5 +262,6 @@ def run(args: argparse.Namespace) -> None:
         "Page de statistiques d'un département (vue Django complète, 2 ans)",
         time_calls(page, repeat=max(args.repeat // 4, 20)),
     )
+    print(f"Charge de la machine en fin de mesure : {os.getloadavg()}.", flush=True)
     Diagnostic.objects.filter(prescriber=user, referrals=None).delete()
     connection.close()

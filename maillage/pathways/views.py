@@ -202,7 +202,7 @@ def _render_referral(
     context = {
         "referral": referral,
         "side": side,
-        "moves": [(m, ReferralStatus(m).label) for m in moves if m != ReferralStatus.REFUSED],
+        "moves": [(m, workflow.ACTION_LABELS[m]) for m in moves if m != ReferralStatus.REFUSED],
         "can_refuse": ReferralStatus.REFUSED in moves,
         "refusal_form": refusal_form,
         "events": referral.events.select_related("actor"),
@@ -320,7 +320,7 @@ def _render_answer(
 ) -> HttpResponse:
     context = {
         "referral": referral,
-        "moves": [(m, ReferralStatus(m).label) for m in moves if m != ReferralStatus.REFUSED],
+        "moves": [(m, workflow.ACTION_LABELS[m]) for m in moves if m != ReferralStatus.REFUSED],
         "can_refuse": ReferralStatus.REFUSED in moves,
         "refusal_form": refusal_form,
         "orientation": referral.diagnostic.grid.orientation(referral.orientation),

@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from maillage.core.audit import record_change
 from maillage.pathways.models import (
@@ -52,6 +53,17 @@ PRESCRIBER_MOVES = frozenset({S.SENT, S.TAKEN_UP, S.CANCELLED})
 PLACE_MOVES = frozenset({S.UNDER_REVIEW, S.ACCEPTED, S.REFUSED, S.TAKEN_UP})
 SYSTEM_MOVES = frozenset({S.EXPIRED})
 MOVES_BY_SIDE = {"prescriber": PRESCRIBER_MOVES, "place": PLACE_MOVES, "system": SYSTEM_MOVES}
+
+#: Button labels (verbs) for each move.
+ACTION_LABELS = {
+    S.SENT: _l("Envoyer la demande au lieu"),
+    S.UNDER_REVIEW: _l("Mettre à l'étude"),
+    S.ACCEPTED: _l("Accepter"),
+    S.TAKEN_UP: _l("La personne est venue (prise en charge)"),
+    S.REFUSED: _l("Décliner"),
+    S.CANCELLED: _l("Annuler l'orientation"),
+    S.EXPIRED: _l("Expirer"),
+}
 
 LINK_SALT = "maillage.pathways.referral-link"
 REMINDER_EVERY = timedelta(days=10)

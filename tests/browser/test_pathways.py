@@ -117,7 +117,7 @@ def test_signed_link_answer_keyboard_only(page, lot_prescriber, figeac):
     page.goto(f"/parcours/reponse/{workflow.make_link_token(referral)}/")
     assert_accessible(page, context="réponse par lien signé")
     screenshot(page, "pathways-answer")
-    page.get_by_role("button", name="Acceptée").focus()
+    page.get_by_role("button", name="Accepter").focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert "Merci, votre réponse est enregistrée" in page.content()
