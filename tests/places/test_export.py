@@ -128,3 +128,17 @@ def test_free_text_columns_have_no_pattern_in_the_schema():
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     patterned = {f["name"] for f in schema["fields"] if "pattern" in f.get("constraints", {})}
     assert not (patterned & FREE_TEXT_COLUMNS)
+
+
+def test_export_stays_valid_with_values_typed_in_the_app(tmp_path, figeac):
+    PlaceFactory(
+        commune=figeac,
+        pivot="",
+        phone="05 65 34 00 00",
+        services=["Aide aux démarches administratives", "Valeur inventée"],
+        summary="x" * 400,
+        insee_code="4610",
+    )
+    csv_text = _export("csv")
+    _validate(tmp_path, "app.csv", csv_text)
+    assert '"+33565340000"' in csv_text and "Valeur inventée" not in csv_text

@@ -21,7 +21,15 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from maillage.places.choices import ETAPES_NUMERIQUES_SCHEMA_SPELLING, Label
-from maillage.places.interop.standard import COLUMN_NAMES, COLUMNS, LIST_SEPARATOR, UNKNOWN_PIVOT
+from maillage.places.interop.standard import (
+    CODE_INSEE,
+    COLUMN_NAMES,
+    COLUMNS,
+    LIST_SEPARATOR,
+    PIVOT,
+    UNKNOWN_PIVOT,
+)
+from maillage.places.interop.validate import normalise_phone
 
 #: Columns whose content is free text (the only ones escaped against formula injection).
 FREE_TEXT_COLUMNS = frozenset(
@@ -63,7 +71,9 @@ def to_standard(place: Any, *, place_id: str | None = None) -> dict[str, Any]:
     for column in COLUMNS:
         value = _get(place, column.field)
         if column.kind in {"list", "enum", "emails", "urls"}:
-            items = list(value or [])
+            items = [str(v) for v in (value or []) if v]
+            if column.enum is not None:  # never export a value the schema refuses (data edited elsewhere)
+                items = [v for v in items if v in column.enum.values]
             if column.name == "formations_labels":
                 items = [
                     ETAPES_NUMERIQUES_SCHEMA_SPELLING if v == Label.ETAPES_NUMERIQUES.value else v
@@ -76,8 +86,15 @@ def to_standard(place: Any, *, place_id: str | None = None) -> dict[str, Any]:
             row[column.name] = value.isoformat() if value else ""
         else:
             row[column.name] = value or ""
-    if not row["pivot"]:
+    # Defensive: values typed in the app are validated by their forms, but the export must stay valid.
+    if not PIVOT.match(row["pivot"] or ""):
         row["pivot"] = UNKNOWN_PIVOT
+    if row["telephone"]:
+        row["telephone"] = normalise_phone(row["telephone"]) or ""
+    if row["code_insee"] and not CODE_INSEE.match(row["code_insee"]):
+        row["code_insee"] = ""
+    if len(row["presentation_resume"]) > 280:
+        row["presentation_resume"] = row["presentation_resume"][:279] + "…"
     if place_id is not None:
         row["id"] = place_id
     return row
