@@ -55,7 +55,7 @@ SYSTEM_MOVES = frozenset({S.EXPIRED})
 MOVES_BY_SIDE = {"prescriber": PRESCRIBER_MOVES, "place": PLACE_MOVES, "system": SYSTEM_MOVES}
 
 #: Button labels (verbs) for each move.
-ACTION_LABELS = {
+ACTION_LABELS: dict[str, Any] = {
     S.SENT: _l("Envoyer la demande au lieu"),
     S.UNDER_REVIEW: _l("Mettre à l'étude"),
     S.ACCEPTED: _l("Accepter"),
