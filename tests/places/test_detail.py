@@ -104,3 +104,14 @@ def test_invalid_stored_hours_do_not_break_the_page(client, figeac) -> None:
 def test_no_hours(client, figeac) -> None:
     place = PlaceFactory(commune=figeac, opening_hours="")
     assert "Horaires non renseignés" in client.get(reverse("places:detail", args=[place.pk])).content.decode()
+
+
+def test_back_link_returns_to_the_results(client, place) -> None:
+    html = client.get(reverse("places:search"), {"q": "figeac"}).content.decode()
+    assert f"/lieux/{place.pk}/?retour=q%3Dfigeac" in html
+    detail = client.get(reverse("places:detail", args=[place.pk]), {"retour": "q=figeac"}).content.decode()
+    assert 'href="/lieux/?q=figeac"' in detail
+    unsafe = client.get(
+        reverse("places:detail", args=[place.pk]), {"retour": "//exemple.fr"}
+    ).content.decode()
+    assert "exemple.fr" not in unsafe.split("<main")[1].split("</nav>")[0]
