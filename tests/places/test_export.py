@@ -136,7 +136,7 @@ def test_export_stays_valid_with_values_typed_in_the_app(tmp_path, figeac):
         pivot="",
         phone="05 65 34 00 00",
         services=["Aide aux démarches administratives", "Valeur inventée"],
-        summary="x" * 400,
+        summary="=x" + "x" * 270,
         insee_code="4610",
     )
     csv_text = _export("csv")
