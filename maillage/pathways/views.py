@@ -298,18 +298,22 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
                 refusal_form.cleaned_data["reason"],
                 refusal_form.cleaned_data["refusal_reason"],
             )
-        workflow.transition(
-            referral_id=referral.pk,
-            to_status=to_status,
-            side="place",
-            actor_label=_("%(place)s (lien signé)") % {"place": referral.place.name},
-            reason=reason,
-            refusal_reason=refusal_reason,
-        )
-        messages.success(
-            request,
-            _("Merci, votre réponse est enregistrée : %(s)s.") % {"s": ReferralStatus(to_status).label},
-        )
+        try:
+            workflow.transition(
+                referral_id=referral.pk,
+                to_status=to_status,
+                side="place",
+                actor_label=_("%(place)s (lien signé)") % {"place": referral.place.name},
+                reason=reason,
+                refusal_reason=refusal_reason,
+            )
+        except ValidationError as exc:  # answered meanwhile from another link or by the prescriber
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("Merci, votre réponse est enregistrée : %(s)s.") % {"s": ReferralStatus(to_status).label},
+            )
         return redirect("pathways:answer", token=token)
     record_change(actor=None, action="view", instance=referral, message="lien signé")
     return _render_answer(request, referral, moves, refusal_form)
