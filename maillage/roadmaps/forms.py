@@ -17,6 +17,7 @@ from maillage.roadmaps.models import (
     BodyMember,
     Indicator,
     IndicatorKind,
+    RoadmapVersion,
 )
 from maillage.roadmaps.periods import MONTH_NAMES, recent_months
 
@@ -110,6 +111,36 @@ class BudgetSpentForm(forms.Form):
 
     def spent(self) -> dict[int, Any]:
         return {line.pk: self.cleaned_data.get(f"spent_{line.pk}") for line in self.lines}
+
+
+class StepsForm(forms.Form):
+    """Key steps done and milestones reached, ticked by the lead."""
+
+    def __init__(self, *args: Any, steps: list[Any], milestones: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.steps = steps
+        self.milestones = milestones
+        for step in steps:
+            self.fields[f"step_{step.pk}"] = forms.BooleanField(
+                label=f"{step.position}. {step.title}", required=False, initial=step.done
+            )
+        for milestone in milestones:
+            self.fields[f"milestone_{milestone.pk}"] = forms.BooleanField(
+                label=f"{milestone.title} ({milestone.due_on:%d/%m/%Y})",
+                required=False,
+                initial=milestone.done_on is not None,
+            )
+
+    def step_fields(self) -> list[Any]:
+        return [self[f"step_{s.pk}"] for s in self.steps]
+
+    def milestone_fields(self) -> list[Any]:
+        return [self[f"milestone_{m.pk}"] for m in self.milestones]
+
+    def done(self) -> tuple[dict[int, bool], dict[int, bool]]:
+        steps = {s.pk: bool(self.cleaned_data.get(f"step_{s.pk}")) for s in self.steps}
+        milestones = {m.pk: bool(self.cleaned_data.get(f"milestone_{m.pk}")) for m in self.milestones}
+        return steps, milestones
 
 
 class MeetingForm(forms.Form):
@@ -216,3 +247,15 @@ class ActionEditForm(forms.ModelForm):
         if data.get("start_date") and data.get("end_date") and data["end_date"] < data["start_date"]:
             self.add_error("end_date", _("La fin précède le début."))
         return data
+
+
+class VersionForm(forms.ModelForm):
+    """A new version of the roadmap (amendment) with the decision that made it."""
+
+    class Meta:
+        model = RoadmapVersion
+        fields = ["decided_by", "decided_on", "reference", "prior_opinion", "changes"]
+        widgets = {
+            "decided_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "changes": forms.Textarea(attrs={"rows": 4}),
+        }

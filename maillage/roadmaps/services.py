@@ -58,6 +58,8 @@ def update_action(
     month: date,
     measurements: list[MeasurementInput],
     spent: dict[int, Decimal | None] | None = None,
+    steps_done: dict[int, bool] | None = None,
+    milestones_reached: dict[int, bool] | None = None,
 ) -> ActionUpdate:
     """The lead's update: progress note, status and the indicators' values for the period of ``month``."""
     if not can_edit_action(actor, action):
@@ -83,6 +85,23 @@ def update_action(
             line.spent = spent[line.pk]
             line.save(update_fields=["spent"])
             written += 1
+    for step in action.steps.all():
+        if steps_done is not None and step.pk in steps_done and steps_done[step.pk] != step.done:
+            step.done = steps_done[step.pk]
+            step.save(update_fields=["done"])
+            written += 1
+    for milestone in action.milestones.all():
+        if milestones_reached is None or milestone.pk not in milestones_reached:
+            continue
+        reached = milestones_reached[milestone.pk]
+        if reached and milestone.done_on is None:
+            milestone.done_on = timezone.localdate()
+        elif not reached and milestone.done_on is not None:
+            milestone.done_on = None
+        else:
+            continue
+        milestone.save(update_fields=["done_on"])
+        written += 1
     changes: dict[str, Any] = {
         k: [before[k], v]
         for k, v in model_values(action, ["status", "progress", "progress_note"]).items()
@@ -179,3 +198,23 @@ def edit_action(*, action: Action, actor: Any, changes: dict[str, Any]) -> Actio
         message=f"Modification de l'action {action.number}",
     )
     return action
+
+
+@transaction.atomic
+def record_version(*, roadmap: Any, actor: Any, version: Any) -> Any:
+    """Store an amendment (``version``: unsaved RoadmapVersion from VersionForm) with the next number."""
+    if not can_edit_roadmap(actor, roadmap):
+        raise PermissionDenied
+    last = roadmap.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    version.roadmap = roadmap
+    version.number = last + 1
+    version.save()
+    record_change(
+        actor=actor,
+        action="create",
+        instance=version,
+        territory_code=roadmap.territory.code,
+        changes={"version": version.number, "date": version.decided_on.isoformat()},
+        message=f"Avenant v{version.number} de {roadmap.slug}",
+    )
+    return version

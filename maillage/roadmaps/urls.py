@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.roadmap_detail, name="detail"),
     path("<int:pk>/tableau-de-bord/", views.dashboard, name="dashboard"),
     path("<int:pk>/gouvernance/", views.governance, name="governance"),
+    path("<int:pk>/avenants/nouveau/", views.version_create, name="version_create"),
     path("<int:pk>/export.<str:fmt>", views.export, name="export"),
     path("<int:pk>/bilan-<int:year>.<str:fmt>", views.report, name="report"),
     path("<int:pk>/actions/<int:number>/", views.action_detail, name="action"),

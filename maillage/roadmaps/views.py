@@ -33,6 +33,8 @@ from maillage.roadmaps.forms import (
     ImportForm,
     IndicatorValueForm,
     MeetingForm,
+    StepsForm,
+    VersionForm,
 )
 from maillage.roadmaps.models import GovernanceBody, Roadmap
 from maillage.roadmaps.periods import period_for
@@ -67,6 +69,27 @@ def roadmap_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "versions": list(roadmap.versions.all()),
             "axes": list(roadmap.axes.all()),
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def version_create(request: HttpRequest, pk: int) -> HttpResponse:
+    roadmap = selectors.get_roadmap_for_user(request.user, pk)
+    if not can_edit_roadmap(request.user, roadmap):
+        raise PermissionDenied
+    form = VersionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        version = services.record_version(
+            roadmap=roadmap, actor=request.user, version=form.save(commit=False)
+        )
+        messages.success(request, f"Version {version.number} enregistrée.")
+        return redirect("roadmaps:detail", pk=roadmap.pk)
+    return render(
+        request,
+        "roadmaps/version_form.html",
+        {"form": form, "roadmap": roadmap},
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -126,7 +149,15 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
         for i in indicators
     ]
     budget_form = BudgetSpentForm(data, lines=list(action.budget_lines.all()), prefix="budget")
-    valid = form.is_valid() and budget_form.is_valid() and all(f.is_valid() for f in value_forms)
+    steps_form = StepsForm(
+        data, steps=list(action.steps.all()), milestones=list(action.milestones.all()), prefix="etapes"
+    )
+    valid = (
+        form.is_valid()
+        and budget_form.is_valid()
+        and steps_form.is_valid()
+        and all(f.is_valid() for f in value_forms)
+    )
     if request.method == "POST" and valid:
         services.update_action(
             action=action,
@@ -147,6 +178,8 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
                 for f in value_forms
             ],
             spent=budget_form.spent(),
+            steps_done=steps_form.done()[0],
+            milestones_reached=steps_form.done()[1],
         )
         messages.success(request, "Mise à jour enregistrée. Merci !")
         return redirect("roadmaps:action", pk=action.roadmap_id, number=action.number)
@@ -160,6 +193,7 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "value_forms": value_forms,
             "budget_form": budget_form,
+            "steps_form": steps_form,
             "computed": computed,
             "has_errors": errors,
         },

@@ -25,6 +25,7 @@ def _urls(roadmap, measurement=None):
         "meeting_create": reverse("roadmaps:meeting_create", args=[body.pk]),
         "meeting_edit": reverse("roadmaps:meeting_edit", args=[body.pk, meeting.pk]),
         "action_edit": reverse("roadmaps:action_edit", args=[action.pk]),
+        "version_create": reverse("roadmaps:version_create", args=[roadmap.pk]),
     }
     if measurement is not None:
         urls["evidence"] = reverse("roadmaps:evidence", args=[measurement.pk])
@@ -42,7 +43,7 @@ READ = [
     "meeting",
     "evidence",
 ]
-EDIT = ["update", "meeting_create", "meeting_edit", "action_edit"]
+EDIT = ["update", "meeting_create", "meeting_edit", "action_edit", "version_create"]
 
 
 @pytest.mark.parametrize("name", READ + EDIT)
@@ -284,3 +285,55 @@ def test_coordinator_edits_the_sheet_but_not_the_lead(client, roadmap, lot_coord
     action.refresh_from_db()
     assert action.title == "Former les aidants numériques"
     assert action.target_publics == ["Secrétaires de mairie", "Travailleurs sociaux"]
+
+
+def test_lead_ticks_steps_and_milestones(client, roadmap, lot_coordinator):
+    action = roadmap.actions.get(number=1)
+    first, second = action.steps.order_by("position")
+    milestone = action.milestones.get()
+    client.force_login(lot_coordinator)
+    month = (
+        client.get(reverse("roadmaps:action_update", args=[action.pk]))
+        .context["form"]
+        .fields["month"]
+        .choices[0][0]
+    )
+    response = client.post(
+        reverse("roadmaps:action_update", args=[action.pk]),
+        {
+            "month": month,
+            "status": "in_progress",
+            "progress": "50",
+            f"etapes-step_{first.pk}": "on",
+            f"etapes-milestone_{milestone.pk}": "on",
+        },
+    )
+    assert response.status_code == 302
+    first.refresh_from_db()
+    second.refresh_from_db()
+    milestone.refresh_from_db()
+    assert first.done and not second.done  # the second was done; unticked means not done
+    assert milestone.done_on is not None
+
+
+def test_coordinator_records_an_amendment(client, roadmap, lot_coordinator, lot_lead):
+    url = reverse("roadmaps:version_create", args=[roadmap.pk])
+    client.force_login(lot_lead)
+    assert client.post(url, {"decided_by": "x", "decided_on": "2026-03-01"}).status_code == 403
+    client.force_login(lot_coordinator)
+    response = client.post(
+        url,
+        {
+            "decided_by": "Comité syndical",
+            "decided_on": "2026-03-06",
+            "reference": "Délibération CS2026/04",
+            "prior_opinion": "COPIL du 12 février 2026",
+            "changes": "Action 12 : nouveau porteur",
+        },
+    )
+    assert response.status_code == 302
+    version = roadmap.versions.get(number=3)
+    assert version.reference == "Délibération CS2026/04"
+    assert (
+        "Délibération CS2026/04" in client.get(reverse("roadmaps:detail", args=[roadmap.pk])).content.decode()
+    )
