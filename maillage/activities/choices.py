@@ -148,14 +148,22 @@ class DurationBand(models.TextChoices):
     OVER_120 = "120_plus", _("2 h et plus")
 
 
+_BANDS = (
+    DurationBand.UNDER_30.value,
+    DurationBand.FROM_30_TO_60.value,
+    DurationBand.FROM_60_TO_120.value,
+    DurationBand.OVER_120.value,
+)
+
+
 def duration_band(minutes: int) -> str:
     if minutes < 30:
-        return DurationBand.UNDER_30
+        return _BANDS[0]
     if minutes <= 60:
-        return DurationBand.FROM_30_TO_60
+        return _BANDS[1]
     if minutes < 120:
-        return DurationBand.FROM_60_TO_120
-    return DurationBand.OVER_120
+        return _BANDS[2]
+    return _BANDS[3]
 
 
 # Collective participant counts: the three categories the Coop counts for anonymous participants.

@@ -216,31 +216,70 @@ class Record:
 
     def signature(self) -> str:
         a = self.activity
-        payload = [
-            a.kind,
-            a.date.isoformat(),
-            a.duration_minutes,
-            a.place_type,
-            a.place_id,
-            a.commune_id,
-            a.themes,
-            a.procedures,
-            a.procedure_details,
-            a.devices,
-            a.autonomy,
-            a.oriented,
-            a.orientation,
-            a.workshop_title,
-            a.workshop_level,
-            a.tags,
-            a.participants_count,
-            sorted(
-                (p.age_band, p.gender, p.social_status, p.residence_commune_id or 0)
-                for p in self.accompaniments
-            ),
-            sorted((c.dimension, c.value, c.count) for c in self.counts),
-        ]
-        return json.dumps(payload, default=str)
+        return signature_of(
+            [getattr(a, name) for name in SIGNATURE_FIELDS],
+            [(p.age_band, p.gender, p.social_status, p.residence_commune_id) for p in self.accompaniments],
+            [(c.dimension, c.value, c.count) for c in self.counts],
+        )
+
+
+SIGNATURE_FIELDS = (
+    "kind",
+    "date",
+    "duration_minutes",
+    "place_type",
+    "place_id",
+    "commune_id",
+    "themes",
+    "procedures",
+    "procedure_details",
+    "devices",
+    "autonomy",
+    "oriented",
+    "orientation",
+    "workshop_title",
+    "workshop_level",
+    "tags",
+    "participants_count",
+)
+
+
+def signature_of(fields: list[Any], people: list[tuple[Any, ...]], counts: list[tuple[Any, ...]]) -> str:
+    """What an import compares to decide « unchanged »: every stored field and the people."""
+    payload = [
+        fields,
+        sorted((a, g, s, r or 0) for a, g, s, r in people),
+        sorted(counts),
+    ]
+    return json.dumps(payload, default=str)
+
+
+def existing_signatures(coop_ids: list[str]) -> dict[str, tuple[int, int, str]]:
+    """coop_id → (pk, mediator id, signature) of activities already stored, in a few queries."""
+    found: dict[str, tuple[int, int, str]] = {}
+    for start in range(0, len(coop_ids), 5000):
+        chunk = coop_ids[start : start + 5000]
+        rows = list(
+            Activity.objects.filter(coop_id__in=chunk).values_list(
+                "pk", "coop_id", "mediator_id", *SIGNATURE_FIELDS
+            )
+        )
+        if not rows:
+            continue
+        pks = [row[0] for row in rows]
+        people: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+        for activity_id, *values in Accompaniment.objects.filter(activity_id__in=pks).values_list(
+            "activity_id", "age_band", "gender", "social_status", "residence_commune_id"
+        ):
+            people[activity_id].append(tuple(values))
+        counts: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+        for activity_id, *values in ParticipantCount.objects.filter(activity_id__in=pks).values_list(
+            "activity_id", "dimension", "value", "count"
+        ):
+            counts[activity_id].append(tuple(values))
+        for pk, coop_id, mediator_id, *fields in rows:
+            found[coop_id] = (pk, mediator_id, signature_of(list(fields), people[pk], counts[pk]))
+    return found
 
 
 @dataclass
@@ -300,6 +339,10 @@ LEVEL = _lookup(WorkshopLevel)
 GENDER = _lookup(Gender, {"homme": "masculin", "femme": "feminin", "": NOT_GIVEN})
 AGE = _lookup(AgeBand, {"": NOT_GIVEN})
 STATUS = _lookup(SocialStatus, {"non communique": NOT_GIVEN, "": NOT_GIVEN})
+INDIVIDUAL, PLACE, HOME, OTHER, REMOTE = "individuel", "lieu_activite", "domicile", "autre", "a_distance"
+ADMINISTRATIVE = "aide_aux_demarches_administratives"
+THEME_VALUES = frozenset(str(v) for v in Theme.values)
+PROCEDURE_VALUES = frozenset(str(v) for v in Procedure.values)
 YES = {"oui", "true", "vrai", "1", "yes", "o"}
 NO = {"non", "false", "faux", "0", "no", "n"}
 SPLIT = re.compile(r"[;,|\n]+")
@@ -389,24 +432,28 @@ class Analyser:
                 self.error(first_line - 1, column, _("colonne obligatoire absente."))
         if self.errors:
             raise ImportFailed(self.errors)
-        data = [(i + first_line, r) for i, r in enumerate(rows) if any(c not in (None, "") for c in r)]
+        keys = list(columns.items())
+        data: list[tuple[int, dict[str, Any]]] = []
+        for i, raw in enumerate(rows):
+            if not any(c not in (None, "") for c in raw):
+                continue
+            size = len(raw)
+            values: dict[str, Any] = {}
+            for key, index in keys:
+                if index < size:
+                    value = raw[index]
+                    values[key] = value.strip() if isinstance(value, str) else value
+            data.append((i + first_line, values))
         if len(data) > max_rows:
             raise ImportFailed(
                 [RowError(0, "", _("Le fichier dépasse %(max)s lignes : découpez-le.") % {"max": max_rows})]
             )
         by_key = {c.key: c for c in COLUMNS}
 
-        def cell(row: list[Any], key: str) -> Any:
-            index = columns.get(key)
-            if index is None or index >= len(row):
-                return None
-            value = row[index]
-            return value.strip() if isinstance(value, str) else value
-
         codes = set()
         for _line, row in data:
             for key in ("insee", "residence_insee"):
-                value = cell(row, key)
+                value = row.get(key)
                 if value not in (None, ""):
                     codes.add(
                         str(value).strip().zfill(5) if str(value).strip().isdigit() else str(value).strip()
@@ -418,10 +465,10 @@ class Analyser:
         )
         self.places = self._places()
 
-        groups: dict[str, list[tuple[int, list[Any]]]] = defaultdict(list)
+        groups: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
         order: list[str] = []
         for line, row in data:
-            coop_id = str(cell(row, "coop_id") or "").strip()
+            coop_id = str(row.get("coop_id") or "").strip()
             if coop_id.endswith(".0") and coop_id[:-2].isdigit():
                 coop_id = coop_id[:-2]
             if not coop_id:
@@ -436,7 +483,7 @@ class Analyser:
 
         records = []
         for coop_id in order:
-            record = self._record(coop_id, groups[coop_id], lambda r, k: cell(r, k), by_key)
+            record = self._record(coop_id, groups[coop_id], by_key)
             if record is not None:
                 records.append(record)
         if self.errors:
@@ -531,52 +578,50 @@ class Analyser:
         return commune
 
     def _record(
-        self, coop_id: str, rows: list[tuple[int, list[Any]]], cell: Any, by_key: dict[str, Column]
+        self, coop_id: str, rows: list[tuple[int, dict[str, Any]]], by_key: dict[str, Column]
     ) -> Record | None:
         line, row = rows[0]
         before = len(self.errors)
-        kind = self._enum(line, by_key["kind"], cell(row, "kind"), KIND, required=True)
-        day = self._date(line, by_key["date"], cell(row, "date"))
-        minutes = self._duration(line, by_key["duration"], cell(row, "duration"))
-        place_type = self._enum(
-            line, by_key["place_type"], cell(row, "place_type"), PLACE_TYPE, required=True
-        )
-        commune = self._commune(line, by_key["insee"], cell(row, "insee"))
+        kind = self._enum(line, by_key["kind"], row.get("kind"), KIND, required=True)
+        day = self._date(line, by_key["date"], row.get("date"))
+        minutes = self._duration(line, by_key["duration"], row.get("duration"))
+        place_type = self._enum(line, by_key["place_type"], row.get("place_type"), PLACE_TYPE, required=True)
+        commune = self._commune(line, by_key["insee"], row.get("insee"))
         place = None
-        place_name = _norm(cell(row, "place"))
-        if place_type == PlaceType.PLACE and place_name:
+        place_name = _norm(row.get("place"))
+        if place_type == PLACE and place_name:
             place = self.places.get((place_name, commune.code if commune else "")) or self.places.get(
                 (place_name, "")
             )
             if place is not None and commune is None:
                 commune = place.commune
-        if place_type == PlaceType.PLACE and place is None and commune is None:
+        if place_type == PLACE and place is None and commune is None:
             self.error(
                 line,
                 by_key["place"],
                 _("lieu d’activité introuvable : indiquez son nom exact ou le code INSEE de sa commune."),
             )
-        if place_type in (PlaceType.HOME, PlaceType.OTHER) and commune is None and not cell(row, "insee"):
+        if place_type in (HOME, OTHER) and commune is None and not row.get("insee"):
             self.error(
                 line,
                 by_key["insee"],
                 _("code INSEE obligatoire pour un accompagnement à domicile ou dans un autre lieu."),
             )
-        themes = self._multi(line, by_key["themes"], cell(row, "themes"), {**THEMES, **PROCEDURES})
-        procedures = [t for t in themes if t in Procedure.values]
-        themes = [t for t in themes if t in Theme.values]
+        themes = self._multi(line, by_key["themes"], row.get("themes"), {**THEMES, **PROCEDURES})
+        procedures = [t for t in themes if t in PROCEDURE_VALUES]
+        themes = [t for t in themes if t in THEME_VALUES]
         procedures += [
             p
-            for p in self._multi(line, by_key["procedures"], cell(row, "procedures"), PROCEDURES)
+            for p in self._multi(line, by_key["procedures"], row.get("procedures"), PROCEDURES)
             if p not in procedures
         ]
-        if procedures and Theme.ADMINISTRATIVE not in themes:
-            themes.append(Theme.ADMINISTRATIVE)
+        if procedures and ADMINISTRATIVE not in themes:
+            themes.append(ADMINISTRATIVE)
         if not themes:
             self.error(line, by_key["themes"], _("au moins une thématique est obligatoire."))
-        devices = self._multi(line, by_key["devices"], cell(row, "devices"), DEVICES)
-        tags = sorted({t.strip()[:50] for t in SPLIT.split(str(cell(row, "tags") or "")) if t.strip()})
-        individual = kind == ActivityKind.INDIVIDUAL
+        devices = self._multi(line, by_key["devices"], row.get("devices"), DEVICES)
+        tags = sorted({t.strip()[:50] for t in SPLIT.split(str(row.get("tags") or "")) if t.strip()})
+        individual = kind == INDIVIDUAL
         if individual and len(rows) > 1:
             for other_line, _other in rows[1:]:
                 self.error(
@@ -584,13 +629,11 @@ class Analyser:
                     by_key["coop_id"],
                     _("identifiant « %(id)s » en double (ligne %(l)s).") % {"id": coop_id, "l": line},
                 )
-        autonomy = self._enum(line, by_key["autonomy"], cell(row, "autonomy"), AUTONOMY) if individual else ""
+        autonomy = self._enum(line, by_key["autonomy"], row.get("autonomy"), AUTONOMY) if individual else ""
         orientation = (
-            self._enum(line, by_key["orientation"], cell(row, "orientation"), ORIENTATION)
-            if individual
-            else ""
+            self._enum(line, by_key["orientation"], row.get("orientation"), ORIENTATION) if individual else ""
         )
-        oriented_raw = _norm(cell(row, "oriented"))
+        oriented_raw = _norm(row.get("oriented"))
         oriented: bool | None = None
         if individual:
             if oriented_raw in YES:
@@ -606,30 +649,22 @@ class Analyser:
             if orientation and oriented is None:
                 oriented = True
         level = (
-            ""
-            if individual
-            else self._enum(line, by_key["workshop_level"], cell(row, "workshop_level"), LEVEL)
+            "" if individual else self._enum(line, by_key["workshop_level"], row.get("workshop_level"), LEVEL)
         )
         people = []
         for person_line, person_row in rows:
             people.append(
                 (
-                    self._enum(person_line, by_key["gender"], cell(person_row, "gender"), GENDER)
+                    self._enum(person_line, by_key["gender"], person_row.get("gender"), GENDER) or NOT_GIVEN,
+                    self._enum(person_line, by_key["age_band"], person_row.get("age_band"), AGE) or NOT_GIVEN,
+                    self._enum(person_line, by_key["social_status"], person_row.get("social_status"), STATUS)
                     or NOT_GIVEN,
-                    self._enum(person_line, by_key["age_band"], cell(person_row, "age_band"), AGE)
-                    or NOT_GIVEN,
-                    self._enum(
-                        person_line, by_key["social_status"], cell(person_row, "social_status"), STATUS
-                    )
-                    or NOT_GIVEN,
-                    self._commune(
-                        person_line, by_key["residence_insee"], cell(person_row, "residence_insee")
-                    ),
+                    self._commune(person_line, by_key["residence_insee"], person_row.get("residence_insee")),
                 )
             )
         if len(self.errors) > before or day is None:
             return None
-        if commune is None and place_type == PlaceType.REMOTE and self.structure_commune is not None:
+        if commune is None and place_type == REMOTE and self.structure_commune is not None:
             commune = self.structure_commune
         activity = ActivityRow(
             kind=kind,
@@ -646,13 +681,13 @@ class Analyser:
             themes_mask=mask_of(themes, Theme),
             procedures=procedures,
             procedures_mask=mask_of(procedures, Procedure),
-            procedure_details=str(cell(row, "procedure_details") or "")[:250] if procedures else "",
+            procedure_details=str(row.get("procedure_details") or "")[:250] if procedures else "",
             devices=devices,
             devices_mask=mask_of(devices, Device),
             autonomy=autonomy,
             oriented=oriented,
             orientation=orientation if oriented else "",
-            workshop_title="" if individual else str(cell(row, "workshop_title") or "")[:200],
+            workshop_title="" if individual else str(row.get("workshop_title") or "")[:200],
             workshop_level=level,
             tags=tags,
             participants_count=len(people),
@@ -772,6 +807,10 @@ def bulk_load(records: list[Record], *, source: str, now: datetime) -> None:
                 counts[-1].activity_id = model.pk
         Accompaniment.objects.bulk_create(accompaniments, batch_size=1000)
         ParticipantCount.objects.bulk_create(counts, batch_size=1000)
+    if connection.vendor == "postgresql":
+        # Let PostgreSQL group the new rows itself (much faster than Python for big files).
+        rollup.add_activities([r.activity.pk for r in records])
+        return
     deltas: dict[rollup.Key, list[int]] = {}
     for record in records:
         rollup.merge(deltas, rollup.contributions(record.activity, record.accompaniments, record.counts))
@@ -826,11 +865,6 @@ def _copy_load(records: list[Record]) -> None:
                     copy.write_row([count.activity_id, count.dimension, count.value, count.count])
 
 
-def _existing_signature(activity: Activity) -> str:
-    record = Record(0, activity, list(activity.accompaniments.all()), list(activity.participant_counts.all()))
-    return record.signature()
-
-
 def import_activities(
     *,
     actor: Any,
@@ -867,33 +901,29 @@ def import_activities(
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # serialise imports of one mediator
                 cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [4, mediator.pk])
-        existing: dict[str, Activity] = {}
-        ids = [r.activity.coop_id for r in records]
-        for start in range(0, len(ids), 1000):
-            for activity in Activity.objects.filter(coop_id__in=ids[start : start + 1000]).prefetch_related(
-                "accompaniments", "participant_counts"
-            ):
-                existing[activity.coop_id or ""] = activity
+        existing = existing_signatures([r.activity.coop_id for r in records])
         errors = []
         new, changed = [], []
         for record in records:
             current = existing.get(record.activity.coop_id or "")
             if current is None:
                 new.append(record)
-            elif current.mediator_id != mediator.pk:
+            elif current[1] != mediator.pk:
                 errors.append(
                     RowError(record.line, "ID CRA", _("cet identifiant appartient à une autre personne."))
                 )
-            elif _existing_signature(current) == record.signature():
+            elif current[2] == record.signature():
                 result.unchanged += 1
             else:
-                changed.append((current, record))
+                changed.append((current[0], record))
         if errors:
             raise ImportFailed(errors)
         now = timezone.now()
-        for current, _record in changed:
-            rollup.apply(rollup.activity_deltas(current, sign=-1))
-            current.delete()
+        for activity in Activity.objects.filter(pk__in=[pk for pk, _r in changed]).prefetch_related(
+            "accompaniments", "participant_counts"
+        ):
+            rollup.apply(rollup.activity_deltas(activity, sign=-1))
+            activity.delete()
         bulk_load(new + [r for _c, r in changed], source=source, now=now)
         result.created, result.updated = len(new), len(changed)
         result.job = ActivityImportJob.objects.create(

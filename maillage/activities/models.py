@@ -53,6 +53,7 @@ class Activity(TimestampedModel):
         settings.AUTH_USER_MODEL,
         verbose_name=_("médiateur·rice"),
         on_delete=models.PROTECT,
+        db_index=False,  # covered by the (…, date) index
         related_name="activities",
     )
     structure = models.ForeignKey(
@@ -61,6 +62,7 @@ class Activity(TimestampedModel):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
+        db_index=False,  # covered by the (…, date) index
         related_name="+",
     )
     date = models.DateField(_("date"))
@@ -72,6 +74,7 @@ class Activity(TimestampedModel):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
+        db_index=False,  # covered by the (…, date) index
         related_name="activities",
     )
     commune = models.ForeignKey(
@@ -80,15 +83,26 @@ class Activity(TimestampedModel):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
+        db_index=False,  # covered by the (…, date) index
         related_name="+",
     )
     # Denormalised from the commune (or the mediator's territory) so territory statistics filter on
     # one indexed column; maintained by the services and the import.
     department = models.ForeignKey(
-        "territories.Territory", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "territories.Territory",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     epci = models.ForeignKey(
-        "territories.Territory", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "territories.Territory",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     themes = models.JSONField(_("thématiques"), default=list, blank=True)
     themes_mask = models.IntegerField(default=0, editable=False)

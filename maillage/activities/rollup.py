@@ -44,6 +44,7 @@ ACTIVITY_SINGLE_DIMENSIONS = (
 )
 ACTIVITY_MULTI_DIMENSIONS = {"theme": Theme, "procedure": Procedure, "device": Device}
 PERSON_DIMENSIONS = ("age_band", "gender", "social_status", "residence")
+INDIVIDUAL = ActivityKind.INDIVIDUAL.value
 FOLLOWED = "beneficiary"  # rows whose value is a followed beneficiary id: COUNT(DISTINCT value) = people
 LONG_TAIL = ("commune", "place", "residence")
 # The national grain keeps only the short enumerations; long lists are read from the département grain.
@@ -64,7 +65,7 @@ def orientation_value(oriented: bool | None, orientation: str) -> str:
 
 def activity_values(activity: Any, place_id: int | None) -> dict[str, list[str]]:
     """Dimension → values of an activity (activity-level dimensions only)."""
-    individual = activity.kind == ActivityKind.INDIVIDUAL
+    individual = activity.kind == INDIVIDUAL
     values: dict[str, list[str]] = {
         "kind": [activity.kind],
         "channel": [activity.place_type],
@@ -254,6 +255,84 @@ KEY = "grain, dimension, department_id, epci_id, month, value"
 COLUMNS = f"{KEY}, activities, accompaniments, anonymous"
 
 
+def _create_stage(cursor: Any) -> None:
+    """A session-private staging table (concurrent imports each have their own)."""
+    cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+    cursor.execute(
+        f"CREATE TEMP TABLE {STAGE} (grain varchar(1), dimension varchar(20), department_id integer, epci_id integer, "
+        "month date, value varchar(64), activities integer, accompaniments integer, anonymous integer)"
+    )
+
+
+def _fill_stage(cursor: Any, ids: list[int] | None = None) -> None:
+    """Group every dimension by département and month (of all activities, or of the given ids)."""
+    month = _month_sql("a.date")
+    dep = "COALESCE(a.department_id, 0)"
+    scope = " AND a.id = ANY(%s)" if ids is not None else ""
+    params = [ids] if ids is not None else None
+    stage = f"INSERT INTO {STAGE} ({COLUMNS}) "
+    for dimension, (extra, value, where) in _activity_value_sql().items():
+        cursor.execute(
+            stage + f"SELECT 'd', '{dimension}', {dep}, 0, {month}, {value}, "
+            "COUNT(*), SUM(a.participants_count), SUM(a.anonymous_count) "
+            f"FROM activities_activity a{extra} WHERE {where}{scope} "
+            f"GROUP BY {dep}, {month}, {value}",
+            params,
+        )
+    person_columns = {
+        "age_band": "p.age_band",
+        "gender": "p.gender",
+        "social_status": "p.social_status",
+        "residence": _text("p.residence_commune_id"),
+        FOLLOWED: _text("p.beneficiary_id"),
+    }
+    for dimension, value in person_columns.items():
+        where = {
+            "residence": "p.residence_commune_id IS NOT NULL",
+            FOLLOWED: "p.beneficiary_id IS NOT NULL",
+        }.get(dimension, "1=1")
+        anonymous = (
+            "0" if dimension == FOLLOWED else "SUM(CASE WHEN p.beneficiary_id IS NULL THEN 1 ELSE 0 END)"
+        )
+        cursor.execute(
+            stage + f"SELECT 'd', '{dimension}', {dep}, 0, {month}, {value}, 0, COUNT(*), {anonymous} "
+            "FROM activities_accompaniment p JOIN activities_activity a ON a.id = p.activity_id "
+            f"WHERE {where}{scope} GROUP BY {dep}, {month}, {value}",
+            params,
+        )
+    # Anonymous workshop participants: honest counts by category.
+    dimensions = ", ".join(repr(str(d)) for d in ParticipantDimension.values)
+    cursor.execute(
+        stage + f"SELECT 'd', c.dimension, {dep}, 0, {month}, c.value, 0, SUM(c.count), SUM(c.count) "
+        "FROM activities_participantcount c JOIN activities_activity a ON a.id = c.activity_id "
+        f"WHERE c.count > 0 AND c.dimension IN ({dimensions}){scope} "
+        f"GROUP BY c.dimension, {dep}, {month}, c.value",
+        params,
+    )
+
+
+def _from_stage(*, add: bool) -> list[str]:
+    """The two statements writing grain 'd' and grain 'n' from the staging table."""
+    excluded = ", ".join(f"'{d}'" for d in sorted(NATIONAL_EXCLUDED))
+    conflict = (
+        f" ON CONFLICT ({KEY}) DO UPDATE SET activities = {TABLE}.activities + excluded.activities, "
+        f"accompaniments = {TABLE}.accompaniments + excluded.accompaniments, "
+        f"anonymous = {TABLE}.anonymous + excluded.anonymous"
+        if add
+        else ""
+    )
+    return [
+        f"INSERT INTO {TABLE} ({COLUMNS}) SELECT 'd', dimension, department_id, 0, month, value, "
+        f"SUM(activities), SUM(accompaniments), SUM(anonymous) FROM {STAGE} WHERE 1=1 "
+        "GROUP BY department_id, month, dimension, value ORDER BY department_id, month, dimension, value"
+        + conflict,
+        f"INSERT INTO {TABLE} ({COLUMNS}) SELECT 'n', dimension, 0, 0, month, value, "
+        f"SUM(activities), SUM(accompaniments), SUM(anonymous) FROM {STAGE} "
+        f"WHERE dimension NOT IN ({excluded}) GROUP BY month, dimension, value ORDER BY month, dimension, value"
+        + conflict,
+    ]
+
+
 @transaction.atomic
 def rebuild() -> int:
     """Recompute the whole rollup from the raw tables. Returns the number of rollup rows.
@@ -262,72 +341,29 @@ def rebuild() -> int:
     is then written in two sorted passes: grain 'd', and grain 'n' (national sums of the short lists).
     On PostgreSQL the rollup's indexes are dropped during the load and rebuilt afterwards.
     """
-    month = _month_sql("a.date")
-    dep, epci = "COALESCE(a.department_id, 0)", "0"
     postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
-        cursor.execute(
-            ("CREATE UNLOGGED TABLE " if postgres else "CREATE TEMP TABLE ")
-            + f"{STAGE} (grain varchar(1), dimension varchar(20), department_id integer, epci_id integer, "
-            "month date, value varchar(64), activities integer, accompaniments integer, anonymous integer)"
-        )
-        stage = f"INSERT INTO {STAGE} ({COLUMNS}) "
-        for dimension, (extra, value, where) in _activity_value_sql().items():
-            cursor.execute(
-                stage + f"SELECT 'd', '{dimension}', {dep}, {epci}, {month}, {value}, "
-                "COUNT(*), SUM(a.participants_count), SUM(a.anonymous_count) "
-                f"FROM activities_activity a{extra} WHERE {where} "
-                f"GROUP BY {dep}, {month}, {value}"
-            )
-        person_columns = {
-            "age_band": "p.age_band",
-            "gender": "p.gender",
-            "social_status": "p.social_status",
-            "residence": _text("p.residence_commune_id"),
-            FOLLOWED: _text("p.beneficiary_id"),
-        }
-        for dimension, value in person_columns.items():
-            where = {
-                "residence": "p.residence_commune_id IS NOT NULL",
-                FOLLOWED: "p.beneficiary_id IS NOT NULL",
-            }.get(dimension, "1=1")
-            anonymous = (
-                "0" if dimension == FOLLOWED else "SUM(CASE WHEN p.beneficiary_id IS NULL THEN 1 ELSE 0 END)"
-            )
-            cursor.execute(
-                stage
-                + f"SELECT 'd', '{dimension}', {dep}, {epci}, {month}, {value}, 0, COUNT(*), {anonymous} "
-                "FROM activities_accompaniment p JOIN activities_activity a ON a.id = p.activity_id "
-                f"WHERE {where} GROUP BY {dep}, {month}, {value}"
-            )
-        # Anonymous workshop participants: honest counts by category.
-        dimensions = ", ".join(repr(str(d)) for d in ParticipantDimension.values)
-        cursor.execute(
-            stage
-            + f"SELECT 'e', c.dimension, {dep}, {epci}, {month}, c.value, 0, SUM(c.count), SUM(c.count) "
-            "FROM activities_participantcount c JOIN activities_activity a ON a.id = c.activity_id "
-            f"WHERE c.count > 0 AND c.dimension IN ({dimensions}) "
-            f"GROUP BY c.dimension, {dep}, {month}, c.value"
-        )
+        _create_stage(cursor)
+        _fill_stage(cursor)
         cursor.execute(f"DELETE FROM {TABLE}")
         dropped = _drop_indexes(cursor) if postgres else []
-        cursor.execute(
-            f"INSERT INTO {TABLE} ({COLUMNS}) SELECT 'd', dimension, department_id, 0, month, value, "
-            f"SUM(activities), SUM(accompaniments), SUM(anonymous) FROM {STAGE} "
-            "GROUP BY department_id, month, dimension, value ORDER BY department_id, month, dimension, value"
-        )
-        excluded = ", ".join(f"'{d}'" for d in sorted(NATIONAL_EXCLUDED))
-        cursor.execute(
-            f"INSERT INTO {TABLE} ({COLUMNS}) SELECT 'n', dimension, 0, 0, month, value, "
-            f"SUM(activities), SUM(accompaniments), SUM(anonymous) FROM {STAGE} "
-            f"WHERE dimension NOT IN ({excluded}) GROUP BY month, dimension, value ORDER BY month, dimension, value"
-        )
+        for statement in _from_stage(add=False):
+            cursor.execute(statement)
         for statement in dropped:
             cursor.execute(statement)
         cursor.execute(f"DROP TABLE {STAGE}")
         cursor.execute(f"SELECT COUNT(*) FROM {TABLE}")
         return int(cursor.fetchone()[0])
+
+
+def add_activities(ids: list[int]) -> None:
+    """PostgreSQL: add the contributions of just bulk-loaded activities, grouped in SQL."""
+    with connection.cursor() as cursor:
+        _create_stage(cursor)
+        _fill_stage(cursor, ids)
+        for statement in _from_stage(add=True):
+            cursor.execute(statement)
+        cursor.execute(f"DROP TABLE {STAGE}")
 
 
 def _drop_indexes(cursor: Any) -> list[str]:

@@ -255,56 +255,92 @@ def _secondary_indexes() -> list[tuple[str, str]]:
     ]
 
 
-def _generate(accompaniments: int, mediators: int, seed: int) -> dict[str, float]:
+WORKERS = 2  # this machine has 2 cores: two connections load in parallel
+
+
+def _in_parallel(jobs: list[list[tuple[str, dict[str, Any] | None]]], seed: int) -> None:
+    """Run each list of statements on its own connection, in threads."""
+    import threading
+
     from django.db import connection
 
+    errors: list[BaseException] = []
+
+    def work(index: int, statements: list[tuple[str, dict[str, Any] | None]]) -> None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SET session_replication_role = replica"
+                )  # no FK triggers: consistent by construction
+                cursor.execute("SET synchronous_commit = off")
+                cursor.execute("SET maintenance_work_mem = '1GB'")
+                cursor.execute("SET work_mem = '256MB'")
+                cursor.execute("SELECT setseed(%s)", [((seed + index) % 1000) / 1000])
+                for sql, params in statements:
+                    cursor.execute(sql, params)
+        except BaseException as error:  # noqa: BLE001 — reported by the main thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+
+
+def _split(lo: int, hi: int, chunk: int) -> list[list[tuple[int, int]]]:
+    ranges = [(a, min(hi, a + chunk - 1)) for a in range(lo, hi + 1, chunk)]
+    return [ranges[i::WORKERS] for i in range(WORKERS)]
+
+
+def _generate(accompaniments: int, mediators: int, seed: int) -> dict[str, float]:
     figures: dict[str, float] = {}
     activities = round(accompaniments / (1 + 8 * COLLECTIVE_SHARE))
     start = date.today() - timedelta(days=365 * YEARS)  # noqa: DTZ011
     days = 365 * YEARS
     _exec(
-        "TRUNCATE activities_participantcount, activities_accompaniment, activities_activity, activities_activityrollup, activities_activityimportjob"
+        "TRUNCATE activities_participantcount, activities_accompaniment, activities_activity, "
+        "activities_activityrollup, activities_activityimportjob"
     )
     indexes = _secondary_indexes()
+    for name, _definition in indexes:
+        _exec(f'DROP INDEX IF EXISTS "{name}"')
     begin = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SET session_replication_role = replica"
-        )  # no FK triggers: data is consistent by construction
-        cursor.execute("SET synchronous_commit = off")
-        cursor.execute("SET maintenance_work_mem = '1GB'")
-        cursor.execute("SET work_mem = '256MB'")
-        for name, _definition in indexes:
-            cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
-        cursor.execute("SELECT setseed(%s)", [(seed % 1000) / 1000])
-        chunk = 1_000_000
-        with timer(f"  activités ({activities:,} lignes)".replace(",", " ")):
-            for lo in range(1, activities + 1, chunk):
-                hi = min(activities, lo + chunk - 1)
-                cursor.execute(
-                    _ACTIVITY_SQL,
-                    {
-                        "lo": lo,
-                        "hi": hi,
-                        "start": start,
-                        "days": days,
-                        "pcol": COLLECTIVE_SHARE,
-                        "m": mediators,
-                        "followed": FOLLOWED_SHARE,
-                    },
-                )
-        bounds = cursor.execute("SELECT min(id), max(id) FROM activities_activity").fetchone()
-        with timer("  accompagnements individuels"):
-            for lo in range(bounds[0], bounds[1] + 1, chunk):
-                cursor.execute(
-                    _ACCOMPANIMENT_SQL, {"lo": lo, "hi": lo + chunk - 1, "n": BENEFICIARIES_PER_MEDIATOR}
-                )
-        with timer("  effectifs des ateliers"):
-            cursor.execute(_COUNTS_SQL)
-        with timer("  index secondaires reconstruits"):
-            for _name, definition in indexes:
-                cursor.execute(definition)
-        cursor.execute("SET session_replication_role = origin")
+    chunk = 250_000
+    common = {
+        "start": start,
+        "days": days,
+        "pcol": COLLECTIVE_SHARE,
+        "m": mediators,
+        "followed": FOLLOWED_SHARE,
+    }
+    with timer(f"  activités ({activities:,} lignes)".replace(",", " ")):
+        _in_parallel(
+            [
+                [(_ACTIVITY_SQL, {**common, "lo": a, "hi": b}) for a, b in part]
+                for part in _split(1, activities, chunk)
+            ],
+            seed,
+        )
+    low, high = _exec("SELECT min(id), max(id) FROM activities_activity")[0]
+    with timer("  accompagnements individuels"):
+        _in_parallel(
+            [
+                [(_ACCOMPANIMENT_SQL, {"lo": a, "hi": b, "n": BENEFICIARIES_PER_MEDIATOR}) for a, b in part]
+                for part in _split(low, high, chunk)
+            ],
+            seed,
+        )
+    with timer("  effectifs des ateliers"):
+        _in_parallel([[(_COUNTS_SQL, None)]], seed)
+    with timer("  index secondaires reconstruits"):
+        _in_parallel(
+            [[(definition, None) for _n, definition in indexes[i::WORKERS]] for i in range(WORKERS)], seed
+        )
     with timer("  VACUUM ANALYZE"):
         for table in TABLES:
             _exec(f"VACUUM ANALYZE {table}")
