@@ -79,7 +79,11 @@ class IndicatorValueForm(forms.Form):
         unit = f" ({indicator.unit})" if indicator.unit else ""
         if indicator.kind == IndicatorKind.QUANTITATIVE:
             self.fields["value"] = forms.DecimalField(
-                label=_("Valeur%(unit)s") % {"unit": unit}, required=False, max_digits=14, decimal_places=2
+                label=_("Valeur%(unit)s") % {"unit": unit},
+                required=False,
+                max_digits=14,
+                decimal_places=2,
+                localize=True,
             )
         elif indicator.kind == IndicatorKind.QUALITATIVE:
             self.fields["text_value"] = forms.CharField(
@@ -99,7 +103,9 @@ class BudgetSpentForm(forms.Form):
         for line in lines:
             label = line.label or line.get_nature_display()
             year = f" {line.year}" if line.year else ""
-            planned = f" — prévu {line.planned.normalize():f}" if line.planned is not None else ""
+            planned = (
+                f" — prévu {line.planned.normalize():f}".replace(".", ",") if line.planned is not None else ""
+            )
             self.fields[f"spent_{line.pk}"] = forms.DecimalField(
                 label=f"{label}{year} ({line.get_unit_display()}{planned})",
                 required=False,
@@ -107,6 +113,7 @@ class BudgetSpentForm(forms.Form):
                 max_digits=12,
                 decimal_places=2,
                 initial=line.spent,
+                localize=True,
             )
 
     def spent(self) -> dict[int, Any]:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -337,3 +339,21 @@ def test_coordinator_records_an_amendment(client, roadmap, lot_coordinator, lot_
     assert (
         "Délibération CS2026/04" in client.get(reverse("roadmaps:detail", args=[roadmap.pk])).content.decode()
     )
+
+
+def test_decimal_comma_is_accepted(client, roadmap, lot_coordinator):
+    action = roadmap.actions.get(number=1)
+    indicator = action.indicators.get(position=1)
+    client.force_login(lot_coordinator)
+    month = (
+        client.get(reverse("roadmaps:action_update", args=[action.pk]))
+        .context["form"]
+        .fields["month"]
+        .choices[0][0]
+    )
+    response = client.post(
+        reverse("roadmaps:action_update", args=[action.pk]),
+        {"month": month, "status": "in_progress", "progress": "5", f"ind{indicator.pk}-value": "2,5"},
+    )
+    assert response.status_code == 302
+    assert Measurement.objects.get(indicator=indicator, period_start=month).value == Decimal("2.5")
