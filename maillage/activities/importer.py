@@ -769,6 +769,11 @@ ACTIVITY_COLUMNS = [
 JSON_COLUMNS = {"themes", "procedures", "devices", "tags"}
 
 
+@lru_cache(maxsize=10_000)
+def _json_list(values: tuple[str, ...]) -> str:
+    return json.dumps(list(values))
+
+
 def bulk_load(records: list[Record], *, source: str, now: datetime) -> None:
     """Insert new activities with their people and their rollup contributions, in bulk."""
     if not records:
@@ -832,7 +837,7 @@ def _copy_load(records: list[Record]) -> None:
                 copy.write_row(
                     [pk]
                     + [
-                        json.dumps(getattr(activity, name))
+                        _json_list(tuple(getattr(activity, name)))
                         if name in JSON_COLUMNS
                         else getattr(activity, name)
                         for name in ACTIVITY_COLUMNS
