@@ -63,6 +63,7 @@ def test_filters_update_the_list_with_htmx_and_keep_the_url(page, directory):
     page.get_by_label("Seniors").check()
     page.wait_for_selector("text=1 lieu trouvé")
     assert page.locator(".place-card h3").all_inner_texts() == ["Espace numérique de Capdenac"]
+    assert page.locator("#resultats-annonce").inner_text() == "1 lieu trouvé"  # announced to screen readers
     assert "public=Seniors" in page.url
     assert page.maillage_errors == []
 

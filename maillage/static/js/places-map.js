@@ -141,9 +141,21 @@
     });
   }
 
+  // Announce the new count after an htmx update (a live region that stays in the page).
+  function setupAnnouncements() {
+    var live = document.getElementById("resultats-annonce");
+    if (!live) { return; }
+    document.body.addEventListener("htmx:afterSwap", function (event) {
+      if (!event.target || event.target.id !== "resultats") { return; }
+      var count = event.target.querySelector(".result-count");
+      live.textContent = count ? count.textContent.replace(/\s+/g, " ").trim() : "";
+    });
+  }
+
   function init() {
     setupCommuneSuggestions();
     setupMap();
+    setupAnnouncements();
   }
 
   if (document.readyState === "loading") {
