@@ -124,3 +124,19 @@ def get_measurement_for_user(user: Any, pk: int) -> Measurement:
         )
     except Measurement.DoesNotExist:
         raise Http404 from None
+
+
+def actions_led_by(user: Any) -> list[Action]:
+    """Actions the user updates as an action lead (their organisation is among the porteurs)."""
+    from maillage.roadmaps.permissions import lead_organisation_ids, roadmaps_q
+
+    orgs = lead_organisation_ids(user)
+    if not orgs:
+        return []
+    roadmaps = Roadmap.objects.filter(roadmaps_q(user, ("action_lead",))).values("pk")
+    return list(
+        Action.objects.filter(roadmap__in=roadmaps, lead_organisations__in=orgs)
+        .select_related("roadmap")
+        .distinct()
+        .order_by("roadmap__title", "position", "number")
+    )

@@ -50,6 +50,7 @@ def roadmap_list(request: HttpRequest) -> HttpResponse:
         "roadmaps/list.html",
         {
             "roadmaps": roadmaps,
+            "my_actions": selectors.actions_led_by(request.user),
             "can_import": has_role(request.user, "coordinator") or request.user.is_superuser,
         },
     )

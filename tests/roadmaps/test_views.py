@@ -357,3 +357,12 @@ def test_decimal_comma_is_accepted(client, roadmap, lot_coordinator):
     )
     assert response.status_code == 302
     assert Measurement.objects.get(indicator=indicator, period_start=month).value == Decimal("2.5")
+
+
+def test_lead_sees_its_actions_on_the_list(client, roadmap, lot_lead, django_assert_max_num_queries):
+    client.force_login(lot_lead)
+    with django_assert_max_num_queries(7):
+        page = client.get(reverse("roadmaps:list")).content.decode()
+    assert "Vos actions à mettre à jour" in page
+    assert reverse("roadmaps:action_update", args=[roadmap.actions.get(number=2).pk]) in page
+    assert reverse("roadmaps:action_update", args=[roadmap.actions.get(number=1).pk]) not in page
