@@ -8,6 +8,7 @@ template embeds its stylesheet and uses the system fonts; the URL fetcher refuse
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import date
@@ -150,6 +151,24 @@ def find_territory(kind_slug: str, text: str) -> Territory | None:
         .order_by(F("population").desc(nulls_last=True), "name")
         .first()
     )
+
+
+def cached_annuaire(territory: Territory) -> bytes:
+    """The annuaire PDF, from the cache while the territory's places have not changed (same day)."""
+    from django.core.cache import cache
+    from django.db.models import Count
+
+    stamp = public_places().in_territory(territory).aggregate(n=Count("pk"), updated=Max("updated_at"))
+    updated = stamp["updated"].isoformat() if stamp["updated"] else "-"
+    raw_key = (
+        f"{territory.kind}|{territory.code}|{territory.name}|{stamp['n']}|{updated}|{timezone.localdate()}"
+    )
+    key = "maillage-annuaire-" + hashlib.sha256(raw_key.encode()).hexdigest()
+    data = cache.get(key)
+    if data is None:
+        data = render_annuaire(territory)
+        cache.set(key, data, 24 * 3600)
+    return data  # type: ignore[no-any-return]
 
 
 def annuaire_filename(territory: Territory) -> str:

@@ -339,6 +339,6 @@ def annuaire_pdf(request: HttpRequest, kind: str, code: str) -> HttpResponse:
     if kind not in pdf.KINDS:
         raise Http404
     territory = get_object_or_404(Territory, kind=pdf.KINDS[kind], code=code)
-    response = HttpResponse(pdf.render_annuaire(territory), content_type="application/pdf")
+    response = HttpResponse(pdf.cached_annuaire(territory), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{pdf.annuaire_filename(territory)}"'
     return response

@@ -94,3 +94,21 @@ def test_choose_page(client, figeac_epci, lot_coordinator) -> None:
     assert missing.status_code == 400 and "Territoire introuvable" in missing.content.decode()
     client.force_login(lot_coordinator)
     assert "Annuaire de Lot (PDF)" in client.get(reverse("places:annuaire")).content.decode()
+
+
+def test_annuaire_is_cached_until_a_place_changes(client, places, figeac_epci, tmp_path, monkeypatch) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    calls = []
+    real = pdf.render_annuaire
+    monkeypatch.setattr(pdf, "render_annuaire", lambda territory: calls.append(territory) or real(territory))
+    url = reverse("places:annuaire_pdf", args=["epci", figeac_epci.code])
+    first = client.get(url).content
+    assert client.get(url).content == first
+    assert len(calls) == 1
+    places[0].name = "Médiathèque renommée"
+    places[0].save()
+    assert "Médiathèque renommée" in pdf_text(client.get(url).content, tmp_path)
+    assert len(calls) == 2
+    cache.clear()
