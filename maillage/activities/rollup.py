@@ -264,20 +264,22 @@ def _create_stage(cursor: Any) -> None:
     )
 
 
-def _fill_stage(cursor: Any, ids: list[int] | None = None) -> None:
-    """Group every dimension by département and month (of all activities, or of the given ids)."""
+def _fill_stage(
+    cursor: Any,
+    activities: str = "activities_activity",
+    accompaniments: str = "activities_accompaniment",
+    counts: str = "activities_participantcount",
+) -> None:
+    """Group every dimension by département and month, for the activities of table ``activities``."""
     month = _month_sql("a.date")
     dep = "COALESCE(a.department_id, 0)"
-    scope = " AND a.id = ANY(%s)" if ids is not None else ""
-    params = [ids] if ids is not None else None
     stage = f"INSERT INTO {STAGE} ({COLUMNS}) "
     for dimension, (extra, value, where) in _activity_value_sql().items():
         cursor.execute(
             stage + f"SELECT 'd', '{dimension}', {dep}, 0, {month}, {value}, "
             "COUNT(*), SUM(a.participants_count), SUM(a.anonymous_count) "
-            f"FROM activities_activity a{extra} WHERE {where}{scope} "
-            f"GROUP BY {dep}, {month}, {value}",
-            params,
+            f"FROM {activities} a{extra} WHERE {where} "
+            f"GROUP BY {dep}, {month}, {value}"
         )
     person_columns = {
         "age_band": "p.age_band",
@@ -296,18 +298,16 @@ def _fill_stage(cursor: Any, ids: list[int] | None = None) -> None:
         )
         cursor.execute(
             stage + f"SELECT 'd', '{dimension}', {dep}, 0, {month}, {value}, 0, COUNT(*), {anonymous} "
-            "FROM activities_accompaniment p JOIN activities_activity a ON a.id = p.activity_id "
-            f"WHERE {where}{scope} GROUP BY {dep}, {month}, {value}",
-            params,
+            f"FROM {accompaniments} p JOIN {activities} a ON a.id = p.activity_id "
+            f"WHERE {where} GROUP BY {dep}, {month}, {value}"
         )
     # Anonymous workshop participants: honest counts by category.
     dimensions = ", ".join(repr(str(d)) for d in ParticipantDimension.values)
     cursor.execute(
         stage + f"SELECT 'd', c.dimension, {dep}, 0, {month}, c.value, 0, SUM(c.count), SUM(c.count) "
-        "FROM activities_participantcount c JOIN activities_activity a ON a.id = c.activity_id "
-        f"WHERE c.count > 0 AND c.dimension IN ({dimensions}){scope} "
-        f"GROUP BY c.dimension, {dep}, {month}, c.value",
-        params,
+        f"FROM {counts} c JOIN {activities} a ON a.id = c.activity_id "
+        f"WHERE c.count > 0 AND c.dimension IN ({dimensions}) "
+        f"GROUP BY c.dimension, {dep}, {month}, c.value"
     )
 
 
@@ -358,12 +358,24 @@ def rebuild() -> int:
 
 def add_activities(ids: list[int]) -> None:
     """PostgreSQL: add the contributions of just bulk-loaded activities, grouped in SQL."""
+    new = "activities_rollup_new"
+    tables = {
+        new: "activities_activity WHERE id",
+        f"{new}_acc": "activities_accompaniment WHERE activity_id",
+        f"{new}_cnt": "activities_participantcount WHERE activity_id",
+    }
     with connection.cursor() as cursor:
+        for name, source in tables.items():
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
+            cursor.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {source} = ANY(%s)", [ids])
+            cursor.execute(f"ANALYZE {name}")
         _create_stage(cursor)
-        _fill_stage(cursor, ids)
+        _fill_stage(cursor, new, f"{new}_acc", f"{new}_cnt")
         for statement in _from_stage(add=True):
             cursor.execute(statement)
         cursor.execute(f"DROP TABLE {STAGE}")
+        for name in tables:
+            cursor.execute(f"DROP TABLE {name}")
 
 
 def _drop_indexes(cursor: Any) -> list[str]:
