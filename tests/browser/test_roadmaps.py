@@ -42,6 +42,10 @@ def test_dashboard_is_accessible(page, login_as, roadmap, lot_coordinator):
     assert_accessible(page, context="feuille de route")
     page.goto(f"/feuilles-de-route/{roadmap.pk}/gouvernance/")
     assert_accessible(page, context="gouvernance")
+    page.goto("/feuilles-de-route/")
+    assert_accessible(page, context="liste des feuilles de route")
+    page.goto("/feuilles-de-route/importer/")
+    assert_accessible(page, context="import")
     assert not page.maillage_errors
 
 
