@@ -155,3 +155,15 @@ def test_professional_pages_are_accessible(page, login_as, lot_coordinator, dire
     assert "Camille Fictive" in page.inner_text("main")  # professionals of the territory see people
     page.goto("/lieux/annuaire/")
     assert_accessible(page, context="annuaire")
+
+
+def test_commune_suggestions(page, directory):
+    page.goto("/lieux/")
+    page.get_by_label("Près de (commune ou code postal)").press_sequentially("Fig", delay=50)
+    page.wait_for_function("() => document.querySelectorAll('#communes-suggestions option').length > 0")
+    values = page.eval_on_selector_all("#communes-suggestions option", "els => els.map(e => e.value)")
+    assert "Figeac (46102)" in values
+    page.get_by_label("Près de (commune ou code postal)").fill("Figeac (46102)")
+    page.get_by_role("button", name="Rechercher").click()
+    page.wait_for_selector("text=à moins de 30 km de Figeac")
+    assert page.maillage_errors == []
