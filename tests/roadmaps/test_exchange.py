@@ -137,3 +137,10 @@ def test_management_commands(lot, tmp_path, capsys):
 
     with pytest.raises(CommandError, match=r"axes\[0\]\.actions\[1\]\.budget\[0\]\.montant : nombre attendu"):
         call_command("import_roadmap", str(bad))
+
+
+def test_yaml_aliases_are_refused():
+    text = "a: &x [1, 2]\nb: [*x, *x]\n"
+    with pytest.raises(RoadmapImportError) as exc:
+        parse_text(text, filename="bombe.yaml")
+    assert exc.value.errors[0].startswith("document : fichier illisible (ligne 2")

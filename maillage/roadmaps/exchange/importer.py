@@ -56,11 +56,21 @@ class ImportResult:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe loader refusing anchors and aliases (an alias bomb would make validation explode)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.events.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "alias YAML non accepté", event.start_mark)
+        return super().compose_node(parent, index)
+
+
 def parse_text(text: str, *, filename: str = "") -> Any:
     try:
         if filename.endswith(".json"):
             return json.loads(text)
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 — a SafeLoader subclass
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (ligne {mark.line + 1}, colonne {mark.column + 1})" if mark is not None else ""
