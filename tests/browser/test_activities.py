@@ -107,3 +107,24 @@ def test_statistics_page_is_accessible(page, login_as, lot_coordinator, lot_medi
     assert_accessible(page, context="statistiques")
     screenshot(page, "activities-stats")
     assert page.maillage_errors == []
+
+
+def test_recording_works_without_javascript(_browser, live_server, login_as, lot_mediator, figeac):
+    context = _browser.new_context(
+        base_url=live_server.url, java_script_enabled=False, viewport={"width": 390, "height": 844}
+    )
+    page = context.new_page()
+    try:
+        login_as(page, lot_mediator)
+        page.goto("/activites/nouvelle/?type=collectif")
+        page.get_by_label("Autre lieu").check()
+        page.get_by_label("Commune (à domicile, autre lieu)").select_option(str(figeac.pk))
+        page.get_by_label("Prévention en sécurité numérique").check()
+        page.get_by_label("Titre de l’atelier").fill("Arnaques en ligne")
+        page.get_by_label("Participant·es anonymes").fill("6")
+        page.get_by_role("button", name="Enregistrer", exact=True).click()
+        page.wait_for_url("**/activites/")
+        activity = Activity.objects.get()
+        assert activity.kind == "collectif" and activity.participants_count == 6
+    finally:
+        context.close()

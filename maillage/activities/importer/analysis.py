@@ -1,0 +1,392 @@
+"""Analyse phase: every row checked, every error collected (line, column, French message)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from maillage.activities.choices import (
+    NOT_GIVEN,
+    Device,
+    PlaceType,
+    Procedure,
+    Theme,
+    mask_of,
+)
+from maillage.activities.importer.formats import (
+    ADMINISTRATIVE,
+    AGE,
+    AUTONOMY,
+    COLUMNS,
+    DEVICES,
+    DURATION,
+    GENDER,
+    HEADER_INDEX,
+    HOME,
+    INDIVIDUAL,
+    KIND,
+    LEVEL,
+    MAX_ROWS,
+    NO,
+    ORIENTATION,
+    OTHER,
+    PLACE,
+    PLACE_TYPE,
+    PROCEDURE_VALUES,
+    PROCEDURES,
+    REMOTE,
+    SPLIT,
+    STATUS,
+    THEME_VALUES,
+    THEMES,
+    YES,
+    Column,
+    ImportFailed,
+    RowError,
+    _norm,
+    _parse_date,
+)
+from maillage.activities.importer.records import (
+    ActivityRow,
+    CountRow,
+    PersonRow,
+    Record,
+)
+from maillage.activities.models import (
+    Activity,
+)
+from maillage.territories.models import Territory, TerritoryKind
+
+# --- Analyse ----------------------------------------------------------------------------------
+
+
+class Analyser:
+    def __init__(self, *, mediator: Any, structure: Any, department: Territory | None) -> None:
+        self.mediator = mediator
+        self.structure = structure
+        self.department = department
+        self.department_id = department.pk if department is not None else None
+        territory = getattr(structure, "territory", None)
+        self.structure_commune = (
+            territory if territory is not None and territory.kind == TerritoryKind.COMMUNE else None
+        )
+        self.errors: list[RowError] = []
+
+    def error(self, line: int, column: Column | None, message: str) -> None:
+        self.errors.append(RowError(line, column.header if column else "", message))
+
+    def analyse(
+        self, header: list[str], rows: list[list[Any]], *, first_line: int = 2, max_rows: int = MAX_ROWS
+    ) -> list[Record]:
+        columns: dict[str, int] = {}
+        for index, name in enumerate(header):
+            column = HEADER_INDEX.get(_norm(name))
+            if column is not None and column.key not in columns:
+                columns[column.key] = index
+        for column in COLUMNS:
+            if column.required and column.key not in columns:
+                self.error(first_line - 1, column, _("colonne obligatoire absente."))
+        if self.errors:
+            raise ImportFailed(self.errors)
+        keys = list(columns.items())
+        data: list[tuple[int, dict[str, Any]]] = []
+        for i, raw in enumerate(rows):
+            if not any(c not in (None, "") for c in raw):
+                continue
+            size = len(raw)
+            values: dict[str, Any] = {}
+            for key, index in keys:
+                if index < size:
+                    value = raw[index]
+                    values[key] = value.strip() if isinstance(value, str) else value
+            data.append((i + first_line, values))
+        if len(data) > max_rows:
+            raise ImportFailed(
+                [RowError(0, "", _("Le fichier dépasse %(max)s lignes : découpez-le.") % {"max": max_rows})]
+            )
+        by_key = {c.key: c for c in COLUMNS}
+
+        codes = set()
+        for _line, row in data:
+            for key in ("insee", "residence_insee"):
+                value = row.get(key)
+                if value not in (None, ""):
+                    codes.add(
+                        str(value).strip().zfill(5) if str(value).strip().isdigit() else str(value).strip()
+                    )
+        self.communes = (
+            {t.code: t for t in Territory.objects.filter(kind=TerritoryKind.COMMUNE, code__in=codes)}
+            if codes
+            else {}
+        )
+        self.places = self._places()
+
+        groups: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+        order: list[str] = []
+        for line, row in data:
+            coop_id = str(row.get("coop_id") or "").strip()
+            if coop_id.endswith(".0") and coop_id[:-2].isdigit():
+                coop_id = coop_id[:-2]
+            if not coop_id:
+                self.error(line, by_key["coop_id"], _("identifiant obligatoire."))
+                continue
+            if len(coop_id) > 64:
+                self.error(line, by_key["coop_id"], _("identifiant trop long (64 caractères au plus)."))
+                continue
+            if coop_id not in groups:
+                order.append(coop_id)
+            groups[coop_id].append((line, row))
+
+        records = []
+        for coop_id in order:
+            record = self._record(coop_id, groups[coop_id], by_key)
+            if record is not None:
+                records.append(record)
+        if self.errors:
+            raise ImportFailed(self.errors)
+        return records
+
+    def _places(self) -> dict[tuple[str, str], Any]:
+        from maillage.core.permissions import territories_for
+        from maillage.places.models import Place
+
+        territories = territories_for(self.mediator)
+        if not territories:
+            return {}
+        places = (
+            Place.objects.in_territories(territories)
+            .filter(merged_into__isnull=True)
+            .select_related("commune")
+        )
+        index: dict[tuple[str, str], Any] = {}
+        for place in places:
+            index[
+                (place.normalized_name, place.insee_code or (place.commune.code if place.commune else ""))
+            ] = place
+            index.setdefault((place.normalized_name, ""), place)
+        return index
+
+    def _enum(
+        self, line: int, column: Column, raw: Any, table: dict[str, str], *, required: bool = False
+    ) -> str:
+        text = _norm(raw)
+        if not text:
+            if required:
+                self.error(line, column, _("valeur obligatoire."))
+            return ""
+        value = table.get(text)
+        if value is None:
+            self.error(line, column, _("valeur inconnue « %(v)s ».") % {"v": str(raw)[:60]})
+            return ""
+        return value
+
+    def _multi(self, line: int, column: Column, raw: Any, table: dict[str, str]) -> list[str]:
+        values = []
+        for part in SPLIT.split(str(raw or "")):
+            if not part.strip():
+                continue
+            value = table.get(_norm(part))
+            if value is None:
+                self.error(line, column, _("valeur inconnue « %(v)s ».") % {"v": part.strip()[:60]})
+            elif value not in values:
+                values.append(value)
+        return values
+
+    def _date(self, line: int, column: Column, raw: Any) -> date | None:
+        if isinstance(raw, datetime):
+            return raw.date()
+        if isinstance(raw, date):
+            return raw
+        text = str(raw or "").strip()
+        parsed = _parse_date(text)
+        if parsed is not None:
+            return parsed
+        self.error(line, column, _("date invalide « %(v)s » (JJ/MM/AAAA attendu).") % {"v": text[:20]})
+        return None
+
+    def _duration(self, line: int, column: Column, raw: Any) -> int:
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            minutes = int(raw)
+        else:
+            match = DURATION.match(str(raw or ""))
+            if not match:
+                self.error(
+                    line, column, _("durée invalide « %(v)s » (minutes ou 1h30).") % {"v": str(raw)[:20]}
+                )
+                return 0
+            if match.group(3):
+                minutes = int(match.group(3))
+            else:
+                minutes = int(match.group(1)) * 60 + int(match.group(2) or 0)
+        if not 1 <= minutes <= 1439:
+            self.error(line, column, _("la durée doit être comprise entre 1 min et 23 h 59."))
+            return 0
+        return minutes
+
+    def _commune(self, line: int, column: Column, raw: Any) -> Territory | None:
+        text = str(raw or "").strip()
+        if not text:
+            return None
+        code = text.zfill(5) if text.isdigit() else text
+        commune = self.communes.get(code)
+        if commune is None:
+            self.error(line, column, _("code INSEE de commune inconnu « %(v)s ».") % {"v": text[:10]})
+        return commune
+
+    def _record(
+        self, coop_id: str, rows: list[tuple[int, dict[str, Any]]], by_key: dict[str, Column]
+    ) -> Record | None:
+        line, row = rows[0]
+        before = len(self.errors)
+        kind = self._enum(line, by_key["kind"], row.get("kind"), KIND, required=True)
+        day = self._date(line, by_key["date"], row.get("date"))
+        minutes = self._duration(line, by_key["duration"], row.get("duration"))
+        place_type = self._enum(line, by_key["place_type"], row.get("place_type"), PLACE_TYPE, required=True)
+        commune = self._commune(line, by_key["insee"], row.get("insee"))
+        place = None
+        place_name = _norm(row.get("place"))
+        if place_type == PLACE and place_name:
+            place = self.places.get((place_name, commune.code if commune else "")) or self.places.get(
+                (place_name, "")
+            )
+            if place is not None and commune is None:
+                commune = place.commune
+        if place_type == PLACE and place is None and commune is None:
+            self.error(
+                line,
+                by_key["place"],
+                _("lieu d’activité introuvable : indiquez son nom exact ou le code INSEE de sa commune."),
+            )
+        if place_type in (HOME, OTHER) and commune is None and not row.get("insee"):
+            self.error(
+                line,
+                by_key["insee"],
+                _("code INSEE obligatoire pour un accompagnement à domicile ou dans un autre lieu."),
+            )
+        themes = self._multi(line, by_key["themes"], row.get("themes"), {**THEMES, **PROCEDURES})
+        procedures = [t for t in themes if t in PROCEDURE_VALUES]
+        themes = [t for t in themes if t in THEME_VALUES]
+        procedures += [
+            p
+            for p in self._multi(line, by_key["procedures"], row.get("procedures"), PROCEDURES)
+            if p not in procedures
+        ]
+        if procedures and ADMINISTRATIVE not in themes:
+            themes.append(ADMINISTRATIVE)
+        if not themes:
+            self.error(line, by_key["themes"], _("au moins une thématique est obligatoire."))
+        devices = self._multi(line, by_key["devices"], row.get("devices"), DEVICES)
+        tags = sorted({t.strip()[:50] for t in SPLIT.split(str(row.get("tags") or "")) if t.strip()})
+        individual = kind == INDIVIDUAL
+        if individual and len(rows) > 1:
+            for other_line, _other in rows[1:]:
+                self.error(
+                    other_line,
+                    by_key["coop_id"],
+                    _("identifiant « %(id)s » en double (ligne %(l)s).") % {"id": coop_id, "l": line},
+                )
+        autonomy = self._enum(line, by_key["autonomy"], row.get("autonomy"), AUTONOMY) if individual else ""
+        orientation = (
+            self._enum(line, by_key["orientation"], row.get("orientation"), ORIENTATION) if individual else ""
+        )
+        oriented_raw = _norm(row.get("oriented"))
+        oriented: bool | None = None
+        if individual:
+            if oriented_raw in YES:
+                oriented = True
+            elif oriented_raw in NO:
+                oriented = False
+            elif oriented_raw:
+                value = ORIENTATION.get(oriented_raw)
+                if value is None:
+                    self.error(line, by_key["oriented"], _("« Oui » ou « Non » attendu."))
+                else:
+                    oriented, orientation = True, value
+            if orientation and oriented is None:
+                oriented = True
+        level = (
+            "" if individual else self._enum(line, by_key["workshop_level"], row.get("workshop_level"), LEVEL)
+        )
+        people = []
+        for person_line, person_row in rows:
+            people.append(
+                (
+                    self._enum(person_line, by_key["gender"], person_row.get("gender"), GENDER) or NOT_GIVEN,
+                    self._enum(person_line, by_key["age_band"], person_row.get("age_band"), AGE) or NOT_GIVEN,
+                    self._enum(person_line, by_key["social_status"], person_row.get("social_status"), STATUS)
+                    or NOT_GIVEN,
+                    self._commune(person_line, by_key["residence_insee"], person_row.get("residence_insee")),
+                )
+            )
+        if len(self.errors) > before or day is None:
+            return None
+        if commune is None and place_type == REMOTE and self.structure_commune is not None:
+            commune = self.structure_commune
+        activity = ActivityRow(
+            kind=kind,
+            mediator_id=self.mediator.pk,
+            structure_id=self.structure.pk if self.structure else None,
+            date=day,
+            duration_minutes=minutes,
+            place_type=place_type,
+            place_id=place.pk if place is not None else None,
+            commune_id=commune.pk if commune is not None else None,
+            department_id=commune.department_id if commune is not None else self.department_id,
+            epci_id=commune.epci_id if commune is not None else None,
+            themes=themes,
+            themes_mask=mask_of(themes, Theme),
+            procedures=procedures,
+            procedures_mask=mask_of(procedures, Procedure),
+            procedure_details=str(row.get("procedure_details") or "")[:250] if procedures else "",
+            devices=devices,
+            devices_mask=mask_of(devices, Device),
+            autonomy=autonomy,
+            oriented=oriented,
+            orientation=orientation if oriented else "",
+            workshop_title="" if individual else str(row.get("workshop_title") or "")[:200],
+            workshop_level=level,
+            tags=tags,
+            participants_count=len(people),
+            anonymous_count=len(people),
+            coop_id=coop_id,
+        )
+        record = Record(line, activity)
+        if individual:
+            gender, age, status, residence = people[0]
+            record.accompaniments.append(
+                PersonRow(age, gender, status, residence.pk if residence is not None else None)
+            )
+        else:
+            tallies: dict[str, dict[str, int]] = {
+                "gender": defaultdict(int),
+                "age_band": defaultdict(int),
+                "social_status": defaultdict(int),
+            }
+            for gender, age, status, _residence in people:
+                tallies["gender"][gender] += 1
+                tallies["age_band"][age] += 1
+                tallies["social_status"][status] += 1
+            record.counts = [
+                CountRow(dim, value, count)
+                for dim, values in tallies.items()
+                for value, count in values.items()
+            ]
+        return record
+
+
+def locate(activity: Activity, department: Territory | None) -> None:
+    commune = activity.commune
+    if activity.place_type == PlaceType.REMOTE and commune is None and activity.structure is not None:
+        territory = activity.structure.territory
+        if territory is not None and territory.kind == TerritoryKind.COMMUNE:
+            activity.commune = commune = territory
+    if commune is not None:
+        activity.department_id = commune.department_id
+        activity.epci_id = commune.epci_id
+    else:
+        activity.department_id = department.pk if department else None
+        activity.epci_id = None
+    activity.compute_masks()

@@ -1,0 +1,212 @@
+"""Commit phase: one transaction, COPY bulk loader, rollup contributions, audit."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from maillage.activities import rollup
+from maillage.activities.importer.analysis import (
+    Analyser,
+)
+from maillage.activities.importer.formats import (
+    MAX_BYTES,
+    MAX_ROWS,
+    ImportFailed,
+    RowError,
+    read_table,
+)
+from maillage.activities.importer.records import (
+    ACTIVITY_COLUMNS,
+    JSON_COLUMNS,
+    ImportResult,
+    Record,
+    _json_list,
+    existing_signatures,
+)
+from maillage.activities.models import (
+    Accompaniment,
+    Activity,
+    ActivityImportJob,
+    ActivitySource,
+    ParticipantCount,
+)
+from maillage.core.audit import record_change
+
+
+def bulk_load(records: list[Record], *, source: str, now: datetime) -> None:
+    """Insert new activities with their people and their rollup contributions, in bulk."""
+    if not records:
+        return
+    for record in records:
+        record.activity.source = source
+        record.activity.created_at = record.activity.updated_at = now
+    if connection.vendor == "postgresql":
+        _copy_load(records)
+    else:
+        models = [r.activity if isinstance(r.activity, Activity) else r.activity.as_model() for r in records]
+        Activity.objects.bulk_create(models, batch_size=500)
+        accompaniments, counts = [], []
+        for record, model in zip(records, models, strict=True):
+            record.activity.pk = model.pk
+            for acc in record.accompaniments:
+                accompaniments.append(
+                    acc
+                    if isinstance(acc, Accompaniment)
+                    else Accompaniment(
+                        age_band=acc.age_band,
+                        gender=acc.gender,
+                        social_status=acc.social_status,
+                        residence_commune_id=acc.residence_commune_id,
+                        beneficiary_id=acc.beneficiary_id,
+                        already_accompanied=acc.already_accompanied,
+                    )
+                )
+                accompaniments[-1].activity_id = model.pk
+            for count in record.counts:
+                counts.append(
+                    count
+                    if isinstance(count, ParticipantCount)
+                    else ParticipantCount(dimension=count.dimension, value=count.value, count=count.count)
+                )
+                counts[-1].activity_id = model.pk
+        Accompaniment.objects.bulk_create(accompaniments, batch_size=1000)
+        ParticipantCount.objects.bulk_create(counts, batch_size=1000)
+    if connection.vendor == "postgresql":
+        # Let PostgreSQL group the new rows itself (much faster than Python for big files).
+        rollup.add_activities([r.activity.pk for r in records])
+        return
+    deltas: dict[rollup.Key, list[int]] = {}
+    for record in records:
+        rollup.merge(deltas, rollup.contributions(record.activity, record.accompaniments, record.counts))
+    rollup.apply(deltas)
+
+
+def _copy_load(records: list[Record]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('activities_activity', 'id')) FROM generate_series(1, %s)",
+            [len(records)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        raw = cursor.cursor
+        with raw.copy(f"COPY activities_activity (id, {', '.join(ACTIVITY_COLUMNS)}) FROM STDIN") as copy:
+            for pk, record in zip(ids, records, strict=True):
+                activity = record.activity
+                activity.pk = pk
+                copy.write_row(
+                    [pk]
+                    + [
+                        _json_list(tuple(getattr(activity, name)))
+                        if name in JSON_COLUMNS
+                        else getattr(activity, name)
+                        for name in ACTIVITY_COLUMNS
+                    ]
+                )
+        with raw.copy(
+            "COPY activities_accompaniment (activity_id, beneficiary_id, age_band, gender, social_status, "
+            "residence_commune_id, already_accompanied) FROM STDIN"
+        ) as copy:
+            for record in records:
+                for acc in record.accompaniments:
+                    acc.activity_id = record.activity.pk
+                    copy.write_row(
+                        [
+                            acc.activity_id,
+                            acc.beneficiary_id,
+                            acc.age_band,
+                            acc.gender,
+                            acc.social_status,
+                            acc.residence_commune_id,
+                            acc.already_accompanied,
+                        ]
+                    )
+        with raw.copy(
+            "COPY activities_participantcount (activity_id, dimension, value, count) FROM STDIN"
+        ) as copy:
+            for record in records:
+                for count in record.counts:
+                    count.activity_id = record.activity.pk
+                    copy.write_row([count.activity_id, count.dimension, count.value, count.count])
+
+
+def import_activities(
+    *,
+    actor: Any,
+    mediator: Any,
+    content: bytes,
+    filename: str,
+    max_rows: int = MAX_ROWS,
+    max_bytes: int = MAX_BYTES,
+) -> ImportResult:
+    from django.utils import timezone
+
+    from maillage.activities.services import _mediator_department, mediator_structure
+
+    if len(content) > max_bytes:
+        raise ImportFailed(
+            [
+                RowError(
+                    0,
+                    "",
+                    _("Fichier trop volumineux : %(max)s Mo au plus.") % {"max": max_bytes // (1024 * 1024)},
+                )
+            ]
+        )
+    header, rows, first_line = read_table(content, filename)
+    if not header:
+        raise ImportFailed([RowError(1, "", _("Le fichier est vide."))])
+    analyser = Analyser(
+        mediator=mediator, structure=mediator_structure(mediator), department=_mediator_department(mediator)
+    )
+    records = analyser.analyse(header, rows, first_line=first_line, max_rows=max_rows)
+    source = ActivitySource.COOP if filename.lower().endswith(".xlsx") else ActivitySource.CSV
+    result = ImportResult(rows=len(rows))
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # serialise imports of one mediator
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [4, mediator.pk])
+        existing = existing_signatures([r.activity.coop_id for r in records])
+        errors = []
+        new, changed = [], []
+        for record in records:
+            current = existing.get(record.activity.coop_id or "")
+            if current is None:
+                new.append(record)
+            elif current[1] != mediator.pk:
+                errors.append(
+                    RowError(record.line, "ID CRA", _("cet identifiant appartient à une autre personne."))
+                )
+            elif current[2] == record.signature():
+                result.unchanged += 1
+            else:
+                changed.append((current[0], record))
+        if errors:
+            raise ImportFailed(errors)
+        now = timezone.now()
+        for activity in Activity.objects.filter(pk__in=[pk for pk, _r in changed]).prefetch_related(
+            "accompaniments", "participant_counts"
+        ):
+            rollup.apply(rollup.activity_deltas(activity, sign=-1))
+            activity.delete()
+        bulk_load(new + [r for _c, r in changed], source=source, now=now)
+        result.created, result.updated = len(new), len(changed)
+        result.job = ActivityImportJob.objects.create(
+            user=actor,
+            mediator=mediator,
+            filename=filename[:255],
+            sha256=hashlib.sha256(content).hexdigest(),
+            counts={"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+        )
+        record_change(
+            actor=actor,
+            action="import",
+            instance=result.job,
+            changes=result.job.counts,
+            message=filename[:200],
+        )
+    return result
