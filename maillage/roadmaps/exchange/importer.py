@@ -137,7 +137,7 @@ class _Importer:
         self.doc = doc
         self.territory = territory
         self.orgs: dict[str, Organisation] = {}
-        self.counts: dict[str, int] = {"actions": 0, "indicateurs": 0, "mesures": 0, "reunions": 0}
+        self.counts: dict[str, int] = {"actions": 0, "indicateurs": 0, "mesures": 0, "réunions": 0}
 
     def organisation(self, name: str) -> Organisation:
         name = name.strip()
@@ -350,7 +350,7 @@ class _Importer:
                     "decisions": r.decisions,
                 },
             )
-            self.counts["reunions"] += 1
+            self.counts["réunions"] += 1
             for p in r.presences:
                 Attendance.objects.update_or_create(
                     meeting=meeting, member=members[p.membre], defaults={"status": p.statut}
