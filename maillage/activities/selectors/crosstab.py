@@ -1,0 +1,164 @@
+"""Any two dimensions crossed, on the raw tables (honest about workshop counts)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, F, QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
+
+from maillage.activities.models import (
+    Accompaniment,
+    ParticipantCount,
+)
+from maillage.activities.selectors.dimensions import (
+    DIMENSIONS,
+    MULTI,
+    PERSON,
+    CrossTab,
+    _bit_q,
+    _dimension_filter,
+    _ordered,
+    _single_expr,
+)
+
+# --- Cross-tab --------------------------------------------------------------------------------
+from maillage.activities.selectors.scopes import (
+    Scope,
+)
+from maillage.activities.selectors.statistics import (
+    scoped_activities,
+)
+
+
+def _cells_activity(
+    base: QuerySet[Any], dims: tuple[str, str], prefix: str, weight: Any, filter_weight: Any
+) -> dict[tuple[str, str], int]:
+    """Weighted counts for two activity-level dimensions (or one activity + one grouped column)."""
+    a, b = dims
+    cells: dict[tuple[str, str], int] = defaultdict(int)
+    for dimension in dims:
+        if dimension not in MULTI and dimension not in ("_person",):
+            base = base.filter(_dimension_filter(dimension, prefix))
+    singles = [d for d in dims if d not in MULTI]
+    multis = [d for d in dims if d in MULTI]
+    annotations = {f"v_{d}": _single_expr(d, prefix) if d != "_person" else F("_person") for d in singles}
+    if not multis:
+        for row in base.annotate(**annotations).values(*annotations).annotate(w=weight):
+            cells[(str(row[f"v_{a}"]), str(row[f"v_{b}"]))] += row["w"] or 0
+        return cells
+    if len(multis) == 1:
+        m = multis[0]
+        choices = MULTI[m][1]
+        aggs = {f"w{i}": filter_weight(_bit_q(m, v, prefix)) for i, v in enumerate(choices.values)}
+        single = singles[0]
+        for row in base.annotate(**annotations).values(f"v_{single}").annotate(**aggs):
+            for i, value in enumerate(choices.values):
+                w = row[f"w{i}"] or 0
+                if w:
+                    key = (value, str(row[f"v_{single}"])) if a == m else (str(row[f"v_{single}"]), value)
+                    cells[key] += w
+        return cells
+    ca, cb = MULTI[a][1], MULTI[b][1]
+    aggs = {
+        f"w{i}_{j}": filter_weight(_bit_q(a, va, prefix) & _bit_q(b, vb, prefix))
+        for i, va in enumerate(ca.values)
+        for j, vb in enumerate(cb.values)
+    }
+    result = base.aggregate(**aggs)
+    for i, va in enumerate(ca.values):
+        for j, vb in enumerate(cb.values):
+            if result[f"w{i}_{j}"]:
+                cells[(va, vb)] += result[f"w{i}_{j}"]
+    return cells
+
+
+PERSON_COLUMN = {
+    "age_band": "age_band",
+    "gender": "gender",
+    "social_status": "social_status",
+    "residence": "residence_commune_id",
+}
+
+
+def cross_tab(scope: Scope, start: date, end: date, dim_a: str, dim_b: str) -> CrossTab:
+    """Accompaniments crossed by two dimensions, computed on the raw tables."""
+    if dim_a not in DIMENSIONS or dim_b not in DIMENSIONS or dim_a == dim_b:
+        raise ValueError("dimensions")
+    activities = scoped_activities(scope, start, end)
+    note = ""
+    cells: dict[tuple[str, str], int] = defaultdict(int)
+    person = [d for d in (dim_a, dim_b) if d in PERSON]
+    if not person:
+        cells = _cells_activity(
+            activities,
+            (dim_a, dim_b),
+            "",
+            Sum("participants_count"),
+            lambda q: Sum("participants_count", filter=q),
+        )
+    elif len(person) == 1:
+        p = person[0]
+        other = dim_b if p == dim_a else dim_a
+        column = PERSON_COLUMN[p]
+        accompaniments = Accompaniment.objects.filter(activity__in=activities)
+        if p == "residence":
+            accompaniments = accompaniments.exclude(residence_commune__isnull=True)
+        accompaniments = accompaniments.annotate(_person=F(column))
+        dims = ("_person", other) if p == dim_a else (other, "_person")
+        part = _cells_activity(
+            accompaniments, dims, "activity__", Count("id"), lambda q: Count("id", filter=q)
+        )
+        for key, w in part.items():
+            cells[key] += w
+        if p != "residence":
+            counts = ParticipantCount.objects.filter(
+                activity__in=activities, dimension=p, count__gt=0
+            ).annotate(_person=F("value"))
+            part = _cells_activity(counts, dims, "activity__", Sum("count"), lambda q: Sum("count", filter=q))
+            for key, w in part.items():
+                cells[key] += w
+    else:
+        accompaniments = Accompaniment.objects.filter(activity__in=activities)
+        ca, cb = PERSON_COLUMN[dim_a], PERSON_COLUMN[dim_b]
+        if "residence" in person:
+            accompaniments = accompaniments.exclude(residence_commune__isnull=True)
+        for row in accompaniments.values(ca, cb).annotate(n=Count("id")):
+            cells[(str(row[ca]), str(row[cb]))] += row["n"]
+        note = str(
+            _(
+                "Les participant·es anonymes aux ateliers sont comptés par catégorie seulement : "
+                "ce croisement de deux caractéristiques des personnes ne porte que sur les "
+                "accompagnements individuels et les participant·es suivi·es."
+            )
+        )
+    if "month" in (dim_a, dim_b):
+        cells = {
+            (_month_key(ka) if dim_a == "month" else ka, _month_key(kb) if dim_b == "month" else kb): w
+            for (ka, kb), w in cells.items()
+        }
+    values_a = {k[0] for k in cells}
+    values_b = {k[1] for k in cells}
+    rows_a = _ordered(dim_a, {v: [0, sum(w for (x, _y), w in cells.items() if x == v)] for v in values_a})
+    cols_b = _ordered(dim_b, {v: [0, sum(w for (_x, y), w in cells.items() if y == v)] for v in values_b})
+    if dim_a == "month":
+        rows_a.sort(key=lambda r: r.value)
+    if dim_b == "month":
+        cols_b.sort(key=lambda r: r.value)
+    rows = [(r.label, [cells.get((r.value, c.value), 0) for c in cols_b], r.accompaniments) for r in rows_a]
+    return CrossTab(
+        dim_a,
+        dim_b,
+        str(DIMENSIONS[dim_a]),
+        str(DIMENSIONS[dim_b]),
+        rows,
+        [c.label for c in cols_b],
+        [c.accompaniments for c in cols_b],
+        note,
+    )
+
+
+def _month_key(value: str) -> str:
+    return value[:7]

@@ -1,0 +1,79 @@
+"""Visibility chokepoints: a mediator sees only their own activities and followed beneficiaries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from maillage.activities.models import (
+    Activity,
+    Beneficiary,
+    CoordinationActivity,
+)
+from maillage.core.permissions import active_memberships, territories_for
+from maillage.territories.models import Territory
+
+AGGREGATE_ROLES = ("coordinator", "action_lead", "viewer")
+
+
+# --- Visibility chokepoints -------------------------------------------------------------------
+
+
+def _is_active(user: Any) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.is_active
+
+
+def activities_visible_to(user: Any) -> QuerySet[Activity]:
+    if not _is_active(user):
+        return Activity.objects.none()
+    return Activity.objects.filter(mediator=user)
+
+
+def get_activity_for_user(user: Any, pk: int) -> Activity:
+    try:
+        return activities_visible_to(user).get(pk=pk)
+    except Activity.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def beneficiaries_visible_to(user: Any) -> QuerySet[Beneficiary]:
+    if not _is_active(user):
+        return Beneficiary.objects.none()
+    return Beneficiary.objects.filter(mediator=user, anonymised_at__isnull=True)
+
+
+def get_beneficiary_for_user(user: Any, pk: int) -> Beneficiary:
+    try:
+        return beneficiaries_visible_to(user).select_related("residence_commune").get(pk=pk)
+    except Beneficiary.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def coordination_visible_to(user: Any) -> QuerySet[CoordinationActivity]:
+    if not _is_active(user):
+        return CoordinationActivity.objects.none()
+    return CoordinationActivity.objects.filter(coordinator=user)
+
+
+def is_mediator(user: Any) -> bool:
+    return any(m.role == "mediator" for m in active_memberships(user))
+
+
+def coordinator_territories(user: Any) -> list[Territory]:
+    return territories_for(user, ["coordinator"])
+
+
+def last_activity(user: Any) -> Activity | None:
+    return activities_visible_to(user).order_by("-created_at", "-id").first()
+
+
+def recent_durations(user: Any, limit: int = 50) -> list[int]:
+    return list(
+        activities_visible_to(user).order_by("-id").values_list("duration_minutes", flat=True)[:limit]
+    )
+
+
+def followed_people_count(user: Any) -> int:
+    return beneficiaries_visible_to(user).count()
