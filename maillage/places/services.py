@@ -62,38 +62,71 @@ def _issue(line: int, column: str, message: str, level: str = "error", value: st
     return Issue(line, column, message, level, value)
 
 
+@dataclass(frozen=True)
+class _Commune:
+    pk: int
+    code: str
+    name: str
+    postcodes: tuple[str, ...]
+    epci_id: int | None
+    department_id: int | None
+    region_id: int | None
+
+
+_COMMUNE_FIELDS = ("pk", "code", "name", "postcodes", "epci_id", "department_id", "region_id")
+
+
+def _communes(queryset: Any) -> Iterator[_Commune]:
+    for pk, code, name, postcodes, epci_id, department_id, region_id in queryset.values_list(
+        *_COMMUNE_FIELDS
+    ):
+        yield _Commune(pk, code, name, tuple(postcodes or ()), epci_id, department_id, region_id)
+
+
+def _inside(territory: Territory, commune: _Commune) -> bool:
+    kind = territory.kind
+    if kind == TerritoryKind.COMMUNE:
+        return commune.pk == territory.pk
+    if kind == TerritoryKind.EPCI:
+        return commune.epci_id == territory.pk
+    if kind == TerritoryKind.DEPARTMENT:
+        return commune.department_id == territory.pk
+    return commune.region_id == territory.pk
+
+
 class _CommuneResolver:
     """code_insee → commune; else postcode + name (accent- and case-insensitive)."""
 
     def __init__(self, rows: list[dict[str, Any]], territory: Territory | None):
         codes = {r["insee_code"] for r in rows if r.get("insee_code")}
-        self.by_code: dict[str, Territory] = {}
+        self.by_code: dict[str, _Commune] = {}
         for chunk in _chunks(sorted(codes)):
-            for commune in (
-                Territory.objects.communes()
-                .filter(code__in=chunk)
-                .only("pk", "code", "name", "postcodes", "epci_id", "department_id", "region_id")
-            ):
+            for commune in _communes(Territory.objects.communes().filter(code__in=chunk)):
                 self.by_code[commune.code] = commune
-        names = {fold(r["commune_name"]) for r in rows if r.get("insee_code") not in self.by_code}
-        self.by_name: dict[str, list[Territory]] = defaultdict(list)
-        if names:
-            if territory is not None:
-                candidates = Territory.objects.communes_of([territory])
-            else:
-                variants = names | {r["commune_name"].lower() for r in rows if r.get("commune_name")}
-                candidates = Territory.objects.communes().filter(search_name__in=list(variants))
-            for commune in candidates.only(
-                "pk", "code", "name", "postcodes", "epci_id", "department_id", "region_id"
-            ):
-                self.by_name[fold(commune.name)].append(commune)
+        unresolved = [r for r in rows if r.get("insee_code") not in self.by_code]
+        self.by_name: dict[str, list[_Commune]] = defaultdict(list)
+        if not unresolved:
+            return
+        if territory is not None:
+            found = list(_communes(Territory.objects.communes_of([territory])))
+        else:
+            variants = {fold(r["commune_name"]) for r in unresolved} | {
+                r["commune_name"].lower() for r in unresolved if r.get("commune_name")
+            }
+            found = [
+                commune
+                for chunk in _chunks(sorted(variants))
+                for commune in _communes(Territory.objects.communes().filter(search_name__in=chunk))
+            ]
+        for commune in found:
+            self.by_name[fold(commune.name)].append(commune)
 
-    def resolve(self, values: dict[str, Any]) -> Territory | None:
+    def resolve(self, values: dict[str, Any]) -> _Commune | None:
         code = values.get("insee_code") or ""
         if code in self.by_code:
             return self.by_code[code]
         matches = self.by_name.get(fold(values.get("commune_name") or ""), [])
-        exact = [c for c in matches if values.get("postcode") in (c.postcodes or [])]
+        exact = [c for c in matches if values.get("postcode") in c.postcodes]
         if len(exact) == 1:
             return exact[0]
         if len(matches) == 1 and not code:
@@ -207,8 +240,11 @@ def places_import(
             .order_by("-finished_at")
             .first()
         )
-        created, updated, unchanged = _write(plan, job, user, territory, progress)
-        duplicates = _flag_duplicates([], job, places=created + updated)
+        written_at = timezone.now()  # every row written by this import gets it: the duplicate check uses it
+        created, updated, unchanged = _write(plan, job, user, territory, progress, now=written_at)
+        duplicates = (
+            _flag_duplicates(Place.objects.filter(updated_at=written_at), job) if created or updated else 0
+        )
 
     job.created_count, job.updated_count, job.unchanged_count = len(created), len(updated), unchanged
     job.duplicate_count = duplicates
@@ -276,7 +312,7 @@ def _plan(analysis: Analysis, territory: Territory | None, issues: list[Issue]) 
                     "warning",
                 )
             )
-        if territory is not None and (commune is None or not territory.contains(commune)):
+        if territory is not None and (commune is None or not _inside(territory, commune)):
             where = f"{values.get('commune_name')} ({values.get('insee_code') or values.get('postcode')})"
             issues.append(
                 _issue(
@@ -364,12 +400,17 @@ def _audit_rows(
 
 
 def _write(
-    plan: _Plan, job: ImportJob, user: Any, territory: Territory | None, progress: Progress
+    plan: _Plan,
+    job: ImportJob,
+    user: Any,
+    territory: Territory | None,
+    progress: Progress,
+    *,
+    now: Any,
 ) -> tuple[list[Place], list[Place], int]:
     to_create: list[Place] = []
     to_update: list[tuple[Place, dict[str, Any]]] = []
     unchanged = 0
-    now = timezone.now()
     for _line, values in plan.rows:
         found = plan.existing.get((values["source"], values["source_id"]))
         if found is None:
@@ -395,16 +436,11 @@ def _write(
         done = 0
         for chunk in _chunks(to_create, BATCH):
             Place.objects.bulk_create(chunk, batch_size=BATCH)
+            # bulk_create stamps auto_now fields itself: put back the import's timestamp.
+            Place.objects.filter(pk__in=[p.pk for p in chunk]).update(created_at=now, updated_at=now)
             done += len(chunk)
             if progress:
                 progress(writing, done, total)
-    if to_create and to_create[0].pk is None:  # backends without RETURNING
-        keys = {(p.source, p.source_id): p for p in to_create}
-        for pk, src, sid in Place.objects.filter(source_id__in=[p.source_id for p in to_create]).values_list(
-            "pk", "source", "source_id"
-        ):
-            if (src, sid) in keys:
-                keys[(src, sid)].pk = pk
     update_fields = [*IMPORTED_FIELDS, "commune", "updated_at", *list(_search_columns())]
     done = len(to_create)
     for chunk in _chunks(to_update, 500):
@@ -525,40 +561,33 @@ _DUPLICATE_FIELDS = (
 )
 
 
-def _flag_duplicates(
-    place_ids: list[int], job: ImportJob | None = None, *, places: list[Place] | None = None
-) -> int:
-    """Flag likely duplicates of ``place_ids`` (or of the saved ``places``) among all places; returns the
-    number of new pairs."""
-    fields = _DUPLICATE_FIELDS
-    touched: dict[int, dict[str, Any]] = {}
-    if places is not None:
-        touched = {p.pk: {f: getattr(p, f) for f in fields} for p in places}
-    else:
-        for chunk in _chunks(place_ids):
-            for row in Place.objects.filter(pk__in=chunk).values(*fields):
-                touched[row["pk"]] = row
-    if not touched:
+def _flag_duplicates(touched: Any, job: ImportJob | None = None) -> int:
+    """Flag likely duplicates of the ``touched`` places (a QuerySet) among all places, in three queries;
+    returns the number of new pairs. Pairs already known (pending, merged or distinct) are skipped."""
+    fields = (*_DUPLICATE_FIELDS, "merged_into_id")
+    touched_ids = set(touched.values_list("pk", flat=True))
+    if not touched_ids:
         return 0
-    names = sorted({r["normalized_name"] for r in touched.values() if r["normalized_name"]})
-    pivots = sorted({r["pivot"] for r in touched.values() if r["pivot"]})
-    others: dict[int, dict[str, Any]] = {}
-    base = Place.objects.filter(merged_into__isnull=True)
-    for chunk in _chunks(names):
-        for row in base.filter(normalized_name__in=chunk).values(*fields):
-            others[row["pk"]] = row
-    for chunk in _chunks(pivots):
-        for row in base.filter(pivot__in=chunk).values(*fields):
-            others[row["pk"]] = row
+    related = Place.objects.filter(
+        Q(normalized_name__in=touched.exclude(normalized_name="").values("normalized_name"))
+        | Q(pivot__in=touched.exclude(pivot="").values("pivot"))
+    ).values(*fields)
     by_name: dict[str, list[dict[str, Any]]] = defaultdict(list)
     by_pivot: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in others.values():
+    rows: list[dict[str, Any]] = []
+    for row in related:
+        if row["pk"] in touched_ids:
+            rows.append(row)
+        if row["merged_into_id"] is not None:
+            continue  # a merged (unpublished) place is never proposed again
         if row["normalized_name"]:
             by_name[row["normalized_name"]].append(row)
         if row["pivot"]:
             by_pivot[row["pivot"]].append(row)
     pairs: dict[tuple[int, int], tuple[str, float | None]] = {}
-    for row in touched.values():
+    for row in rows:
+        if row["merged_into_id"] is not None:
+            continue
         candidates = {
             o["pk"]: o for o in by_name.get(row["normalized_name"], []) + by_pivot.get(row["pivot"], [])
         }
@@ -573,14 +602,12 @@ def _flag_duplicates(
                 pairs[key] = reason
     if not pairs:
         return 0
-    known: set[tuple[int, int]] = set()
-    ids = sorted({pk for pair in pairs for pk in pair})
-    for chunk in _chunks(ids):
-        known.update(
-            DuplicateCandidate.objects.filter(Q(place_a_id__in=chunk) | Q(place_b_id__in=chunk)).values_list(
-                "place_a_id", "place_b_id"
-            )
+    ids = touched.values("pk")
+    known = set(
+        DuplicateCandidate.objects.filter(Q(place_a_id__in=ids) | Q(place_b_id__in=ids)).values_list(
+            "place_a_id", "place_b_id"
         )
+    )
     new = [
         DuplicateCandidate(place_a_id=a, place_b_id=b, reason=reason, distance_m=dist, import_job=job)
         for (a, b), (reason, dist) in pairs.items()
@@ -592,7 +619,7 @@ def _flag_duplicates(
 
 def flag_duplicates(*, places: Iterable[Place]) -> int:
     """Flag likely duplicates of ``places`` (for the directory's edit pages after a save)."""
-    return _flag_duplicates([p.pk for p in places])
+    return _flag_duplicates(Place.objects.filter(pk__in=[p.pk for p in places]))
 
 
 @transaction.atomic
