@@ -72,14 +72,38 @@ def _new_page(browser, live_server, **context_options):  # type: ignore[no-untyp
 
 
 @pytest.fixture
-def page(_browser, live_server, transactional_db):
+def _flushable_audit_log(transactional_db):  # noqa: PT004
+    """Let the live-server teardown empty the append-only audit log on SQLite.
+
+    The test database is flushed with DELETE on SQLite, which the append-only triggers refuse
+    (PostgreSQL flushes with TRUNCATE, which row triggers do not see). The triggers are dropped just
+    before the flush and recreated for the next test, so tests still run against them.
+    """
+    import importlib
+
+    from django.db import connection
+
+    migration = importlib.import_module("maillage.core.migrations.0001_initial")
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            for statement in migration.SQLITE_ALLOW + migration.SQLITE_FORBID:
+                cursor.execute(statement)
+    yield
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            for statement in migration.SQLITE_ALLOW:
+                cursor.execute(statement)
+
+
+@pytest.fixture
+def page(_browser, live_server, _flushable_audit_log):
     context, page = _new_page(_browser, live_server, viewport={"width": 1280, "height": 900})
     yield page
     context.close()
 
 
 @pytest.fixture
-def mobile_page(_browser, live_server, transactional_db):
+def mobile_page(_browser, live_server, _flushable_audit_log):
     context, page = _new_page(
         _browser, live_server, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
     )

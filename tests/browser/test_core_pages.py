@@ -60,3 +60,12 @@ def test_home_page_works_without_javascript(_browser, live_server, transactional
     page.get_by_role("button", name="Rechercher").click()
     assert "/lieux/" in page.url
     context.close()
+
+
+def test_pages_that_write_the_audit_log_can_be_tested(page, lot_coordinator):
+    from maillage.core.audit import record_change
+    from maillage.core.models import AuditLog
+
+    record_change(actor=lot_coordinator, action="create", object_type="x", object_id=1)
+    page.goto("/")
+    assert AuditLog.objects.count() == 1
