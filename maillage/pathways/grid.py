@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 GRIDS_DIR = Path(__file__).parent / "grids"
+#: The newest grid file shipped with the code (loaded by migration 0002 or, on an empty table, on demand).
+SHIPPED_VERSION = "2026.1"
 NEEDS_QUESTION = "E"
 
 

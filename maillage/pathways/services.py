@@ -41,7 +41,10 @@ def load_grid(*, version: str, make_current: bool = False) -> tuple[DiagnosticGr
 
 
 def current_grid() -> DiagnosticGrid:
+    """The grid in force; on an empty table (flushed database), the grid shipped with the code."""
     grid = DiagnosticGrid.objects.filter(is_current=True).first()
+    if grid is None and not DiagnosticGrid.objects.exists():
+        grid, _created = load_grid(version=grid_engine.SHIPPED_VERSION, make_current=True)
     if grid is None:
         raise DiagnosticGrid.DoesNotExist("Aucune grille de diagnostic en vigueur.")
     return grid

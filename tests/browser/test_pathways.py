@@ -17,7 +17,7 @@ from tests.pathways.factories import BEGINNER, france_services, make_diagnostic,
 
 @pytest.fixture(autouse=True)
 def _grid(transactional_db):  # noqa: PT004 — flushed between transactional tests: reload it
-    services.load_grid(version="2026.1", make_current=True)
+    services.current_grid()  # reloads the shipped grid on a flushed database
     yield
     _empty_audit_log()
 

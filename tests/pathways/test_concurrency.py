@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.conf import settings
+from django.db import connections
 
 from maillage.pathways import workflow
 from maillage.pathways.models import Referral, ReferralEvent, ReferralStatus
@@ -13,11 +14,15 @@ from tests.pathways.factories import france_services, make_diagnostic, make_refe
 
 S = ReferralStatus
 
+# Row locks only exist on PostgreSQL; a transactional test on SQLite would also flush the append-only
+# audit log, which SQLite refuses.
+pytestmark = pytest.mark.skipif(
+    "postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="select_for_update : PostgreSQL"
+)
+
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_answers_apply_once(lot_prescriber, figeac):
-    if connection.vendor != "postgresql":
-        pytest.skip("select_for_update se vérifie sur PostgreSQL")
     referral = make_referral(lot_prescriber, make_diagnostic(lot_prescriber, figeac), france_services(figeac))
     barrier = threading.Barrier(2)
     outcomes: list[str] = []

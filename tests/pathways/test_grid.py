@@ -29,7 +29,9 @@ def test_grid_file_is_valid():
 
 
 def test_migration_loaded_current_grid(db):
-    grid = DiagnosticGrid.objects.get(is_current=True)
+    from maillage.pathways.services import current_grid
+
+    grid = current_grid()
     assert grid.version == "2026.1"
     assert grid.definition["profiles"][0]["code"] == "P0"
 
@@ -112,3 +114,11 @@ def test_invalid_grid_is_refused():
     broken["flags"][0]["when"] = {"answer": "C2", "in": ["peut-être"]}
     with pytest.raises(engine.GridError):
         engine.validate_grid(broken)
+
+
+def test_shipped_grid_is_reloaded_on_an_empty_table(db):
+    from maillage.pathways.services import current_grid
+
+    DiagnosticGrid.objects.all().delete()
+    assert current_grid().version == engine.SHIPPED_VERSION
+    assert DiagnosticGrid.objects.count() == 1
