@@ -108,7 +108,7 @@ class Place(TimestampedModel):
     )
     address_complement = models.CharField(_("complément d'adresse"), max_length=250, blank=True)
     postcode = models.CharField(_("code postal"), max_length=5)
-    insee_code = models.CharField(_("code INSEE"), max_length=5, blank=True, db_index=True)
+    insee_code = models.CharField(_("code INSEE"), max_length=5, blank=True)
     commune_name = models.CharField(_("commune"), max_length=150)
     commune = models.ForeignKey(
         "territories.Territory",
@@ -117,6 +117,7 @@ class Place(TimestampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="places",
+        db_index=False,  # covered by the (commune, is_published) index
     )
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
@@ -171,7 +172,7 @@ class Place(TimestampedModel):
         on_delete=models.SET_NULL,
         related_name="places",
     )
-    is_published = models.BooleanField(_("publié"), default=True, db_index=True)
+    is_published = models.BooleanField(_("publié"), default=True)
     verified_at = models.DateTimeField(_("vérifié le"), null=True, blank=True, db_index=True)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
