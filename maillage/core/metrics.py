@@ -18,7 +18,9 @@ from datetime import date
 from typing import Any
 
 from django.apps import apps
+from django.utils.functional import Promise
 
+StrOrPromise = str | Promise
 MetricFunction = Callable[[Any, date, date], int | float]
 
 
@@ -35,7 +37,9 @@ _REGISTRY: dict[str, Metric] = {}
 _discovered = False
 
 
-def register(key: str, *, label: str, unit: str = "") -> Callable[[MetricFunction], MetricFunction]:
+def register(
+    key: str, *, label: StrOrPromise, unit: StrOrPromise = ""
+) -> Callable[[MetricFunction], MetricFunction]:
     """Decorator: ``@register("places.count", label=_("Lieux référencés"), unit="lieux")``."""
 
     def decorator(func: MetricFunction) -> MetricFunction:

@@ -5,7 +5,7 @@ Stocks are measured at the end of the period: places and people recorded on or b
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Q
@@ -54,7 +54,7 @@ def france_services_count(territory: Any, start: date, end: date) -> int:
 
 @register("places.verified_recently", label=_("Lieux vérifiés depuis moins de 6 mois"), unit=_("lieux"))
 def places_verified_recently(territory: Any, start: date, end: date) -> int:
-    since = _end_of(end) - timezone.timedelta(days=183)
+    since = _end_of(end) - timedelta(days=183)
     return _places(territory, end).filter(verified_at__gte=since).count()
 
 
