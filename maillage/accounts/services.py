@@ -48,6 +48,9 @@ WORKSPACE_LINKS: list[WorkspaceLink] = [
         _("Lieux à fusionner ou à distinguer."),
     ),
     WorkspaceLink(
+        "places:annuaire", _("Annuaire imprimable"), ALL, _("PDF par commune, EPCI ou département.")
+    ),
+    WorkspaceLink(
         "roadmaps:list", _("Feuilles de route"), ALL, _("Actions, indicateurs, budgets, gouvernance.")
     ),
     WorkspaceLink(
