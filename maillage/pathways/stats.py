@@ -19,6 +19,7 @@ from maillage.territories.models import Territory
 
 PARIS = ZoneInfo("Europe/Paris")
 DECIDED = (ReferralStatus.ACCEPTED, ReferralStatus.TAKEN_UP, ReferralStatus.REFUSED, ReferralStatus.EXPIRED)
+MAX_ROWS = 25  # longer tables fold the rest into « Autres »
 ACCEPTED_OR_LATER = (ReferralStatus.ACCEPTED, ReferralStatus.TAKEN_UP)
 
 
@@ -145,11 +146,16 @@ def compute(territories: list[Territory], orgs: set[int] | None, start: date, en
         if is_unmet:
             unmet_by_commune_id[commune_id] += n
     by_profile: Counter[str] = Counter()
+    month_counts: Counter[Any] = Counter()
     total = fragile = 0
-    for profile, is_fragile, n in (
-        diagnostics.values_list("profile", "is_fragile").annotate(n=Count("*")).order_by()
+    for month, profile, is_fragile, n in (
+        diagnostics.annotate(m=TruncMonth("created_at", tzinfo=PARIS))
+        .values_list("m", "profile", "is_fragile")
+        .annotate(n=Count("*"))
+        .order_by()
     ):
         by_profile[profile] += n
+        month_counts[month] += n
         total += n
         fragile += n if is_fragile else 0
     unmet = sum(unmet_by_commune_id.values())
@@ -169,10 +175,7 @@ def compute(territories: list[Territory], orgs: set[int] | None, start: date, en
         by_epci[communes.get(commune_id, ("", "", "—"))[2]] += n
     by_month = [
         (m.astimezone(PARIS).strftime("%m/%Y") if m else "—", n)
-        for m, n in diagnostics.annotate(m=TruncMonth("created_at", tzinfo=PARIS))
-        .values_list("m")
-        .annotate(n=Count("*"))
-        .order_by("m")
+        for m, n in sorted(month_counts.items(), key=lambda kv: (kv[0] is None, kv[0]))
     ]
 
     # Referrals: one grouped pass for statuses, kinds and reasons; one histogram for the delays.
@@ -214,9 +217,11 @@ def compute(territories: list[Territory], orgs: set[int] | None, start: date, en
             "by_org": Table(
                 _("Diagnostics par structure prescriptrice"),
                 _("Structure"),
-                top(by_org_id, lambda pk: org_names.get(pk, "—")),
+                _fold(top(by_org_id, lambda pk: org_names.get(pk, "—")), MAX_ROWS),
             ),
-            "by_epci": Table(_("Diagnostics par intercommunalité"), _("Intercommunalité"), top(by_epci)),
+            "by_epci": Table(
+                _("Diagnostics par intercommunalité"), _("Intercommunalité"), _fold(top(by_epci), MAX_ROWS)
+            ),
             "by_month": Table(_("Diagnostics par mois"), _("Mois"), by_month),
             "by_profile": Table(
                 _("Répartition des profils"),
@@ -255,6 +260,17 @@ def compute(territories: list[Territory], orgs: set[int] | None, start: date, en
             ),
         },
     }
+
+
+def _fold(rows: list[tuple[str, int]], limit: int) -> list[tuple[str, int]]:
+    """The ``limit - 1`` largest rows, then one « Autres (n) » row adding up the rest."""
+    from django.utils.translation import gettext as _
+
+    if len(rows) <= limit:
+        return rows
+    rest = rows[limit - 1 :]
+    label = _("Autres (%(n)s)") % {"n": len(rest)}
+    return [*rows[: limit - 1], (label, sum(n for _label, n in rest))]
 
 
 def _median_days(histogram: list[tuple[int, int]]) -> float | None:

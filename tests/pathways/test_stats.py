@@ -49,6 +49,7 @@ def test_compute_tables(lot, figures):
     assert ("P2 — Débutant·e", 1) in tables["by_profile"].rows
     assert dict(tables["by_flag"].rows)["Démarche urgente"] == 1
     assert data["delay_median_days"] is not None
+    assert sum(n for _, n in tables["by_month"].rows) == 2
 
 
 def test_metrics_registered(lot, lozere, figures):
@@ -83,3 +84,11 @@ def test_metrics_at_every_level(lot, figeac, figeac_epci, figures):
     for territory in (region, lot, figeac_epci, figeac):
         assert compute_metric("pathways.diagnostics", territory, *YEAR) >= 1, territory
     assert compute_metric("pathways.referrals", figeac_epci, *YEAR) == 5
+
+
+def test_long_tables_fold_into_others():
+    rows = [(f"Structure {i}", 100 - i) for i in range(40)]
+    folded = stats._fold(rows, stats.MAX_ROWS)
+    assert len(folded) == stats.MAX_ROWS
+    assert folded[-1] == ("Autres (16)", sum(n for _, n in rows[24:]))
+    assert sum(n for _, n in folded) == sum(n for _, n in rows)
