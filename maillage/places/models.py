@@ -227,14 +227,8 @@ class Place(TimestampedModel):
 
     def sync_search_columns(self) -> None:
         """Recompute the derived columns from the stored values (idempotent)."""
-        for field in MULTI_VALUE_FIELDS:
-            setattr(self, f"{field}_search", pipe_column(getattr(self, field) or []))
-        self.normalized_name = fold(self.name)[:250]
-        self.search_text = " ".join(
-            part
-            for part in (fold(self.name), fold(self.commune_name), self.postcode, fold(self.address))
-            if part
-        )
+        for name, value in search_columns(_Attributes(self)).items():
+            setattr(self, name, value)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.sync_search_columns()
@@ -253,6 +247,34 @@ class Place(TimestampedModel):
 
 
 SEARCH_COLUMNS = [f"{f}_search" for f in MULTI_VALUE_FIELDS] + ["normalized_name", "search_text"]
+
+
+class _Attributes:
+    """``values.get(name)`` on a model instance (loads deferred fields like attribute access)."""
+
+    def __init__(self, instance: models.Model):
+        self.instance = instance
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return getattr(self.instance, name, default)
+
+
+def search_columns(values: Any) -> dict[str, Any]:
+    """The derived columns of a place from its field values (a mapping of attnames)."""
+    columns: dict[str, Any] = {f"{f}_search": pipe_column(values.get(f) or []) for f in MULTI_VALUE_FIELDS}
+    name = fold(values.get("name") or "")
+    columns["normalized_name"] = name[:250]
+    columns["search_text"] = " ".join(
+        part
+        for part in (
+            name,
+            fold(values.get("commune_name") or ""),
+            values.get("postcode") or "",
+            fold(values.get("address") or ""),
+        )
+        if part
+    )
+    return columns
 
 
 class PlaceManager(models.Model):

@@ -34,7 +34,14 @@ from maillage.places.choices import DuplicateReason, DuplicateStatus, ImportStat
 from maillage.places.interop import Analysis, FileRefused, Issue, analyse
 from maillage.places.interop.standard import IMPORTED_FIELDS
 from maillage.places.interop.writer import EXPORT_FIELDS, to_standard, write_csv, write_json
-from maillage.places.models import DuplicateCandidate, ImportJob, Mediator, Place, PlaceManager
+from maillage.places.models import (
+    DuplicateCandidate,
+    ImportJob,
+    Mediator,
+    Place,
+    PlaceManager,
+    search_columns,
+)
 from maillage.places.normalize import fold
 from maillage.territories.models import Territory, TerritoryKind
 
@@ -246,14 +253,14 @@ def places_import(
             _flag_duplicates(Place.objects.filter(updated_at=written_at), job) if created or updated else 0
         )
 
-    job.created_count, job.updated_count, job.unchanged_count = len(created), len(updated), unchanged
+    job.created_count, job.updated_count, job.unchanged_count = created, updated, unchanged
     job.duplicate_count = duplicates
     job.status = ImportStatus.DONE if created or updated else ImportStatus.UNCHANGED
     warnings = [i for i in issues if i.level == "warning"]
     message = _(
         "Import terminé : %(created)d créé(s), %(updated)d mis à jour, %(unchanged)d inchangé(s), "
         "%(duplicates)d doublon(s) probable(s) à examiner."
-    ) % {"created": len(created), "updated": len(updated), "unchanged": unchanged, "duplicates": duplicates}
+    ) % {"created": created, "updated": updated, "unchanged": unchanged, "duplicates": duplicates}
     if previous is not None:
         message += " " + _("Ce fichier avait déjà été importé le %(date)s.") % {
             "date": timezone.localtime(previous.finished_at).strftime("%d/%m/%Y %H:%M")
@@ -278,8 +285,8 @@ def places_import(
         instance=job,
         territory_code=territory.code if territory else "",
         changes={
-            "created": len(created),
-            "updated": len(updated),
+            "created": created,
+            "updated": updated,
             "unchanged": unchanged,
             "duplicates": duplicates,
             "sha256": digest,
@@ -407,17 +414,21 @@ def _write(
     progress: Progress,
     *,
     now: Any,
-) -> tuple[list[Place], list[Place], int]:
-    to_create: list[Place] = []
+) -> tuple[int, int, int]:
+    """Write the plan; returns (created, updated, unchanged)."""
+    to_create: list[dict[str, Any]] = []
     to_update: list[tuple[Place, dict[str, Any]]] = []
     unchanged = 0
+    defaults = {
+        f.attname: f.get_default() for f in Place._meta.concrete_fields if not f.primary_key and f.attname
+    }
     for _line, values in plan.rows:
         found = plan.existing.get((values["source"], values["source_id"]))
         if found is None:
-            place = Place(**{f: values.get(f) for f in IMPORTED_FIELDS}, commune_id=values["commune_id"])
-            place.created_at = place.updated_at = now
-            place.sync_search_columns()
-            to_create.append(place)
+            row = {**defaults, **{f: values.get(f) for f in IMPORTED_FIELDS}}
+            row.update(commune_id=values["commune_id"], created_at=now, updated_at=now)
+            row.update(search_columns(row))
+            to_create.append(row)
             continue
         before, after = _comparable(found), _comparable(values)
         if before == after:
@@ -430,86 +441,75 @@ def _write(
     code = territory.code if territory else ""
     total = len(to_create) + len(to_update)
     writing = _("Écriture")
+    created_ids: list[int] = []
     if connection.vendor == "postgresql":
-        _pg_copy(Place, to_create, progress=progress, total=total)
+        created_ids = _pg_copy_rows(Place, to_create, with_pk=True, progress=progress, total=total)
     else:
-        done = 0
         for chunk in _chunks(to_create, BATCH):
-            Place.objects.bulk_create(chunk, batch_size=BATCH)
+            instances = Place.objects.bulk_create([Place(**row) for row in chunk], batch_size=BATCH)
+            ids = [p.pk for p in instances]
             # bulk_create stamps auto_now fields itself: put back the import's timestamp.
-            Place.objects.filter(pk__in=[p.pk for p in chunk]).update(created_at=now, updated_at=now)
-            done += len(chunk)
+            Place.objects.filter(pk__in=ids).update(created_at=now, updated_at=now)
+            created_ids += ids
             if progress:
-                progress(writing, done, total)
+                progress(writing, len(created_ids), total)
     update_fields = [*IMPORTED_FIELDS, "commune", "updated_at", *list(_search_columns())]
     done = len(to_create)
-    for chunk in _chunks(to_update, 500):
-        Place.objects.bulk_update([p for p, _c in chunk], update_fields, batch_size=500)
-        done += len(chunk)
+    for chunk_updates in _chunks(to_update, 500):
+        Place.objects.bulk_update([p for p, _c in chunk_updates], update_fields, batch_size=500)
+        done += len(chunk_updates)
         if progress:
             progress(writing, done, total)
-    items = [(AuditAction.CREATE.value, p.pk, {"import_job": job.pk}) for p in to_create]
+    items = [(AuditAction.CREATE.value, pk, {"import_job": job.pk}) for pk in created_ids]
     items += [(AuditAction.UPDATE.value, p.pk, changes) for p, changes in to_update]
     rows = _audit_rows(user, code, items)
     if connection.vendor == "postgresql":
         _pg_copy_rows(AuditLog, rows)
     else:
         AuditLog.objects.bulk_create([AuditLog(**row) for row in rows], batch_size=BATCH)
-    return to_create, [p for p, _c in to_update], unchanged
+    return len(to_create), len(to_update), unchanged
 
 
-def _pg_copy(
-    model: Any, objs: list[Any], *, with_pk: bool = True, progress: Progress = None, total: int = 0
-) -> None:
-    """PostgreSQL ``COPY … FROM STDIN`` of new instances (10× faster than ``bulk_create``).
+_encode_json = json.JSONEncoder(ensure_ascii=False).encode
 
-    With ``with_pk`` the primary keys are drawn from the table's sequence first and set on ``objs``.
-    Only for plain instances: no ``save()``, no signals (like ``bulk_create``).
+
+def _pg_copy_rows(
+    model: Any,
+    rows: list[dict[str, Any]],
+    *,
+    with_pk: bool = False,
+    progress: Progress = None,
+    total: int = 0,
+) -> list[int]:
+    """PostgreSQL ``COPY … FROM STDIN`` of field-value dicts (attnames), ~10× faster than ``bulk_create``.
+
+    With ``with_pk`` the primary keys are drawn from the table's sequence first (returned, and set in
+    the dicts). Like ``bulk_create``: no ``save()``, no signals.
     """
-    if not objs:
-        return
+    if not rows:
+        return []
     meta = model._meta
-    fields = [f for f in meta.concrete_fields if with_pk or not f.primary_key]
-    table = connection.ops.quote_name(meta.db_table)
+    ids: list[int] = []
     with connection.cursor() as cursor:
         if with_pk:
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [meta.db_table, meta.pk.column, len(objs)],
+                [meta.db_table, meta.pk.column, len(rows)],
             )
-            for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
-                obj.pk = pk
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+            ids = [pk for (pk,) in cursor.fetchall()]
+            for row, pk in zip(rows, ids, strict=True):
+                row[meta.pk.attname] = pk
+        fields = [meta.get_field(name) if name != meta.pk.attname else meta.pk for name in rows[0]]
+        names = [f.attname for f in fields]
         json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for index, obj in enumerate(objs, start=1):
-                copy.write_row(
-                    [
-                        json.dumps(getattr(obj, f.attname), ensure_ascii=False)
-                        if f.attname in json_fields
-                        else getattr(obj, f.attname)
-                        for f in fields
-                    ]
-                )
-                if progress and (index % BATCH == 0 or index == len(objs)):
-                    progress(_("Écriture"), index, total or len(objs))
-
-
-def _pg_copy_rows(model: Any, rows: list[dict[str, Any]]) -> None:
-    """``COPY`` of plain field-value dicts (attnames) into ``model``'s table (no instances built)."""
-    if not rows:
-        return
-    meta = model._meta
-    fields = [meta.get_field(name) for name in rows[0]]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
-    names = [f.attname for f in fields]
-    sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(
-                [json.dumps(row[n], ensure_ascii=False) if n in json_fields else row[n] for n in names]
-            )
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+        with cursor.cursor.copy(sql) as copy:
+            for index, row in enumerate(rows, start=1):
+                copy.write_row([_encode_json(row[n]) if n in json_fields else row[n] for n in names])
+                if progress and (index % BATCH == 0 or index == len(rows)):
+                    progress(_("Écriture"), index, total or len(rows))
+    return ids
 
 
 def _search_columns() -> list[str]:
