@@ -199,6 +199,7 @@ def run(args: argparse.Namespace) -> None:
     }
     department = Territory.objects.get(pk=int(top["department_id"] or 0))
     user = _bench_user(department)
+    Diagnostic.objects.filter(prescriber=user, referrals=None).delete()  # left by an interrupted run
     rng = random.Random(7)
     communes = list(
         Territory.objects.communes_of([department]).exclude(latitude=None).order_by("-population", "code")
