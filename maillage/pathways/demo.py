@@ -31,7 +31,20 @@ NEEDS = [
 ]
 
 
+AUTONOMOUS = {
+    "A1": ["smartphone", "ordinateur"],
+    "A2": "domicile_illimite",
+    "A3": "oui",
+    **{f"B{i}": "2" for i in range(1, 6)},
+    "C1": "seul",
+    "C2": "non",
+    "E": ["securite"],
+}
+
+
 def _answers(rng: random.Random) -> dict[str, Any]:
+    if rng.random() < 0.12:  # some people met by prescribers need nothing
+        return dict(AUTONOMOUS)
     level = rng.choice([0, 1, 1, 1, 2])  # most people met by prescribers are fragile
     skills = {f"B{i}": str(min(2, max(0, level + rng.choice([-1, 0, 0, 1])))) for i in range(1, 6)}
     answers: dict[str, Any] = {
@@ -41,7 +54,7 @@ def _answers(rng: random.Random) -> dict[str, Any]:
         **skills,
         "C1": rng.choice(["seul", "avec_proche", "un_pro_fait_pour_moi", "je_ne_fais_pas"]),
         "C2": rng.choice(["oui", "non", "non"]),
-        "D4": rng.choice(["oui", "plutot_oui", "plutot_non", "non"]),
+        "D4": rng.choice(["oui", "oui", "plutot_oui", "plutot_oui", "plutot_non", "non"]),
         "E": rng.sample(NEEDS, k=rng.choice([1, 1, 2])),
     }
     if rng.random() < 0.2:
