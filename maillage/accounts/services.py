@@ -63,7 +63,7 @@ WORKSPACE_LINKS: list[WorkspaceLink] = [
     WorkspaceLink(
         "pathways:home",
         _("Parcours usager"),
-        ("prescriber", "coordinator", "mediator"),
+        ("prescriber", "coordinator", "mediator", "viewer"),
         _("Diagnostics et orientations."),
     ),
 ]
