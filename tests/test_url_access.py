@@ -1,0 +1,74 @@
+"""Deny by default: the list of routes an anonymous visitor can reach is a reviewed snapshot.
+
+Every URL pattern is requested anonymously with placeholder arguments. A route that does not send the
+visitor to the login page is public; adding one makes this test fail until it is added below, after
+review (no personal data, no territory-private data).
+"""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+PUBLIC_ROUTES = {
+    # name: status for an anonymous GET with placeholder arguments (404: public view, unknown object)
+    "home": 200,
+    "accessibility": 200,
+    "accounts:login": 200,
+    "accounts:logout": 405,  # POST only
+    "places:search": 200,  # public directory
+    "places:communes": 200,  # commune suggestions (reference data)
+    "places:detail": 404,  # public place page (no mediators shown)
+    "places:annuaire": 200,  # printed annuaire, public data only
+    "places:annuaire_pdf": 404,
+    "api:places": 200,  # open-data API, no personal data
+    "api:place": 404,
+    "api:places_csv": 200,
+    "api:places_json": 200,
+    "api:openapi": 200,
+    "pathways:answer": 404,  # signed link for the receiving place; forged token → 404
+}
+
+
+def _walk(patterns, prefix="", namespace=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            yield f"{namespace}{entry.name or ''}", prefix + str(entry.pattern)
+
+
+PLACEHOLDERS = {
+    "int": "999999",
+    "str": "x",
+    "slug": "x",
+    "path": "x",
+    "uuid": "00000000-0000-0000-0000-000000000000",
+}
+
+
+def _concrete(route: str) -> str:
+    route = route.lstrip("^").rstrip("$")
+    route = re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: PLACEHOLDERS.get(m.group(1) or "str", "x"), route)
+    return "/" + route.replace("\\Z", "")
+
+
+def _routes():
+    return [
+        (name, _concrete(route))
+        for name, route in _walk(get_resolver().url_patterns)
+        if not name.startswith("admin:") and "(?P" not in route
+    ]
+
+
+@pytest.mark.django_db
+def test_anonymous_routes_are_the_reviewed_ones(client):
+    public = {}
+    for name, url in _routes():
+        response = client.get(url)
+        location = response.headers.get("Location", "")
+        if response.status_code in (301, 302) and "/compte/connexion/" in location:
+            continue
+        public[name] = response.status_code
+    assert public == PUBLIC_ROUTES
