@@ -72,3 +72,18 @@ def test_anonymous_routes_are_the_reviewed_ones(client):
             continue
         public[name] = response.status_code
     assert public == PUBLIC_ROUTES
+
+
+@pytest.mark.django_db
+def test_every_page_sends_the_security_headers_to_professionals(client, lot_coordinator):
+    client.force_login(lot_coordinator)
+    checked = 0
+    for name, url in _routes():
+        if "999999" in url or url.endswith("/x/") or name == "accounts:logout":
+            continue
+        response = client.get(url)
+        csp = response.headers.get("Content-Security-Policy", "")
+        assert "'nonce-" in csp and "object-src 'none'" in csp and "frame-ancestors 'none'" in csp, name
+        assert response.headers["X-Content-Type-Options"] == "nosniff", name
+        checked += 1
+    assert checked >= 10
