@@ -82,3 +82,21 @@ def test_import_page_query_count(client, figeac, lot_coordinator, django_assert_
     client.force_login(lot_coordinator)
     with django_assert_max_num_queries(12):
         assert client.get(URL).status_code == 200
+
+
+def test_json_upload_reports_elements(client, figeac, lot_coordinator):
+    from tests.places.standard_files import to_json
+
+    client.force_login(lot_coordinator)
+    data = to_json([row(), row(id="lieu-2", date_maj="31/02/2026")])
+    response = client.post(
+        URL,
+        {
+            "file": SimpleUploadedFile("lieux.json", data, content_type="application/json"),
+            "territory": figeac.department.pk,
+            "source": "",
+        },
+    )
+    html = client.get(response.url).content.decode()
+    assert '<th scope="col">Élément</th>' in html and '<th scope="row">2</th>' in html
+    assert Place.objects.count() == 0
