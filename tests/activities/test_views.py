@@ -304,7 +304,19 @@ def test_coordination_territory_is_limited_to_own(client, lot_coordinator, lozer
     client.force_login(lot_coordinator)
     response = client.post(
         reverse("activities:coordination_create"),
-        {"kind": "animation", "name": "Réunion", "date": "2026-10-10", "duration_minutes": "60", "territorial_level": "departemental", "meeting_type": "comite", "mediators_count": "1", "structures_count": "0", "other_actors_count": "0", "participants_count": "0", "territory": lozere.pk},
+        {
+            "kind": "animation",
+            "name": "Réunion",
+            "date": "2026-10-10",
+            "duration_minutes": "60",
+            "territorial_level": "departemental",
+            "meeting_type": "comite",
+            "mediators_count": "1",
+            "structures_count": "0",
+            "other_actors_count": "0",
+            "participants_count": "0",
+            "territory": lozere.pk,
+        },
     )
     assert response.status_code == 200
     assert "id_territory_error" in response.content.decode()

@@ -117,7 +117,7 @@ def test_recording_works_without_javascript(_browser, live_server, login_as, lot
     try:
         login_as(page, lot_mediator)
         page.goto("/activites/nouvelle/?type=collectif")
-        page.get_by_label("Autre lieu").check()
+        page.get_by_label("Autre lieu", exact=True).check()
         page.get_by_label("Commune (à domicile, autre lieu)").select_option(str(figeac.pk))
         page.get_by_label("Prévention en sécurité numérique").check()
         page.get_by_label("Titre de l’atelier").fill("Arnaques en ligne")
