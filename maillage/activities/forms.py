@@ -95,7 +95,11 @@ class CommuneChoiceField(forms.ModelChoiceField):
 
 class ActivityForm(AccessibleFormMixin, forms.Form):
     kind = forms.ChoiceField(choices=ActivityKind.choices, widget=forms.HiddenInput)
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = forms.DateField(
+        label=_("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("Indiquez la date."), "invalid": _("Date invalide (JJ/MM/AAAA).")},
+    )
     duration = forms.ChoiceField(
         label=_("Durée"),
         choices=[
@@ -103,6 +107,7 @@ class ActivityForm(AccessibleFormMixin, forms.Form):
             (OTHER_DURATION, _("Autre durée")),
         ],
         widget=forms.RadioSelect(attrs={"class": "pill"}),
+        error_messages={"required": _("Choisissez la durée.")},
     )
     duration_other = forms.IntegerField(
         label=_("Autre durée, en minutes"),
@@ -115,6 +120,7 @@ class ActivityForm(AccessibleFormMixin, forms.Form):
         label=_("Lieu de l’accompagnement"),
         choices=PlaceType.choices,
         widget=forms.RadioSelect(attrs={"class": "pill"}),
+        error_messages={"required": _("Choisissez où a eu lieu l’accompagnement.")},
     )
     place = forms.ModelChoiceField(
         label=_("Lieu d’activité"), queryset=Territory.objects.none(), required=False
@@ -125,7 +131,10 @@ class ActivityForm(AccessibleFormMixin, forms.Form):
         required=False,
     )
     themes = forms.MultipleChoiceField(
-        label=_("Thématiques"), choices=Theme.choices, widget=forms.CheckboxSelectMultiple
+        label=_("Thématiques"),
+        choices=Theme.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choisissez au moins une thématique.")},
     )
     procedures = forms.MultipleChoiceField(
         label=_("Démarches administratives"),

@@ -52,6 +52,7 @@ def test_validation_errors_are_french_and_tied_to_fields(client, lot_mediator, f
     assert 'aria-describedby="id_date_error"' in html and 'aria-invalid="true"' in html
     assert 'id="id_themes"' in html and "id_themes_error" in html
     assert "Indiquez la durée en minutes" in html
+    assert "Choisissez au moins une thématique." in html and "Indiquez la date." in html
     assert "Indiquez la commune" in html
     assert "Cochez aussi la thématique « Aide aux démarches administratives »" in html
     assert Activity.objects.count() == 0
