@@ -53,7 +53,7 @@ def workshop(mediator, commune, *, day=None, anonymous=8, counts=None, followed=
 
 def followed(mediator, **values) -> Beneficiary:
     defaults = {
-        "first_name": "Jeanne",
+        "first_name": "Zéphyrine",  # never produced by Faker: asserting its absence is meaningful
         "last_name": "Martin",
         "age_band": "soixante_soixante_neuf",
         "gender": "feminin",

@@ -55,7 +55,7 @@ def test_lot_coordinator_sees_every_lot_scope(
         with django_assert_max_num_queries(40):
             response = client.get(reverse("activities:stats"), {"perimetre": scope, **PERIOD})
         assert response.status_code == 200, scope
-        assert "Jeanne" not in response.content.decode()
+        assert "Zéphyrine" not in response.content.decode()
     html = client.get(
         reverse("activities:stats"), {"perimetre": f"department:{lot.pk}", **PERIOD}
     ).content.decode()

@@ -71,11 +71,11 @@ def _new_page(browser, live_server, **context_options):  # type: ignore[no-untyp
     return context, page
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def _flushable_audit_log(transactional_db):  # noqa: PT004
     """Let the live-server teardown empty the append-only audit log on SQLite.
 
-    The test database is flushed with DELETE on SQLite, which the append-only triggers refuse
+    Autouse for every browser test. The test database is flushed with DELETE on SQLite, which the append-only triggers refuse
     (PostgreSQL flushes with TRUNCATE, which row triggers do not see). The triggers are dropped just
     before the flush and recreated for the next test, so tests still run against them.
     """

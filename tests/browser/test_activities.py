@@ -11,26 +11,6 @@ from tests.browser.conftest import assert_accessible, screenshot
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(autouse=True)
-def _empty_audit_log_before_flush(transactional_db):  # noqa: PT004
-    """The append-only triggers make SQLite's flush (DELETE) fail when audit rows exist: empty the
-    table with the triggers briefly removed, then put them back (PostgreSQL flushes with TRUNCATE)."""
-    yield
-    import importlib
-
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        return
-    migration = importlib.import_module("maillage.core.migrations.0001_initial")
-    with connection.cursor() as cursor:
-        for statement in migration.SQLITE_ALLOW:
-            cursor.execute(statement)
-        cursor.execute("DELETE FROM core_auditlog")
-        for statement in migration.SQLITE_FORBID:
-            cursor.execute(statement)
-
-
 def _tab_to(page, selector: str, limit: int = 120) -> None:
     """Press Tab until ``selector`` has the focus (keyboard only)."""
     for _ in range(limit):

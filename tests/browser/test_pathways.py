@@ -18,24 +18,6 @@ from tests.pathways.factories import BEGINNER, france_services, make_diagnostic,
 @pytest.fixture(autouse=True)
 def _grid(transactional_db):  # noqa: PT004 — flushed between transactional tests: reload it
     services.current_grid()  # reloads the shipped grid on a flushed database
-    yield
-    _empty_audit_log()
-
-
-def _empty_audit_log() -> None:
-    """The audit log refuses DELETE (SQLite trigger), which breaks the flush that ends a transactional
-    test; PostgreSQL flushes with TRUNCATE, which row triggers do not see. Empty it trigger-less."""
-    import importlib
-
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        return
-    migration = importlib.import_module("maillage.core.migrations.0001_initial")
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER IF EXISTS core_auditlog_no_delete;")
-        cursor.execute("DELETE FROM core_auditlog;")
-        cursor.execute(migration.SQLITE_FORBID[1])
 
 
 def press(page, selector: str, key: str = "Space") -> None:

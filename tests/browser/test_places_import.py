@@ -13,26 +13,6 @@ from tests.places.standard_files import row, to_csv
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(autouse=True)
-def _empty_audit_log_before_flush(transactional_db):  # noqa: PT004
-    """SQLite's flush (DELETE) fails on the append-only audit log: empty it with the triggers briefly
-    removed, then put them back (same as tests/browser/test_activities.py; PostgreSQL uses TRUNCATE)."""
-    yield
-    import importlib
-
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        return
-    migration = importlib.import_module("maillage.core.migrations.0001_initial")
-    with connection.cursor() as cursor:
-        for statement in migration.SQLITE_ALLOW:
-            cursor.execute(statement)
-        cursor.execute("DELETE FROM core_auditlog")
-        for statement in migration.SQLITE_FORBID:
-            cursor.execute(statement)
-
-
 def test_import_page_upload_and_reports(page, login_as, figeac, lot_coordinator, tmp_path):
     login_as(page, lot_coordinator)
     page.goto("/lieux/importer/")

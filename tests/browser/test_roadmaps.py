@@ -9,26 +9,9 @@ from tests.browser.conftest import assert_accessible, screenshot
 from tests.roadmaps.factories import make_roadmap
 
 
-def _empty_audit_log() -> None:
-    """The audit log refuses DELETE (SQLite trigger), which breaks the flush that ends a transactional
-    test; PostgreSQL flushes with TRUNCATE. Empty it trigger-less (same as the pathways browser test)."""
-    import importlib
-
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        return
-    migration = importlib.import_module("maillage.core.migrations.0001_initial")
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER IF EXISTS core_auditlog_no_delete;")
-        cursor.execute("DELETE FROM core_auditlog;")
-        cursor.execute(migration.SQLITE_FORBID[1])
-
-
 @pytest.fixture
 def roadmap(lot, transactional_db):
-    yield make_roadmap()
-    _empty_audit_log()
+    return make_roadmap()
 
 
 def test_dashboard_is_accessible(page, login_as, roadmap, lot_coordinator):
