@@ -8,7 +8,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_ENV := DEBUG=1 DEMO_MODE=1
 
-.PHONY: install demo demo-data serve test test-fast test-browser lint fix bench messages vendor deps clean
+
+.PHONY: browser-deps install demo demo-data serve test test-fast test-browser lint fix bench messages vendor deps clean
 
 $(BIN)/activate:
 	$(PY) -m venv $(VENV)
@@ -33,7 +34,12 @@ demo: demo-data ## Install, migrate, load demo data and serve on http://127.0.0.
 	@echo ""
 	$(DEMO_ENV) $(MAILLAGE) runserver $(HOST):$(PORT)
 
-test: install ## Run the whole test suite (browser tests included)
+browser-deps: ## Debian's chromium for the browser tests (never a downloaded browser)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils; \
+	  else echo "Installez chromium : sudo apt-get install -y chromium poppler-utils" >&2; exit 1; fi; }
+
+test: install browser-deps ## Run the whole test suite (browser tests included)
 	$(BIN)/python -m pytest -q
 
 test-fast: install ## The suite without the browser tests
