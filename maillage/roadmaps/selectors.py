@@ -10,12 +10,16 @@ from django.http import Http404
 from maillage.roadmaps.models import (
     Action,
     Attendance,
+    Axis,
     BodyMember,
+    BudgetLine,
     GovernanceBody,
     Indicator,
     Measurement,
     Meeting,
+    Objective,
     Roadmap,
+    Step,
 )
 from maillage.roadmaps.permissions import roadmaps_q
 
@@ -140,3 +144,34 @@ def actions_led_by(user: Any) -> list[Action]:
         .distinct()
         .order_by("roadmap__title", "position", "number")
     )
+
+
+def _visible_child(model: Any, path: str, user: Any, pk: int, related: tuple[str, ...]) -> Any:
+    try:
+        return (
+            model.objects.select_related(*related)
+            .filter(**{f"{path}__in": roadmaps_visible_to(user).values("pk")})
+            .get(pk=pk)
+        )
+    except model.DoesNotExist:
+        raise Http404 from None
+
+
+def get_axis_for_user(user: Any, pk: int) -> Any:
+    return _visible_child(Axis, "roadmap", user, pk, ("roadmap__territory",))
+
+
+def get_objective_for_user(user: Any, pk: int) -> Any:
+    return _visible_child(Objective, "axis__roadmap", user, pk, ("axis__roadmap__territory",))
+
+
+def get_indicator_for_user(user: Any, pk: int) -> Indicator:
+    return _visible_child(Indicator, "action__roadmap", user, pk, ("action__roadmap__territory",))
+
+
+def get_budget_line_for_user(user: Any, pk: int) -> Any:
+    return _visible_child(BudgetLine, "action__roadmap", user, pk, ("action__roadmap__territory",))
+
+
+def get_step_for_user(user: Any, pk: int) -> Any:
+    return _visible_child(Step, "action__roadmap", user, pk, ("action__roadmap__territory",))

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from maillage.roadmaps import structure_views as sv
 from maillage.roadmaps import views
 
 app_name = "roadmaps"
@@ -20,4 +21,20 @@ urlpatterns = [
     path("instances/<int:body_pk>/reunions/<int:pk>/modifier/", views.meeting_edit, name="meeting_edit"),
     path("reunions/<int:pk>/", views.meeting_detail, name="meeting"),
     path("mesures/<int:pk>/justificatif/", views.evidence, name="evidence"),
+    # structure pages (coordinators; leads for the indicators and steps of their actions)
+    path("nouvelle/", sv.roadmap_create, name="create"),
+    path("<int:pk>/structure/", sv.structure, name="structure"),
+    path("<int:roadmap_pk>/axes/nouveau/", sv.axis_edit, name="axis_create"),
+    path("axes/<int:pk>/modifier/", sv.axis_edit, name="axis_edit"),
+    path("axes/<int:axis_pk>/objectifs/nouveau/", sv.objective_edit, name="objective_create"),
+    path("objectifs/<int:pk>/modifier/", sv.objective_edit, name="objective_edit"),
+    path("<int:roadmap_pk>/actions/nouvelle/", sv.action_structure, name="action_create"),
+    path("actions/<int:pk>/structure/", sv.action_structure, name="action_structure"),
+    path("actions/<int:action_pk>/indicateurs/nouveau/", sv.indicator_edit, name="indicator_create"),
+    path("indicateurs/<int:pk>/modifier/", sv.indicator_edit, name="indicator_edit"),
+    path("actions/<int:action_pk>/budget/nouveau/", sv.budget_line_edit, name="budget_create"),
+    path("budget/<int:pk>/modifier/", sv.budget_line_edit, name="budget_edit"),
+    path("actions/<int:action_pk>/etapes/nouvelle/", sv.step_edit, name="step_create"),
+    path("etapes/<int:pk>/modifier/", sv.step_edit, name="step_edit"),
+    path("<str:kind>/<int:pk>/supprimer/", sv.delete, name="delete"),
 ]

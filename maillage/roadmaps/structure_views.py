@@ -1,0 +1,303 @@
+"""Structure pages: thin views over ``selectors`` (404 outside the user's territories, 403 without the
+right role) and ``structure_services`` (permission check again, audit entry)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from maillage.core.permissions import has_role
+from maillage.roadmaps import selectors
+from maillage.roadmaps import structure_services as services
+from maillage.roadmaps.models import Action, Axis, BudgetLine, Indicator, Objective, Roadmap, Step
+from maillage.roadmaps.permissions import can_edit_action, can_edit_roadmap
+from maillage.roadmaps.structure_forms import (
+    ActionStructureForm,
+    AxisForm,
+    BudgetLineForm,
+    IndicatorForm,
+    ObjectiveForm,
+    RoadmapCreateForm,
+    StepForm,
+)
+
+
+def _page(
+    request: HttpRequest,
+    *,
+    form: Any,
+    roadmap: Roadmap | None,
+    title: str,
+    cancel_url: str,
+    intro: str = "",
+    action: Action | None = None,
+) -> HttpResponse:
+    return render(
+        request,
+        "roadmaps/structure_form.html",
+        {
+            "form": form,
+            "roadmap": roadmap,
+            "action": action,
+            "page_title": title,
+            "intro": intro,
+            "cancel_url": cancel_url,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _action_url(action: Action) -> str:
+    return reverse("roadmaps:action", args=[action.roadmap_id, action.number])
+
+
+def _structure_url(roadmap: Roadmap) -> str:
+    return reverse("roadmaps:structure", args=[roadmap.pk])
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def roadmap_create(request: HttpRequest) -> HttpResponse:
+    _require(has_role(request.user, "coordinator") or request.user.is_superuser)
+    form = RoadmapCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        roadmap = services.create_roadmap(actor=request.user, roadmap=form.save(commit=False))
+        messages.success(request, f"Feuille de route « {roadmap.title} » créée : ajoutez ses axes.")
+        return redirect("roadmaps:structure", pk=roadmap.pk)
+    return _page(
+        request,
+        form=form,
+        roadmap=None,
+        title="Nouvelle feuille de route",
+        intro="Les axes, objectifs et actions s'ajoutent ensuite depuis la page « Structure ».",
+        cancel_url=reverse("roadmaps:list"),
+    )
+
+
+@login_required
+def structure(request: HttpRequest, pk: int) -> HttpResponse:
+    roadmap = selectors.get_roadmap_for_user(request.user, pk)
+    _require(can_edit_roadmap(request.user, roadmap))
+    roadmap = selectors.roadmap_tree(roadmap)
+    return render(request, "roadmaps/structure.html", {"roadmap": roadmap, "axes": list(roadmap.axes.all())})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def axis_edit(request: HttpRequest, pk: int | None = None, roadmap_pk: int | None = None) -> HttpResponse:
+    if pk is not None:
+        axis = selectors.get_axis_for_user(request.user, pk)
+        roadmap = axis.roadmap
+    else:
+        roadmap = selectors.get_roadmap_for_user(request.user, roadmap_pk or 0)
+        axis = Axis(roadmap=roadmap)
+    _require(can_edit_roadmap(request.user, roadmap))
+    form = AxisForm(request.POST or None, instance=axis, roadmap=roadmap)
+    if request.method == "POST" and form.is_valid():
+        services.save_axis(actor=request.user, axis=form.save(commit=False))
+        messages.success(request, "Axe enregistré.")
+        return redirect(_structure_url(roadmap))
+    title = f"Modifier l'axe {axis.number}" if pk is not None else "Nouvel axe"
+    return _page(request, form=form, roadmap=roadmap, title=title, cancel_url=_structure_url(roadmap))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def objective_edit(request: HttpRequest, pk: int | None = None, axis_pk: int | None = None) -> HttpResponse:
+    if pk is not None:
+        objective = selectors.get_objective_for_user(request.user, pk)
+        axis = objective.axis
+    else:
+        axis = selectors.get_axis_for_user(request.user, axis_pk or 0)
+        objective = Objective(axis=axis)
+    roadmap = axis.roadmap
+    _require(can_edit_roadmap(request.user, roadmap))
+    form = ObjectiveForm(request.POST or None, instance=objective, axis=axis)
+    if request.method == "POST" and form.is_valid():
+        services.save_objective(actor=request.user, objective=form.save(commit=False))
+        messages.success(request, "Objectif enregistré.")
+        return redirect(_structure_url(roadmap))
+    title = (
+        f"Modifier l'objectif {objective.code}"
+        if pk is not None
+        else f"Nouvel objectif de l'axe {axis.number}"
+    )
+    return _page(request, form=form, roadmap=roadmap, title=title, cancel_url=_structure_url(roadmap))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_structure(
+    request: HttpRequest, pk: int | None = None, roadmap_pk: int | None = None
+) -> HttpResponse:
+    if pk is not None:
+        action = selectors.get_action_for_user(request.user, pk)
+        roadmap = action.roadmap
+    else:
+        roadmap = selectors.get_roadmap_for_user(request.user, roadmap_pk or 0)
+        action = Action(roadmap=roadmap)
+    _require(can_edit_roadmap(request.user, roadmap))
+    form = ActionStructureForm(request.POST or None, instance=action, roadmap=roadmap)
+    if request.method == "POST" and form.is_valid():
+        saved = services.save_action_structure(
+            actor=request.user,
+            action=form.save(commit=False),
+            leads=list(form.cleaned_data["lead_organisations"]),
+            partners=list(form.cleaned_data["partners"]),
+            new_leads=form.cleaned_data["new_leads"],
+            new_partners=form.cleaned_data["new_partners"],
+        )
+        messages.success(request, "Action créée." if pk is None else "Action enregistrée.")
+        return redirect(_action_url(saved))
+    if pk is None:
+        title, cancel = "Nouvelle action", _structure_url(roadmap)
+        intro = "La fiche (contexte, description, publics, calendrier…) se complète ensuite depuis la page de l'action."
+    else:
+        title, cancel, intro = f"Place et porteurs de l'action {action.number}", _action_url(action), ""
+    return _page(
+        request,
+        form=form,
+        roadmap=roadmap,
+        title=title,
+        cancel_url=cancel,
+        intro=intro,
+        action=action if pk else None,
+    )
+
+
+def _child(
+    request: HttpRequest, *, pk: int | None, action_pk: int | None, getter: Any, model: Any
+) -> tuple[Any, Action]:
+    if pk is not None:
+        item = getter(request.user, pk)
+        return item, item.action
+    action = selectors.get_action_for_user(request.user, action_pk or 0)
+    return model(action=action), action
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def indicator_edit(request: HttpRequest, pk: int | None = None, action_pk: int | None = None) -> HttpResponse:
+    indicator, action = _child(
+        request, pk=pk, action_pk=action_pk, getter=selectors.get_indicator_for_user, model=Indicator
+    )
+    _require(can_edit_action(request.user, action))
+    form = IndicatorForm(request.POST or None, instance=indicator, action=action)
+    if request.method == "POST" and form.is_valid():
+        services.save_indicator(
+            actor=request.user, indicator=form.save(commit=False), position=form.cleaned_data["new_position"]
+        )
+        messages.success(request, "Indicateur enregistré.")
+        return redirect(_action_url(action))
+    title = "Modifier l'indicateur" if pk is not None else f"Nouvel indicateur de l'action {action.number}"
+    return _page(
+        request, form=form, roadmap=action.roadmap, action=action, title=title, cancel_url=_action_url(action)
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def budget_line_edit(
+    request: HttpRequest, pk: int | None = None, action_pk: int | None = None
+) -> HttpResponse:
+    line, action = _child(
+        request, pk=pk, action_pk=action_pk, getter=selectors.get_budget_line_for_user, model=BudgetLine
+    )
+    _require(can_edit_roadmap(request.user, action.roadmap))
+    form = BudgetLineForm(request.POST or None, instance=line, action=action)
+    if request.method == "POST" and form.is_valid():
+        services.save_budget_line(
+            actor=request.user, line=form.save(commit=False), new_funder=form.cleaned_data["new_funder"]
+        )
+        messages.success(request, "Ligne budgétaire enregistrée.")
+        return redirect(_action_url(action))
+    title = (
+        "Modifier la ligne budgétaire"
+        if pk is not None
+        else f"Nouvelle ligne budgétaire de l'action {action.number}"
+    )
+    return _page(
+        request, form=form, roadmap=action.roadmap, action=action, title=title, cancel_url=_action_url(action)
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def step_edit(request: HttpRequest, pk: int | None = None, action_pk: int | None = None) -> HttpResponse:
+    step, action = _child(request, pk=pk, action_pk=action_pk, getter=selectors.get_step_for_user, model=Step)
+    _require(can_edit_action(request.user, action))
+    form = StepForm(request.POST or None, instance=step, action=action)
+    if request.method == "POST" and form.is_valid():
+        services.save_step(
+            actor=request.user, step=form.save(commit=False), position=form.cleaned_data["new_position"]
+        )
+        messages.success(request, "Étape enregistrée.")
+        return redirect(_action_url(action))
+    title = "Modifier l'étape clé" if pk is not None else f"Nouvelle étape clé de l'action {action.number}"
+    return _page(
+        request, form=form, roadmap=action.roadmap, action=action, title=title, cancel_url=_action_url(action)
+    )
+
+
+DELETABLE = {
+    "axe": (selectors.get_axis_for_user, "l'axe"),
+    "objectif": (selectors.get_objective_for_user, "l'objectif"),
+    "indicateur": (selectors.get_indicator_for_user, "l'indicateur"),
+    "budget": (selectors.get_budget_line_for_user, "la ligne budgétaire"),
+    "etape": (selectors.get_step_for_user, "l'étape clé"),
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    if kind not in DELETABLE:
+        raise Http404
+    getter, label = DELETABLE[kind]
+    item = getter(request.user, pk)
+    if isinstance(item, Axis):
+        roadmap, back = item.roadmap, _structure_url(item.roadmap)
+        allowed = can_edit_roadmap(request.user, roadmap)
+    elif isinstance(item, Objective):
+        roadmap, back = item.axis.roadmap, _structure_url(item.axis.roadmap)
+        allowed = can_edit_roadmap(request.user, roadmap)
+    else:
+        roadmap, back = item.action.roadmap, _action_url(item.action)
+        if isinstance(item, Indicator):
+            allowed = services.can_delete_indicator(request.user, item)
+        elif isinstance(item, BudgetLine):
+            allowed = can_edit_roadmap(request.user, roadmap)
+        else:
+            allowed = can_edit_action(request.user, item.action)
+    _require(allowed)
+    blocked = isinstance(item, Axis) and item.actions.exists()
+    if request.method == "POST" and not blocked:
+        services.delete_item(actor=request.user, item=item)
+        messages.success(request, "Suppression effectuée.")
+        return redirect(back)
+    return render(
+        request,
+        "roadmaps/structure_delete.html",
+        {
+            "item": item,
+            "label": label,
+            "roadmap": roadmap,
+            "cancel_url": back,
+            "blocked": blocked,
+            "measurement_count": item.measurements.count() if isinstance(item, Indicator) else 0,
+            "action_count": item.actions.count() if isinstance(item, Axis | Objective) else 0,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
