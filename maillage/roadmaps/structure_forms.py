@@ -29,6 +29,7 @@ from maillage.roadmaps.models import (
 from maillage.territories.models import Territory
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DECIMAL_WIDGET = forms.TextInput(attrs={"inputmode": "decimal"})  # accepts « 0,5 » as well as « 0.5 »
 
 
 class FieldsetsMixin:
@@ -158,7 +159,7 @@ class AxisForm(FieldsetsMixin, forms.ModelForm):
         self.instance.roadmap = roadmap
         if self.instance.pk is None and not self.is_bound:
             last = roadmap.axes.order_by("-number").values_list("number", flat=True).first() or 0
-            self.initial.setdefault("number", last + 1)
+            self.initial["number"] = last + 1
 
     def clean_number(self) -> int:
         number = self.cleaned_data["number"]
@@ -250,7 +251,7 @@ class ActionStructureForm(FieldsetsMixin, forms.ModelForm):
         self.fields["objective"].help_text = _("Facultatif ; il doit appartenir à l'axe choisi.")
         if self.instance.pk is None and not self.is_bound:
             last = roadmap.actions.order_by("-number").values_list("number", flat=True).first() or 0
-            self.initial.setdefault("number", last + 1)
+            self.initial["number"] = last + 1
 
     def clean_number(self) -> int:
         number = self.cleaned_data["number"]
@@ -312,7 +313,7 @@ class IndicatorForm(FieldsetsMixin, forms.ModelForm):
             "frequency",
             "aggregation",
         ]
-        widgets = {"target_date": DATE_WIDGET}
+        widgets = {"target_date": DATE_WIDGET, "baseline": DECIMAL_WIDGET, "target": DECIMAL_WIDGET}
         help_texts = {
             "target_text": _("Pour une cible qualitative ou un livrable (ex. « schéma adopté »)."),
         }
@@ -327,7 +328,6 @@ class IndicatorForm(FieldsetsMixin, forms.ModelForm):
         self.fields["metric_key"].choices = metric_choices()  # type: ignore[attr-defined]
         for name in ("baseline", "target"):
             self.fields[name].localize = True
-            self.fields[name].widget.is_localized = True
         if self.instance.pk is not None and not self.is_bound:
             self.initial["new_position"] = self.instance.position
         self.has_measurements = bool(self.instance.pk and self.instance.measurements.exists())
@@ -375,6 +375,7 @@ class BudgetLineForm(FieldsetsMixin, forms.ModelForm):
     class Meta:
         model = BudgetLine
         fields = ["nature", "unit", "label", "year", "planned", "spent", "funder"]
+        widgets = {"planned": DECIMAL_WIDGET, "spent": DECIMAL_WIDGET}
         help_texts = {
             "unit": _("ETP pour du temps de travail, € pour une dépense ou un cofinancement."),
             "year": _("Facultative : l'année budgétaire concernée."),
@@ -390,7 +391,6 @@ class BudgetLineForm(FieldsetsMixin, forms.ModelForm):
         self.fields["funder"].queryset = organisation_queryset()  # type: ignore[attr-defined]
         for name in ("planned", "spent"):
             self.fields[name].localize = True
-            self.fields[name].widget.is_localized = True
 
     def clean_year(self) -> int | None:
         year = self.cleaned_data.get("year")

@@ -225,7 +225,7 @@ def test_action_creation(client, roadmap, lot_coordinator):
     objective = axis1.objectives.get(code="1.1")
     url = reverse("roadmaps:action_create", args=[roadmap.pk])
     page = client.get(url).content.decode()
-    assert 'value="4"' in page  # next free number proposed
+    assert 'name="number" value="4"' in page  # next free number proposed
     response = client.post(url, {"axis": axis2.pk, "objective": objective.pk, "number": 1, "title": ""})
     assert response.status_code == 400
     body = response.content.decode()
