@@ -212,7 +212,7 @@ class LinesField(forms.CharField):
 
 
 class ActionEditForm(forms.ModelForm):
-    """Coordinators edit an action's description (structure, porteurs and budget go through the import)."""
+    """Coordinators edit an action's description (place, porteurs, indicators, steps, budget: structure pages)."""
 
     target_publics = LinesField(label=_("Publics cibles"), required=False, help_text=_("Un par ligne."))
     beneficiaries = LinesField(label=_("Bénéficiaires"), required=False, help_text=_("Un par ligne."))

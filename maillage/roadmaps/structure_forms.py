@@ -220,14 +220,14 @@ class ActionStructureForm(FieldsetsMixin, forms.ModelForm):
         help_text=_("Une structure par ligne ; elle est créée si elle n'existe pas."),
     )
     fieldsets = [
-        (_("Place dans la feuille de route"), ["axis", "objective", "number", "title"]),
+        (_("Place dans la feuille de route"), ["axis", "objective", "number", "title", "introduced_by"]),
         (_("Porteurs"), ["lead_organisations", "new_leads"]),
         (_("Partenaires"), ["partners", "new_partners"]),
     ]
 
     class Meta:
         model = Action
-        fields = ["axis", "objective", "number", "title", "lead_organisations", "partners"]
+        fields = ["axis", "objective", "number", "title", "introduced_by", "lead_organisations", "partners"]
         help_texts = {"number": _("Numéro unique dans la feuille de route (1 à 999).")}
         error_messages = {
             "axis": {"required": _("Choisissez l'axe de l'action.")},
@@ -249,6 +249,13 @@ class ActionStructureForm(FieldsetsMixin, forms.ModelForm):
             f"{_('Axe')} {o.axis.number} — {o.code} {o.title}"
         )
         self.fields["objective"].help_text = _("Facultatif ; il doit appartenir à l'axe choisi.")
+        self.fields["introduced_by"].queryset = roadmap.versions.all()  # type: ignore[attr-defined]
+        self.fields["introduced_by"].label_from_instance = lambda v: (  # type: ignore[attr-defined]
+            f"v{v.number} — {v.decided_by}, {v.decided_on:%d/%m/%Y}"
+        )
+        self.fields["introduced_by"].help_text = _(
+            "Pour une action ajoutée par un avenant ; vide pour une action de la version initiale."
+        )
         if self.instance.pk is None and not self.is_bound:
             last = roadmap.actions.order_by("-number").values_list("number", flat=True).first() or 0
             self.initial["number"] = last + 1

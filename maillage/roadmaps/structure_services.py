@@ -198,7 +198,7 @@ def save_action_structure(
     roadmap = action.roadmap
     if not can_edit_roadmap(actor, roadmap):
         raise PermissionDenied
-    fields = ["axis_id", "objective_id", "number", "title"]
+    fields = ["axis_id", "objective_id", "number", "title", "introduced_by_id"]
     before = _before(action, fields)
     old_leads = sorted(o.name for o in action.lead_organisations.all()) if action.pk else []
     old_partners = sorted(o.name for o in action.partners.all()) if action.pk else []
@@ -249,6 +249,7 @@ def save_indicator(*, actor: Any, indicator: Indicator, position: int | None = N
     action = indicator.action
     if not can_edit_action(actor, action):
         raise PermissionDenied
+    Action.objects.select_for_update().filter(pk=action.pk).first()  # serialise position writes
     before = _before(indicator, INDICATOR_FIELDS)
     _place(Indicator.objects.filter(action=action), indicator, position)
     _audit(
@@ -272,6 +273,7 @@ def save_budget_line(*, actor: Any, line: BudgetLine, new_funder: str = "") -> B
         raise PermissionDenied
     if new_funder.strip():
         line.funder = organisations_named([new_funder])[0]
+    Action.objects.select_for_update().filter(pk=action.pk).first()  # serialise position writes
     before = _before(line, BUDGET_FIELDS)
     if line.pk is None:
         last = action.budget_lines.aggregate(m=models.Max("position"))["m"] or 0
@@ -294,6 +296,7 @@ def save_step(*, actor: Any, step: Step, position: int | None = None) -> Step:
     if not can_edit_action(actor, action):
         raise PermissionDenied
     fields = ["title", "done", "position"]
+    Action.objects.select_for_update().filter(pk=action.pk).first()  # serialise position writes
     before = _before(step, fields)
     _place(Step.objects.filter(action=action), step, position)
     _audit(

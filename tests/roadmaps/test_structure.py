@@ -153,6 +153,8 @@ def test_lead_edits_indicators_and_steps_of_its_own_actions_only(client, roadmap
         indicator=indicator, period_start="2025-01-01", period_end="2025-03-31", value=5
     )
     delete_url = reverse("roadmaps:delete", args=["indicateur", indicator.pk])
+    page = client.get(reverse("roadmaps:action", args=[roadmap.pk, 2])).content.decode()
+    assert reverse("roadmaps:indicator_edit", args=[indicator.pk]) in page and delete_url not in page
     assert client.post(delete_url).status_code == 403
     assert Indicator.objects.filter(pk=indicator.pk).exists()
 
@@ -244,6 +246,7 @@ def test_action_creation(client, roadmap, lot_coordinator):
             "lead_organisations": [clic.pk],
             "new_leads": "Bus numérique du Lot\n",
             "new_partners": "CAF du Lot",
+            "introduced_by": roadmap.versions.get(number=2).pk,
         },
     )
     assert response.status_code == 302
@@ -254,6 +257,7 @@ def test_action_creation(client, roadmap, lot_coordinator):
         "Bus numérique du Lot",
     ]
     assert [o.name for o in action.partners.all()] == ["CAF du Lot"]
+    assert action.introduced_by.number == 2
     assert action.position > roadmap.actions.exclude(pk=action.pk).order_by("-position").first().position
     entry = AuditLog.objects.get(object_type="roadmaps.Action", object_id=str(action.pk))
     assert entry.action == "create" and entry.changes["porteurs"] == [
@@ -467,3 +471,16 @@ def test_rows_made_by_forms_export_and_reimport(client, lot, lot_coordinator):
     assert data["axes"][0]["actions"][0]["budget"][0]["financeur"] == "ANCT"
     import_data(data)
     assert to_yaml(export_data(roadmap)) == first
+
+
+def test_structure_page_query_count(client, roadmap, lot_coordinator, django_assert_max_num_queries):
+    client.force_login(lot_coordinator)
+    url = reverse("roadmaps:structure", args=[roadmap.pk])
+    with django_assert_max_num_queries(14):
+        page = client.get(url).content.decode()
+    assert "Ajouter un objectif à l'axe 1" in page and "Place et porteurs de l'action 3" in page
+    axis = roadmap.axes.get(number=2)
+    for n in range(10, 20):
+        Action.objects.create(roadmap=roadmap, axis=axis, number=n, title=f"Action {n}", position=n)
+    with django_assert_max_num_queries(14):
+        assert client.get(url).status_code == 200
