@@ -369,13 +369,19 @@ def add_activities(ids: list[int]) -> None:
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
             cursor.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {source} = ANY(%s)", [ids])
             cursor.execute(f"ANALYZE {name}")
-        _create_stage(cursor)
-        _fill_stage(cursor, new, f"{new}_acc", f"{new}_cnt")
-        for statement in _from_stage(add=True):
-            cursor.execute(statement)
-        cursor.execute(f"DROP TABLE {STAGE}")
+        add_from_tables(cursor, new, f"{new}_acc", f"{new}_cnt")
         for name in tables:
             cursor.execute(f"DROP TABLE {name}")
+
+
+def add_from_tables(cursor: Any, activities: str, accompaniments: str, counts: str) -> None:
+    """Add to the rollup the contributions of the rows of three tables shaped like the raw ones
+    (the import's staging tables): one ``INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE`` per grain."""
+    _create_stage(cursor)
+    _fill_stage(cursor, activities, accompaniments, counts)
+    for statement in _from_stage(add=True):
+        cursor.execute(statement)
+    cursor.execute(f"DROP TABLE {STAGE}")
 
 
 def _drop_indexes(cursor: Any) -> list[str]:

@@ -1,3 +1,4 @@
+# ruff: noqa: S608 — every SQL fragment below is a constant of this module (no user input).
 """Commit phase: one transaction, COPY bulk loader, rollup contributions, audit."""
 
 from __future__ import annotations
@@ -47,54 +48,70 @@ def bulk_load(records: list[Record], *, source: str, now: datetime) -> None:
         record.activity.created_at = record.activity.updated_at = now
     if connection.vendor == "postgresql":
         _copy_load(records)
-    else:
-        models = [r.activity if isinstance(r.activity, Activity) else r.activity.as_model() for r in records]
-        Activity.objects.bulk_create(models, batch_size=500)
-        accompaniments, counts = [], []
-        for record, model in zip(records, models, strict=True):
-            record.activity.pk = model.pk
-            for acc in record.accompaniments:
-                accompaniments.append(
-                    acc
-                    if isinstance(acc, Accompaniment)
-                    else Accompaniment(
-                        age_band=acc.age_band,
-                        gender=acc.gender,
-                        social_status=acc.social_status,
-                        residence_commune_id=acc.residence_commune_id,
-                        beneficiary_id=acc.beneficiary_id,
-                        already_accompanied=acc.already_accompanied,
-                    )
-                )
-                accompaniments[-1].activity_id = model.pk
-            for count in record.counts:
-                counts.append(
-                    count
-                    if isinstance(count, ParticipantCount)
-                    else ParticipantCount(dimension=count.dimension, value=count.value, count=count.count)
-                )
-                counts[-1].activity_id = model.pk
-        Accompaniment.objects.bulk_create(accompaniments, batch_size=1000)
-        ParticipantCount.objects.bulk_create(counts, batch_size=1000)
-    if connection.vendor == "postgresql":
-        # Let PostgreSQL group the new rows itself (much faster than Python for big files).
-        rollup.add_activities([r.activity.pk for r in records])
         return
+    models = [r.activity if isinstance(r.activity, Activity) else r.activity.as_model() for r in records]
+    Activity.objects.bulk_create(models, batch_size=500)
+    accompaniments, counts = [], []
+    for record, model in zip(records, models, strict=True):
+        record.activity.pk = model.pk
+        for acc in record.accompaniments:
+            accompaniments.append(
+                acc
+                if isinstance(acc, Accompaniment)
+                else Accompaniment(
+                    age_band=acc.age_band,
+                    gender=acc.gender,
+                    social_status=acc.social_status,
+                    residence_commune_id=acc.residence_commune_id,
+                    beneficiary_id=acc.beneficiary_id,
+                    already_accompanied=acc.already_accompanied,
+                )
+            )
+            accompaniments[-1].activity_id = model.pk
+        for count in record.counts:
+            counts.append(
+                count
+                if isinstance(count, ParticipantCount)
+                else ParticipantCount(dimension=count.dimension, value=count.value, count=count.count)
+            )
+            counts[-1].activity_id = model.pk
+    Accompaniment.objects.bulk_create(accompaniments, batch_size=1000)
+    ParticipantCount.objects.bulk_create(counts, batch_size=1000)
     deltas: dict[rollup.Key, list[int]] = {}
     for record in records:
         rollup.merge(deltas, rollup.contributions(record.activity, record.accompaniments, record.counts))
     rollup.apply(deltas)
 
 
+STAGED_ACTIVITY = "activities_import_activity"
+STAGED_ACCOMPANIMENT = "activities_import_accompaniment"
+STAGED_COUNT = "activities_import_count"
+ACCOMPANIMENT_COLUMNS = (
+    "activity_id, beneficiary_id, age_band, gender, social_status, residence_commune_id, already_accompanied"
+)
+COUNT_COLUMNS = "activity_id, dimension, value, count"
+
+
 def _copy_load(records: list[Record]) -> None:
+    """PostgreSQL: COPY into index-free temporary tables, then one ``INSERT … SELECT`` per real table,
+    and the rollup contributions grouped in SQL from the same temporary tables (no re-read of the big
+    tables). The temporary tables are private to the session and dropped at commit."""
+    activity_columns = ", ".join(ACTIVITY_COLUMNS)
     with connection.cursor() as cursor:
+        for name, source in (
+            (STAGED_ACTIVITY, "activities_activity"),
+            (STAGED_ACCOMPANIMENT, "activities_accompaniment"),
+            (STAGED_COUNT, "activities_participantcount"),
+        ):
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
+            cursor.execute(f"CREATE TEMP TABLE {name} ON COMMIT DROP AS SELECT * FROM {source} WITH NO DATA")
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence('activities_activity', 'id')) FROM generate_series(1, %s)",
             [len(records)],
         )
         ids = [row[0] for row in cursor.fetchall()]
         raw = cursor.cursor
-        with raw.copy(f"COPY activities_activity (id, {', '.join(ACTIVITY_COLUMNS)}) FROM STDIN") as copy:
+        with raw.copy(f"COPY {STAGED_ACTIVITY} (id, {activity_columns}) FROM STDIN") as copy:
             for pk, record in zip(ids, records, strict=True):
                 activity = record.activity
                 activity.pk = pk
@@ -107,31 +124,45 @@ def _copy_load(records: list[Record]) -> None:
                         for name in ACTIVITY_COLUMNS
                     ]
                 )
-        with raw.copy(
-            "COPY activities_accompaniment (activity_id, beneficiary_id, age_band, gender, social_status, "
-            "residence_commune_id, already_accompanied) FROM STDIN"
-        ) as copy:
+        with raw.copy(f"COPY {STAGED_ACCOMPANIMENT} ({ACCOMPANIMENT_COLUMNS}) FROM STDIN") as copy:
             for record in records:
+                pk = record.activity.pk
                 for acc in record.accompaniments:
-                    acc.activity_id = record.activity.pk
+                    acc.activity_id = pk
                     copy.write_row(
-                        [
-                            acc.activity_id,
+                        (
+                            pk,
                             acc.beneficiary_id,
                             acc.age_band,
                             acc.gender,
                             acc.social_status,
                             acc.residence_commune_id,
                             acc.already_accompanied,
-                        ]
+                        )
                     )
-        with raw.copy(
-            "COPY activities_participantcount (activity_id, dimension, value, count) FROM STDIN"
-        ) as copy:
+        with raw.copy(f"COPY {STAGED_COUNT} ({COUNT_COLUMNS}) FROM STDIN") as copy:
             for record in records:
+                pk = record.activity.pk
                 for count in record.counts:
-                    count.activity_id = record.activity.pk
-                    copy.write_row([count.activity_id, count.dimension, count.value, count.count])
+                    count.activity_id = pk
+                    copy.write_row((pk, count.dimension, count.value, count.count))
+        for name in (STAGED_ACTIVITY, STAGED_ACCOMPANIMENT, STAGED_COUNT):
+            cursor.execute(f"ANALYZE {name}")
+        cursor.execute(
+            f"INSERT INTO activities_activity (id, {activity_columns}) "
+            f"SELECT id, {activity_columns} FROM {STAGED_ACTIVITY} ORDER BY id"
+        )
+        cursor.execute(
+            f"INSERT INTO activities_accompaniment ({ACCOMPANIMENT_COLUMNS}) "
+            f"SELECT {ACCOMPANIMENT_COLUMNS} FROM {STAGED_ACCOMPANIMENT}"
+        )
+        cursor.execute(
+            f"INSERT INTO activities_participantcount ({COUNT_COLUMNS}) "
+            f"SELECT {COUNT_COLUMNS} FROM {STAGED_COUNT}"
+        )
+        rollup.add_from_tables(cursor, STAGED_ACTIVITY, STAGED_ACCOMPANIMENT, STAGED_COUNT)
+        for name in (STAGED_ACTIVITY, STAGED_ACCOMPANIMENT, STAGED_COUNT):
+            cursor.execute(f"DROP TABLE {name}")
 
 
 def import_activities(

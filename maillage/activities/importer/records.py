@@ -128,14 +128,37 @@ def signature_of(fields: list[Any], people: list[tuple[Any, ...]], counts: list[
 
 
 def existing_signatures(coop_ids: list[str]) -> dict[str, tuple[int, int, str]]:
-    """coop_id → (pk, mediator id, signature) of activities already stored, in a few queries."""
+    """coop_id → (pk, mediator id, signature) of activities already stored, in a few queries.
+
+    On PostgreSQL the identifiers are COPied into a temporary table joined on the unique index
+    (one round trip whatever the file size); elsewhere they go by chunks of ``IN`` lists."""
+    from django.db import connection
+
     found: dict[str, tuple[int, int, str]] = {}
-    for start in range(0, len(coop_ids), 5000):
-        chunk = coop_ids[start : start + 5000]
-        rows = list(
-            Activity.objects.filter(coop_id__in=chunk).values_list(
-                "pk", "coop_id", "mediator_id", *SIGNATURE_FIELDS
+    if not coop_ids:
+        return found
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # COPY the identifiers, then one indexed join
+            cursor.execute("DROP TABLE IF EXISTS activities_import_ids")
+            cursor.execute("CREATE TEMP TABLE activities_import_ids (coop_id varchar(64))")
+            with cursor.cursor.copy("COPY activities_import_ids (coop_id) FROM STDIN") as copy:
+                for coop_id in coop_ids:
+                    copy.write_row((coop_id,))
+            cursor.execute("ANALYZE activities_import_ids")
+            cursor.execute(
+                "SELECT a.id FROM activities_import_ids i JOIN activities_activity a ON a.coop_id = i.coop_id"
             )
+            stored = [row[0] for row in cursor.fetchall()]
+            cursor.execute("DROP TABLE activities_import_ids")
+        chunks: list[Any] = [stored[start : start + 5000] for start in range(0, len(stored), 5000)]
+    else:
+        chunks = [
+            Activity.objects.filter(coop_id__in=coop_ids[start : start + 5000]).values_list("pk", flat=True)
+            for start in range(0, len(coop_ids), 5000)
+        ]
+    for ids in chunks:
+        rows = list(
+            Activity.objects.filter(pk__in=ids).values_list("pk", "coop_id", "mediator_id", *SIGNATURE_FIELDS)
         )
         if not rows:
             continue
