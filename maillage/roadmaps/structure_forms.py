@@ -99,8 +99,14 @@ class RoadmapCreateForm(FieldsetsMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["slug"].required = False
-        self.fields["territory"].queryset = coordinated_territories(user)  # type: ignore[attr-defined]
+        if self.instance.pk is None:
+            self.fields["slug"].required = False
+            self.fields["territory"].queryset = coordinated_territories(user)  # type: ignore[attr-defined]
+        else:  # the territory of an existing roadmap does not change (its whole scope would move)
+            del self.fields["territory"]
+            self.fields["slug"].help_text = _(
+                "Identifiant du fichier d'export : le changer fait d'un ancien fichier une autre feuille de route."
+            )
         self.fields["carrier"].queryset = organisation_queryset()  # type: ignore[attr-defined]
         for name in ("start_year", "end_year"):
             self.fields[name].min_value = 2000  # type: ignore[attr-defined]
@@ -125,7 +131,7 @@ class RoadmapCreateForm(FieldsetsMixin, forms.ModelForm):
             slug = data.get("slug") or slugify(f"{data.get('title', '')} {start or ''}-{end or ''}")[:120]
             if not slug and "title" not in self.errors:
                 self.add_error("slug", _("Indiquez un identifiant (lettres, chiffres et tirets)."))
-            elif Roadmap.objects.filter(slug=slug).exists():
+            elif Roadmap.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists():
                 self.add_error(
                     "slug" if data.get("slug") else "title",
                     _("L'identifiant « %(slug)s » est déjà utilisé par une autre feuille de route.")

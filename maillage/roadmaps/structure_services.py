@@ -148,6 +148,24 @@ def create_roadmap(*, actor: Any, roadmap: Roadmap) -> Roadmap:
 
 
 @transaction.atomic
+def edit_roadmap(*, actor: Any, roadmap: Roadmap) -> Roadmap:
+    """``roadmap``: changed by RoadmapCreateForm (without its territory)."""
+    if not can_edit_roadmap(actor, roadmap):
+        raise PermissionDenied
+    before = _before(roadmap, ROADMAP_FIELDS)
+    roadmap.save()
+    _audit(
+        actor=actor,
+        instance=roadmap,
+        roadmap=roadmap,
+        before=before,
+        fields=ROADMAP_FIELDS,
+        message=f"Modification de la feuille de route {roadmap.slug}",
+    )
+    return roadmap
+
+
+@transaction.atomic
 def save_axis(*, actor: Any, axis: Axis) -> Axis:
     if not can_edit_roadmap(actor, axis.roadmap):
         raise PermissionDenied

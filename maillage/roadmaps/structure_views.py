@@ -87,6 +87,25 @@ def roadmap_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def roadmap_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    roadmap = selectors.get_roadmap_for_user(request.user, pk)
+    _require(can_edit_roadmap(request.user, roadmap))
+    form = RoadmapCreateForm(request.POST or None, instance=roadmap, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.edit_roadmap(actor=request.user, roadmap=form.save(commit=False))
+        messages.success(request, "Feuille de route enregistrée.")
+        return redirect("roadmaps:detail", pk=roadmap.pk)
+    return _page(
+        request,
+        form=form,
+        roadmap=roadmap,
+        title="Modifier la feuille de route",
+        cancel_url=reverse("roadmaps:detail", args=[roadmap.pk]),
+    )
+
+
+@login_required
 def structure(request: HttpRequest, pk: int) -> HttpResponse:
     roadmap = selectors.get_roadmap_for_user(request.user, pk)
     _require(can_edit_roadmap(request.user, roadmap))

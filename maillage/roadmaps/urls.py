@@ -23,6 +23,7 @@ urlpatterns = [
     path("mesures/<int:pk>/justificatif/", views.evidence, name="evidence"),
     # structure pages (coordinators; leads for the indicators and steps of their actions)
     path("nouvelle/", sv.roadmap_create, name="create"),
+    path("<int:pk>/modifier/", sv.roadmap_edit, name="edit"),
     path("<int:pk>/structure/", sv.structure, name="structure"),
     path("<int:roadmap_pk>/axes/nouveau/", sv.axis_edit, name="axis_create"),
     path("axes/<int:pk>/modifier/", sv.axis_edit, name="axis_edit"),

@@ -35,6 +35,7 @@ def _urls(roadmap):
     step = action.steps.first()
     return {
         "structure": reverse("roadmaps:structure", args=[roadmap.pk]),
+        "edit": reverse("roadmaps:edit", args=[roadmap.pk]),
         "axis_create": reverse("roadmaps:axis_create", args=[roadmap.pk]),
         "axis_edit": reverse("roadmaps:axis_edit", args=[axis.pk]),
         "objective_create": reverse("roadmaps:objective_create", args=[axis.pk]),
@@ -57,6 +58,7 @@ def _urls(roadmap):
 
 NAMES = [
     "structure",
+    "edit",
     "axis_create",
     "axis_edit",
     "objective_create",
@@ -484,3 +486,35 @@ def test_structure_page_query_count(client, roadmap, lot_coordinator, django_ass
         Action.objects.create(roadmap=roadmap, axis=axis, number=n, title=f"Action {n}", position=n)
     with django_assert_max_num_queries(14):
         assert client.get(url).status_code == 200
+
+
+def test_coordinator_edits_the_roadmap_header(client, roadmap, lot_coordinator, lozere):
+    client.force_login(lot_coordinator)
+    other = Roadmap.objects.create(
+        slug="autre",
+        title="Autre",
+        territory=roadmap.territory,
+        carrier=roadmap.carrier,
+        start_year=2020,
+        end_year=2021,
+    )
+    url = reverse("roadmaps:edit", args=[roadmap.pk])
+    data = {
+        "title": "Feuille de route renommée",
+        "slug": "autre",
+        "carrier": roadmap.carrier_id,
+        "start_year": 2024,
+        "end_year": 2028,
+        "status": "adopted",
+        "territory": lozere.pk,
+    }
+    response = client.post(url, data)
+    assert response.status_code == 400 and "déjà utilisé" in response.content.decode()
+    response = client.post(url, {**data, "slug": roadmap.slug})
+    assert response.status_code == 302
+    roadmap.refresh_from_db()
+    assert roadmap.title == "Feuille de route renommée" and roadmap.end_year == 2028
+    assert roadmap.territory.code == "46"  # the territory cannot be changed from the page
+    entry = AuditLog.objects.get(object_type="roadmaps.Roadmap", object_id=str(roadmap.pk), action="update")
+    assert entry.changes["end_year"] == [2027, 2028]
+    assert other.title == "Autre"
