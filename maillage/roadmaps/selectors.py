@@ -17,6 +17,7 @@ from maillage.roadmaps.models import (
     Indicator,
     Measurement,
     Meeting,
+    Milestone,
     Objective,
     Roadmap,
     Step,
@@ -175,3 +176,7 @@ def get_budget_line_for_user(user: Any, pk: int) -> Any:
 
 def get_step_for_user(user: Any, pk: int) -> Any:
     return _visible_child(Step, "action__roadmap", user, pk, ("action__roadmap__territory",))
+
+
+def get_milestone_for_user(user: Any, pk: int) -> Milestone:
+    return _visible_child(Milestone, "action__roadmap", user, pk, ("action__roadmap__territory",))

@@ -22,6 +22,7 @@ from maillage.roadmaps.models import (
     BudgetLine,
     Indicator,
     IndicatorKind,
+    Milestone,
     Objective,
     Roadmap,
     Step,
@@ -462,3 +463,29 @@ class StepForm(FieldsetsMixin, forms.ModelForm):
 
     def validate_unique(self) -> None:
         """Uniqueness is checked field by field above, with French messages."""
+
+
+class MilestoneForm(FieldsetsMixin, forms.ModelForm):
+    fieldsets = [(_("Jalon"), ["title", "due_on", "done_on"])]
+
+    class Meta:
+        model = Milestone
+        fields = ["title", "due_on", "done_on"]
+        widgets = {"due_on": DATE_WIDGET, "done_on": DATE_WIDGET}
+        help_texts = {"done_on": _("Vide tant que le jalon n'est pas atteint.")}
+        error_messages = {
+            "title": {"required": _("Indiquez l'intitulé du jalon.")},
+            "due_on": {"required": _("Indiquez l'échéance du jalon."), "invalid": _("Date attendue.")},
+            "done_on": {"invalid": _("Date attendue.")},
+        }
+
+    def __init__(self, *args: Any, action: Action, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.action = action
+        self.instance.action = action
+
+    def clean_title(self) -> str:
+        title = self.cleaned_data["title"].strip()
+        if not title:
+            raise forms.ValidationError(_("Indiquez l'intitulé du jalon."))
+        return str(title)

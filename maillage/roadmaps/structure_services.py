@@ -18,7 +18,7 @@ from django.db import models, transaction
 from maillage.accounts.models import Organisation
 from maillage.core.audit import model_values, record_change
 from maillage.core.permissions import territories_for
-from maillage.roadmaps.models import Action, Axis, BudgetLine, Indicator, Objective, Roadmap, Step
+from maillage.roadmaps.models import Action, Axis, BudgetLine, Indicator, Milestone, Objective, Roadmap, Step
 from maillage.roadmaps.permissions import can_edit_action, can_edit_roadmap
 from maillage.territories.models import Territory
 
@@ -328,6 +328,25 @@ def save_step(*, actor: Any, step: Step, position: int | None = None) -> Step:
     return step
 
 
+@transaction.atomic
+def save_milestone(*, actor: Any, milestone: Milestone) -> Milestone:
+    action = milestone.action
+    if not can_edit_action(actor, action):
+        raise PermissionDenied
+    fields = ["title", "due_on", "done_on"]
+    before = _before(milestone, fields)
+    milestone.save()
+    _audit(
+        actor=actor,
+        instance=milestone,
+        roadmap=action.roadmap,
+        before=before,
+        fields=fields,
+        message=f"Jalon de l'action {action.number}",
+    )
+    return milestone
+
+
 def _renumber(siblings: models.QuerySet[Any]) -> None:
     for i, row in enumerate(siblings.order_by("position", "pk"), 1):
         if row.position != i:
@@ -335,9 +354,9 @@ def _renumber(siblings: models.QuerySet[Any]) -> None:
 
 
 @transaction.atomic
-def delete_item(*, actor: Any, item: Axis | Objective | Indicator | BudgetLine | Step) -> None:
+def delete_item(*, actor: Any, item: Axis | Objective | Indicator | BudgetLine | Step | Milestone) -> None:
     """Delete an axis (only when empty), an objective (its actions stay in the axis), an indicator
-    (with its values), a budget line or a step; positions are renumbered."""
+    (with its values), a budget line, a step or a milestone; positions are renumbered."""
     if isinstance(item, Axis):
         roadmap, allowed = item.roadmap, can_edit_roadmap(actor, item.roadmap)
         if item.actions.exists():

@@ -16,13 +16,14 @@ from django.views.decorators.http import require_http_methods
 from maillage.core.permissions import has_role
 from maillage.roadmaps import selectors
 from maillage.roadmaps import structure_services as services
-from maillage.roadmaps.models import Action, Axis, BudgetLine, Indicator, Objective, Roadmap, Step
+from maillage.roadmaps.models import Action, Axis, BudgetLine, Indicator, Milestone, Objective, Roadmap, Step
 from maillage.roadmaps.permissions import can_edit_action, can_edit_roadmap
 from maillage.roadmaps.structure_forms import (
     ActionStructureForm,
     AxisForm,
     BudgetLineForm,
     IndicatorForm,
+    MilestoneForm,
     ObjectiveForm,
     RoadmapCreateForm,
     StepForm,
@@ -270,12 +271,31 @@ def step_edit(request: HttpRequest, pk: int | None = None, action_pk: int | None
     )
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def milestone_edit(request: HttpRequest, pk: int | None = None, action_pk: int | None = None) -> HttpResponse:
+    milestone, action = _child(
+        request, pk=pk, action_pk=action_pk, getter=selectors.get_milestone_for_user, model=Milestone
+    )
+    _require(can_edit_action(request.user, action))
+    form = MilestoneForm(request.POST or None, instance=milestone, action=action)
+    if request.method == "POST" and form.is_valid():
+        services.save_milestone(actor=request.user, milestone=form.save(commit=False))
+        messages.success(request, "Jalon enregistré.")
+        return redirect(_action_url(action))
+    title = "Modifier le jalon" if pk is not None else f"Nouveau jalon de l'action {action.number}"
+    return _page(
+        request, form=form, roadmap=action.roadmap, action=action, title=title, cancel_url=_action_url(action)
+    )
+
+
 DELETABLE = {
     "axe": (selectors.get_axis_for_user, "l'axe"),
     "objectif": (selectors.get_objective_for_user, "l'objectif"),
     "indicateur": (selectors.get_indicator_for_user, "l'indicateur"),
     "budget": (selectors.get_budget_line_for_user, "la ligne budgétaire"),
     "etape": (selectors.get_step_for_user, "l'étape clé"),
+    "jalon": (selectors.get_milestone_for_user, "le jalon"),
 }
 
 

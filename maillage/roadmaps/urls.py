@@ -37,5 +37,7 @@ urlpatterns = [
     path("budget/<int:pk>/modifier/", sv.budget_line_edit, name="budget_edit"),
     path("actions/<int:action_pk>/etapes/nouvelle/", sv.step_edit, name="step_create"),
     path("etapes/<int:pk>/modifier/", sv.step_edit, name="step_edit"),
+    path("actions/<int:action_pk>/jalons/nouveau/", sv.milestone_edit, name="milestone_create"),
+    path("jalons/<int:pk>/modifier/", sv.milestone_edit, name="milestone_edit"),
     path("<str:kind>/<int:pk>/supprimer/", sv.delete, name="delete"),
 ]

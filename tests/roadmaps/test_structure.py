@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -33,6 +34,7 @@ def _urls(roadmap):
     indicator = action.indicators.get(position=1)
     line = action.budget_lines.first()
     step = action.steps.first()
+    milestone = action.milestones.first()
     return {
         "structure": reverse("roadmaps:structure", args=[roadmap.pk]),
         "edit": reverse("roadmaps:edit", args=[roadmap.pk]),
@@ -53,6 +55,9 @@ def _urls(roadmap):
         "delete_indicator": reverse("roadmaps:delete", args=["indicateur", indicator.pk]),
         "delete_budget": reverse("roadmaps:delete", args=["budget", line.pk]),
         "delete_step": reverse("roadmaps:delete", args=["etape", step.pk]),
+        "milestone_create": reverse("roadmaps:milestone_create", args=[action.pk]),
+        "milestone_edit": reverse("roadmaps:milestone_edit", args=[milestone.pk]),
+        "delete_milestone": reverse("roadmaps:delete", args=["jalon", milestone.pk]),
     }
 
 
@@ -76,6 +81,9 @@ NAMES = [
     "delete_indicator",
     "delete_budget",
     "delete_step",
+    "milestone_create",
+    "milestone_edit",
+    "delete_milestone",
 ]
 
 
@@ -117,7 +125,7 @@ def test_lead_edits_indicators_and_steps_of_its_own_actions_only(client, roadmap
     client.force_login(lot_lead)
     mine = roadmap.actions.get(number=2)
     other = roadmap.actions.get(number=1)
-    for name in ("indicator_create", "step_create"):
+    for name in ("indicator_create", "step_create", "milestone_create"):
         assert client.get(reverse(f"roadmaps:{name}", args=[mine.pk])).status_code == 200
         assert client.get(reverse(f"roadmaps:{name}", args=[other.pk])).status_code == 403
     # structure and budget stay with the coordinators
@@ -467,8 +475,13 @@ def test_rows_made_by_forms_export_and_reimport(client, lot, lot_coordinator):
         {"nature": "investissement", "unit": "eur", "year": 2026, "planned": "15000", "new_funder": "ANCT"},
     )
     client.post(reverse("roadmaps:step_create", args=[action.pk]), {"title": "Acheter le véhicule"})
+    client.post(
+        reverse("roadmaps:milestone_create", args=[action.pk]),
+        {"title": "Mise en service", "due_on": "2026-09-01"},
+    )
     first = to_yaml(export_data(roadmap))
     data = yaml.safe_load(first)
+    assert data["axes"][0]["actions"][0]["jalons"] == [{"titre": "Mise en service", "date": date(2026, 9, 1)}]
     assert data["axes"][0]["actions"][0]["indicateurs"][0]["metrique"] == "places.count"
     assert data["axes"][0]["actions"][0]["budget"][0]["financeur"] == "ANCT"
     import_data(data)
@@ -518,3 +531,30 @@ def test_coordinator_edits_the_roadmap_header(client, roadmap, lot_coordinator, 
     entry = AuditLog.objects.get(object_type="roadmaps.Roadmap", object_id=str(roadmap.pk), action="update")
     assert entry.changes["end_year"] == [2027, 2028]
     assert other.title == "Autre"
+
+
+def test_milestones(client, roadmap, lot_lead):
+    client.force_login(lot_lead)
+    action = roadmap.actions.get(number=2)
+    url = reverse("roadmaps:milestone_create", args=[action.pk])
+    response = client.post(url, {"title": " ", "due_on": "31/02/2026"})
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "Indiquez l&#x27;intitulé du jalon." in body and "Date attendue." in body
+    assert client.post(url, {"title": "Première session", "due_on": "2026-03-15"}).status_code == 302
+    milestone = action.milestones.get()
+    entry = AuditLog.objects.get(object_type="roadmaps.Milestone", object_id=str(milestone.pk))
+    assert entry.actor == lot_lead and entry.changes["due_on"] == "2026-03-15"
+    edit = reverse("roadmaps:milestone_edit", args=[milestone.pk])
+    assert (
+        client.post(
+            edit, {"title": "Première session", "due_on": "2026-03-15", "done_on": "2026-03-20"}
+        ).status_code
+        == 302
+    )
+    milestone.refresh_from_db()
+    assert str(milestone.done_on) == "2026-03-20"
+    other = roadmap.actions.get(number=1).milestones.get()
+    assert client.post(reverse("roadmaps:milestone_edit", args=[other.pk]), {}).status_code == 403
+    assert client.post(reverse("roadmaps:delete", args=["jalon", milestone.pk])).status_code == 302
+    assert not action.milestones.exists()
