@@ -558,3 +558,24 @@ def test_milestones(client, roadmap, lot_lead):
     assert client.post(reverse("roadmaps:milestone_edit", args=[other.pk]), {}).status_code == 403
     assert client.post(reverse("roadmaps:delete", args=["jalon", milestone.pk])).status_code == 302
     assert not action.milestones.exists()
+
+
+def test_viewer_sees_no_management_links(client, roadmap, lot_viewer, lot_coordinator):
+    links = [
+        "Ajouter un indicateur",
+        "Ajouter une étape clé",
+        "Ajouter un jalon",
+        "Ajouter une ligne budgétaire",
+    ]
+    client.force_login(lot_viewer)
+    action_page = client.get(reverse("roadmaps:action", args=[roadmap.pk, 1])).content.decode()
+    assert not any(link in action_page for link in links)
+    detail = client.get(reverse("roadmaps:detail", args=[roadmap.pk])).content.decode()
+    assert "Modifier la structure" not in detail and "Ajouter une action" not in detail
+    assert "Créer une feuille de route" not in client.get(reverse("roadmaps:list")).content.decode()
+    client.force_login(lot_coordinator)
+    action_page = client.get(reverse("roadmaps:action", args=[roadmap.pk, 1])).content.decode()
+    assert all(link in action_page for link in links)
+    detail = client.get(reverse("roadmaps:detail", args=[roadmap.pk])).content.decode()
+    assert "Modifier la structure" in detail and "Ajouter une action" in detail
+    assert "Créer une feuille de route" in client.get(reverse("roadmaps:list")).content.decode()
