@@ -343,3 +343,32 @@ def test_bulk_import_rollup_matches_raw_counts_and_rebuild(lot_mediator, figeac,
     assert sum(r[6] for r in kinds) == sum(Activity.objects.values_list("participants_count", flat=True))
     rollup.rebuild()
     assert _full_rollup() == incremental
+
+
+def test_repeated_bad_values_are_reported_on_every_line_and_cells_are_trimmed(lot_mediator, figeac, cahors):
+    """The analyser remembers parsed cells: an error must still be reported on each line it occurs."""
+    header = "ID CRA;Date;Type;Durée;Canal;Code INSEE;Thématiques;Genre;Titre de l'atelier"
+    good = "c-1; 03/02/2026 ;Accompagnement individuel; 45 ;À domicile; 46102 ; E-mail ;Féminin"  # short row
+    bad = [
+        "c-2;03/02/2026;Accompagnement individuel;45;À domicile;46102;E-mail;  Xyz ;",
+        "c-3;03/02/2026;Accompagnement individuel;9999;À domicile;46102;Bidule;Xyz;",
+        "c-4;03/02/2026;Accompagnement individuel;9999;À domicile;46102;Bidule;Xyz;",
+    ]
+    with pytest.raises(importer.ImportFailed) as failure:
+        importer.import_activities(
+            actor=lot_mediator,
+            mediator=lot_mediator,
+            content="\n".join([header, good, *bad]).encode(),
+            filename="x.csv",
+        )
+    messages = importer.iter_errors(failure.value.errors)
+    assert sum("« Xyz »" in m and "Genre" in m for m in messages) == 3
+    assert sum("« Bidule »" in m for m in messages) == 2
+    assert sum("Durée" in m for m in messages) == 2
+    assert Activity.objects.count() == 0
+    result = importer.import_activities(
+        actor=lot_mediator, mediator=lot_mediator, content=f"{header}\n{good}\n".encode(), filename="x.csv"
+    )
+    assert result.created == 1
+    activity = Activity.objects.get(coop_id="c-1")
+    assert (activity.duration_minutes, activity.commune_id, activity.themes) == (45, figeac.pk, ["email"])

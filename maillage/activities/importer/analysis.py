@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -74,6 +75,19 @@ class Analyser:
             territory if territory is not None and territory.kind == TerritoryKind.COMMUNE else None
         )
         self.errors: list[RowError] = []
+        # Raw cell → parsed value, per lookup table: files repeat the same few values on every row.
+        self._memo: dict[int, dict[Any, Any]] = {}
+
+    @staticmethod
+    def _key(raw: Any) -> Any:
+        # 1, 1.0 and True are equal keys in a dict but not the same cell.
+        return raw if type(raw) is str else (type(raw), raw)
+
+    def _memo_for(self, table: object) -> dict[Any, Any]:
+        memo = self._memo.get(id(table))
+        if memo is None:
+            memo = self._memo[id(table)] = {}
+        return memo
 
     def error(self, line: int, column: Column | None, message: str) -> None:
         self.errors.append(RowError(line, column.header if column else "", message))
@@ -91,18 +105,17 @@ class Analyser:
                 self.error(first_line - 1, column, _("colonne obligatoire absente."))
         if self.errors:
             raise ImportFailed(self.errors)
-        keys = list(columns.items())
+        # One C-level pick of the known columns per row (cells are stripped where they are read).
+        names = list(columns)
+        pick = itemgetter(*columns.values())
+        width = max(columns.values()) + 1
         data: list[tuple[int, dict[str, Any]]] = []
         for i, raw in enumerate(rows):
-            if not any(c not in (None, "") for c in raw):
+            if not any(raw) and not any(c not in (None, "") for c in raw):
                 continue
-            size = len(raw)
-            values: dict[str, Any] = {}
-            for key, index in keys:
-                if index < size:
-                    value = raw[index]
-                    values[key] = value.strip() if isinstance(value, str) else value
-            data.append((i + first_line, values))
+            if len(raw) < width:
+                raw = [*raw, *([None] * (width - len(raw)))]
+            data.append((i + first_line, dict(zip(names, pick(raw), strict=True))))
         if len(data) > max_rows:
             raise ImportFailed(
                 [RowError(0, "", _("Le fichier dépasse %(max)s lignes : découpez-le.") % {"max": max_rows})]
@@ -114,9 +127,8 @@ class Analyser:
             for key in ("insee", "residence_insee"):
                 value = row.get(key)
                 if value not in (None, ""):
-                    codes.add(
-                        str(value).strip().zfill(5) if str(value).strip().isdigit() else str(value).strip()
-                    )
+                    text = str(value).strip()
+                    codes.add(text.zfill(5) if text.isdigit() else text)
         self.communes = (
             {t.code: t for t in Territory.objects.filter(kind=TerritoryKind.COMMUNE, code__in=codes)}
             if codes
@@ -172,28 +184,41 @@ class Analyser:
     def _enum(
         self, line: int, column: Column, raw: Any, table: dict[str, str], *, required: bool = False
     ) -> str:
-        text = _norm(raw)
+        memo = self._memo_for(table)
+        key = self._key(raw)
+        value = memo.get(key)
+        if value is None:
+            text = _norm(raw)
+            value = memo[key] = ("", "") if not text else (table.get(text), text)
+        found, text = value
+        if found:
+            return found
         if not text:
             if required:
                 self.error(line, column, _("valeur obligatoire."))
             return ""
-        value = table.get(text)
-        if value is None:
-            self.error(line, column, _("valeur inconnue « %(v)s ».") % {"v": str(raw)[:60]})
-            return ""
-        return value
+        self.error(line, column, _("valeur inconnue « %(v)s ».") % {"v": str(raw).strip()[:60]})
+        return ""
 
     def _multi(self, line: int, column: Column, raw: Any, table: dict[str, str]) -> list[str]:
-        values = []
-        for part in SPLIT.split(str(raw or "")):
-            if not part.strip():
-                continue
-            value = table.get(_norm(part))
-            if value is None:
-                self.error(line, column, _("valeur inconnue « %(v)s ».") % {"v": part.strip()[:60]})
-            elif value not in values:
-                values.append(value)
-        return values
+        memo = self._memo_for(table)
+        key = self._key(raw)
+        parsed = memo.get(key)
+        if parsed is None:
+            values: list[str] = []
+            unknown: list[str] = []
+            for part in SPLIT.split(str(raw or "")):
+                if not part.strip():
+                    continue
+                value = table.get(_norm(part))
+                if value is None:
+                    unknown.append(part.strip()[:60])
+                elif value not in values:
+                    values.append(value)
+            parsed = memo[key] = (values, unknown)
+        for part in parsed[1]:
+            self.error(line, column, _("valeur inconnue « %(v)s ».") % {"v": part})
+        return list(parsed[0])
 
     def _date(self, line: int, column: Column, raw: Any) -> date | None:
         if isinstance(raw, datetime):
@@ -208,13 +233,26 @@ class Analyser:
         return None
 
     def _duration(self, line: int, column: Column, raw: Any) -> int:
+        memo = self._memo_for(DURATION)
+        key = self._key(raw)
+        minutes = memo.get(key)
+        if minutes is None:
+            errors_before = len(self.errors)
+            minutes = self._parse_duration(line, column, raw)
+            if len(self.errors) == errors_before:
+                memo[key] = minutes
+        return minutes
+
+    def _parse_duration(self, line: int, column: Column, raw: Any) -> int:
         if isinstance(raw, int | float) and not isinstance(raw, bool):
             minutes = int(raw)
         else:
             match = DURATION.match(str(raw or ""))
             if not match:
                 self.error(
-                    line, column, _("durée invalide « %(v)s » (minutes ou 1h30).") % {"v": str(raw)[:20]}
+                    line,
+                    column,
+                    _("durée invalide « %(v)s » (minutes ou 1h30).") % {"v": str(raw).strip()[:20]},
                 )
                 return 0
             if match.group(3):
@@ -227,12 +265,15 @@ class Analyser:
         return minutes
 
     def _commune(self, line: int, column: Column, raw: Any) -> Territory | None:
-        text = str(raw or "").strip()
-        if not text:
-            return None
-        code = text.zfill(5) if text.isdigit() else text
-        commune = self.communes.get(code)
-        if commune is None:
+        memo = self._memo_for(self.communes)
+        key = self._key(raw)
+        found = memo.get(key)
+        if found is None:
+            text = str(raw or "").strip()
+            code = text.zfill(5) if text.isdigit() else text
+            found = memo[key] = (text, self.communes.get(code) if text else None)
+        text, commune = found
+        if commune is None and text:
             self.error(line, column, _("code INSEE de commune inconnu « %(v)s ».") % {"v": text[:10]})
         return commune
 
@@ -260,7 +301,7 @@ class Analyser:
                 by_key["place"],
                 _("lieu d’activité introuvable : indiquez son nom exact ou le code INSEE de sa commune."),
             )
-        if place_type in (HOME, OTHER) and commune is None and not row.get("insee"):
+        if place_type in (HOME, OTHER) and commune is None and not str(row.get("insee") or "").strip():
             self.error(
                 line,
                 by_key["insee"],
@@ -340,13 +381,13 @@ class Analyser:
             themes_mask=mask_of(themes, Theme),
             procedures=procedures,
             procedures_mask=mask_of(procedures, Procedure),
-            procedure_details=str(row.get("procedure_details") or "")[:250] if procedures else "",
+            procedure_details=str(row.get("procedure_details") or "").strip()[:250] if procedures else "",
             devices=devices,
             devices_mask=mask_of(devices, Device),
             autonomy=autonomy,
             oriented=oriented,
             orientation=orientation if oriented else "",
-            workshop_title="" if individual else str(row.get("workshop_title") or "")[:200],
+            workshop_title="" if individual else str(row.get("workshop_title") or "").strip()[:200],
             workshop_level=level,
             tags=tags,
             participants_count=len(people),
