@@ -354,10 +354,14 @@ def _renumber(siblings: models.QuerySet[Any]) -> None:
 
 
 @transaction.atomic
-def delete_item(*, actor: Any, item: Axis | Objective | Indicator | BudgetLine | Step | Milestone) -> None:
-    """Delete an axis (only when empty), an objective (its actions stay in the axis), an indicator
+def delete_item(
+    *, actor: Any, item: Action | Axis | Objective | Indicator | BudgetLine | Step | Milestone
+) -> None:
+    """Delete an action (with its indicators, values, steps, milestones and budget), an axis (only when empty), an objective (its actions stay in the axis), an indicator
     (with its values), a budget line, a step or a milestone; positions are renumbered."""
-    if isinstance(item, Axis):
+    if isinstance(item, Action):
+        roadmap, allowed = item.roadmap, can_edit_roadmap(actor, item.roadmap)
+    elif isinstance(item, Axis):
         roadmap, allowed = item.roadmap, can_edit_roadmap(actor, item.roadmap)
         if item.actions.exists():
             raise ValueError("axe non vide")

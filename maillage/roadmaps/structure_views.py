@@ -16,7 +16,17 @@ from django.views.decorators.http import require_http_methods
 from maillage.core.permissions import has_role
 from maillage.roadmaps import selectors
 from maillage.roadmaps import structure_services as services
-from maillage.roadmaps.models import Action, Axis, BudgetLine, Indicator, Milestone, Objective, Roadmap, Step
+from maillage.roadmaps.models import (
+    Action,
+    Axis,
+    BudgetLine,
+    Indicator,
+    Measurement,
+    Milestone,
+    Objective,
+    Roadmap,
+    Step,
+)
 from maillage.roadmaps.permissions import can_edit_action, can_edit_roadmap
 from maillage.roadmaps.structure_forms import (
     ActionStructureForm,
@@ -290,6 +300,7 @@ def milestone_edit(request: HttpRequest, pk: int | None = None, action_pk: int |
 
 
 DELETABLE = {
+    "action": (selectors.get_action_for_user, "l'action"),
     "axe": (selectors.get_axis_for_user, "l'axe"),
     "objectif": (selectors.get_objective_for_user, "l'objectif"),
     "indicateur": (selectors.get_indicator_for_user, "l'indicateur"),
@@ -306,7 +317,10 @@ def delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         raise Http404
     getter, label = DELETABLE[kind]
     item = getter(request.user, pk)
-    if isinstance(item, Axis):
+    if isinstance(item, Action):
+        roadmap, back = item.roadmap, reverse("roadmaps:detail", args=[item.roadmap_id])
+        allowed = can_edit_roadmap(request.user, roadmap)
+    elif isinstance(item, Axis):
         roadmap, back = item.roadmap, _structure_url(item.roadmap)
         allowed = can_edit_roadmap(request.user, roadmap)
     elif isinstance(item, Objective):
@@ -326,6 +340,8 @@ def delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         services.delete_item(actor=request.user, item=item)
         messages.success(request, "Suppression effectuée.")
         return redirect(back)
+    if isinstance(item, Action):  # back to the action page when the deletion is cancelled
+        back = _action_url(item)
     return render(
         request,
         "roadmaps/structure_delete.html",
@@ -335,7 +351,14 @@ def delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             "roadmap": roadmap,
             "cancel_url": back,
             "blocked": blocked,
-            "measurement_count": item.measurements.count() if isinstance(item, Indicator) else 0,
+            "measurement_count": (
+                item.measurements.count()
+                if isinstance(item, Indicator)
+                else Measurement.objects.filter(indicator__action=item).count()
+                if isinstance(item, Action)
+                else 0
+            ),
+            "indicator_count": item.indicators.count() if isinstance(item, Action) else 0,
             "action_count": item.actions.count() if isinstance(item, Axis | Objective) else 0,
         },
         status=400 if request.method == "POST" else 200,

@@ -51,6 +51,7 @@ def _urls(roadmap):
         "step_create": reverse("roadmaps:step_create", args=[action.pk]),
         "step_edit": reverse("roadmaps:step_edit", args=[step.pk]),
         "delete_axis": reverse("roadmaps:delete", args=["axe", axis.pk]),
+        "delete_action": reverse("roadmaps:delete", args=["action", action.pk]),
         "delete_objective": reverse("roadmaps:delete", args=["objectif", objective.pk]),
         "delete_indicator": reverse("roadmaps:delete", args=["indicateur", indicator.pk]),
         "delete_budget": reverse("roadmaps:delete", args=["budget", line.pk]),
@@ -77,6 +78,7 @@ NAMES = [
     "step_create",
     "step_edit",
     "delete_axis",
+    "delete_action",
     "delete_objective",
     "delete_indicator",
     "delete_budget",
@@ -118,7 +120,7 @@ def test_anonymous_goes_to_login(client, roadmap, name):
 
 def test_unknown_kind_of_deletion_is_404(client, roadmap, lot_coordinator):
     client.force_login(lot_coordinator)
-    assert client.get(reverse("roadmaps:delete", args=["action", 1])).status_code == 404
+    assert client.get(reverse("roadmaps:delete", args=["version", 1])).status_code == 404
 
 
 def test_lead_edits_indicators_and_steps_of_its_own_actions_only(client, roadmap, lot_lead):
@@ -579,3 +581,24 @@ def test_viewer_sees_no_management_links(client, roadmap, lot_viewer, lot_coordi
     detail = client.get(reverse("roadmaps:detail", args=[roadmap.pk])).content.decode()
     assert "Modifier la structure" in detail and "Ajouter une action" in detail
     assert "Créer une feuille de route" in client.get(reverse("roadmaps:list")).content.decode()
+
+
+def test_action_deletion(client, roadmap, lot_coordinator, lot_lead):
+    action = roadmap.actions.get(number=2)
+    url = reverse("roadmaps:delete", args=["action", action.pk])
+    client.force_login(lot_lead)  # the lead of action 2 cannot delete it
+    assert client.post(url).status_code == 403
+    client.force_login(lot_coordinator)
+    first = roadmap.actions.get(number=1)
+    page = client.get(reverse("roadmaps:delete", args=["action", first.pk])).content.decode()
+    assert (
+        "2 indicateurs de l&#x27;action seront aussi supprimés" in page or "2 indicateurs de l'action" in page
+    )
+    assert "1 valeur saisie sera aussi supprimée." in page
+    response = client.post(url)
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "roadmaps:detail", args=[roadmap.pk]
+    )
+    assert not Action.objects.filter(pk=action.pk).exists()
+    entry = AuditLog.objects.get(object_type="roadmaps.Action", object_id=str(action.pk), action="delete")
+    assert entry.changes["number"] == 2 and entry.actor == lot_coordinator
