@@ -127,7 +127,9 @@ class Activity(TimestampedModel):
     anonymous_count = models.PositiveIntegerField(
         _("personnes anonymes"), default=1, help_text=_("Accompagnements sans bénéficiaire suivi·e.")
     )
-    coop_id = models.CharField(_("identifiant Coop"), max_length=64, null=True, blank=True, unique=True)
+    # Unique through a constraint (not ``unique=True``) so PostgreSQL gets no extra ``varchar_pattern_ops``
+    # index: nothing searches ids by prefix, and every import writes this index.
+    coop_id = models.CharField(_("identifiant Coop"), max_length=64, null=True, blank=True)
     source = models.CharField(
         _("source"), max_length=10, choices=ActivitySource.choices, default=ActivitySource.FORM
     )
@@ -150,6 +152,7 @@ class Activity(TimestampedModel):
                 name="activity_duration_range",
             ),
             models.CheckConstraint(condition=models.Q(participants_count__gte=1), name="activity_has_people"),
+            models.UniqueConstraint(fields=["coop_id"], name="activity_coop_id_unique"),
         ]
 
     def __str__(self) -> str:
@@ -246,6 +249,7 @@ class Accompaniment(models.Model):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
+        db_index=False,  # partial index below: most accompaniments are anonymous (NULL)
         related_name="accompaniments",
     )
     age_band = models.CharField(_("tranche d'âge"), max_length=32, choices=AgeBand.choices, default=NOT_GIVEN)
@@ -266,6 +270,13 @@ class Accompaniment(models.Model):
     class Meta:
         verbose_name = _("accompagnement")
         verbose_name_plural = _("accompagnements")
+        indexes = [
+            models.Index(
+                fields=["beneficiary"],
+                condition=models.Q(beneficiary__isnull=False),
+                name="accompaniment_beneficiary",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["activity", "beneficiary"],
@@ -281,7 +292,12 @@ class Accompaniment(models.Model):
 class ParticipantCount(models.Model):
     """How many anonymous participants of a workshop fall in one category. Sums equal the total."""
 
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="participant_counts")
+    activity = models.ForeignKey(
+        Activity,
+        on_delete=models.CASCADE,
+        db_index=False,  # covered by the unique (activity, dimension, value)
+        related_name="participant_counts",
+    )
     dimension = models.CharField(max_length=16, choices=ParticipantDimension.choices)
     value = models.CharField(max_length=32)
     count = models.PositiveIntegerField()
