@@ -111,3 +111,23 @@ def test_demo_seed_is_idempotent_and_deterministic(lot, figeac, cahors):
     assert Activity.objects.count() == count
     assert sorted(Activity.objects.values_list("coop_id", "duration_minutes", "participants_count")) == first
     assert Activity.objects.filter(date__lt=date.today() - timedelta(days=366)).count() == 0  # noqa: DTZ011
+    # The bulk loader's rollup (grouped in SQL from its staging tables on PostgreSQL) equals a rebuild.
+    from maillage.activities import rollup
+
+    def measures():
+        return sorted(
+            ActivityRollup.objects.exclude(activities=0, accompaniments=0, anonymous=0).values_list(
+                "grain",
+                "dimension",
+                "department_id",
+                "month",
+                "value",
+                "activities",
+                "accompaniments",
+                "anonymous",
+            )
+        )
+
+    loaded = measures()
+    rollup.rebuild()
+    assert measures() == loaded
