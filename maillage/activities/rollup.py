@@ -374,11 +374,16 @@ def add_activities(ids: list[int]) -> None:
             cursor.execute(f"DROP TABLE {name}")
 
 
-def add_from_tables(cursor: Any, activities: str, accompaniments: str, counts: str) -> None:
+def add_from_tables(cursor: Any, activities: str, accompaniments: str, counts: str, *, sign: int = 1) -> None:
     """Add to the rollup the contributions of the rows of three tables shaped like the raw ones
-    (the import's staging tables): one ``INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE`` per grain."""
+    (the import's staging tables): one ``INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE`` per grain.
+    ``sign=-1`` subtracts them (rows about to be deleted)."""
     _create_stage(cursor)
     _fill_stage_unpivoted(cursor, activities, accompaniments, counts)
+    if sign < 0:
+        cursor.execute(
+            f"UPDATE {STAGE} SET activities = -activities, accompaniments = -accompaniments, anonymous = -anonymous"
+        )
     for statement in _from_stage(add=True):
         cursor.execute(statement)
     cursor.execute(f"DROP TABLE {STAGE}")

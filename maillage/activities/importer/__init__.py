@@ -28,7 +28,7 @@ from maillage.activities.importer.formats import (
     read_table,
     template_csv,
 )
-from maillage.activities.importer.loading import bulk_load, import_activities
+from maillage.activities.importer.loading import bulk_load, import_activities, without_cyclic_gc
 from maillage.activities.importer.records import (
     ActivityRow,
     CountRow,
@@ -60,4 +60,5 @@ __all__ = [
     "read_table",
     "signature_of",
     "template_csv",
+    "without_cyclic_gc",
 ]
