@@ -372,3 +372,17 @@ def test_repeated_bad_values_are_reported_on_every_line_and_cells_are_trimmed(lo
     assert result.created == 1
     activity = Activity.objects.get(coop_id="c-1")
     assert (activity.duration_minutes, activity.commune_id, activity.themes) == (45, figeac.pk, ["email"])
+
+
+def test_reimport_with_accented_tags_and_workshops_is_unchanged(lot_mediator, figeac, cahors):
+    rows = [list(r) for r in ROWS]
+    rows[0][-1] = "Séniors, été ; « spécial »"
+    content = coop_xlsx(rows)
+    first = importer.import_activities(
+        actor=lot_mediator, mediator=lot_mediator, content=content, filename="e.xlsx"
+    )
+    again = importer.import_activities(
+        actor=lot_mediator, mediator=lot_mediator, content=content, filename="e.xlsx"
+    )
+    assert (again.created, again.updated, again.unchanged) == (0, 0, first.created)
+    assert Activity.objects.get(coop_id="a-1").tags == sorted(["Séniors", "été", "« spécial »"])

@@ -87,7 +87,7 @@ class Record:
     accompaniments: list[Any] = field(default_factory=list)
     counts: list[Any] = field(default_factory=list)
 
-    def signature(self) -> str:
+    def signature(self) -> tuple[Any, ...]:
         a = self.activity
         return signature_of(
             [getattr(a, name) for name in SIGNATURE_FIELDS],
@@ -117,48 +117,41 @@ SIGNATURE_FIELDS = (
 )
 
 
-def signature_of(fields: list[Any], people: list[tuple[Any, ...]], counts: list[tuple[Any, ...]]) -> str:
-    """What an import compares to decide « unchanged »: every stored field and the people."""
-    payload = [
-        fields,
-        sorted((a, g, s, r or 0) for a, g, s, r in people),
-        sorted(counts),
-    ]
-    return json.dumps(payload, default=str)
+def signature_of(
+    fields: list[Any], people: list[tuple[Any, ...]], counts: list[tuple[Any, ...]]
+) -> tuple[Any, ...]:
+    """What an import compares to decide « unchanged »: every stored field and the people, as a
+    hashable tuple (lists become tuples; people and counts are sorted)."""
+    return (
+        tuple(tuple(value) if isinstance(value, list) else value for value in fields),
+        tuple(sorted((a, g, s, r or 0) for a, g, s, r in people)),
+        tuple(sorted(counts)),
+    )
 
 
-def existing_signatures(coop_ids: list[str]) -> dict[str, tuple[int, int, str]]:
+@lru_cache(maxsize=10_000)
+def _json_value(text: str) -> Any:
+    return json.loads(text)
+
+
+def existing_signatures(coop_ids: list[str]) -> dict[str, tuple[int, int, tuple[Any, ...]]]:
     """coop_id → (pk, mediator id, signature) of activities already stored, in a few queries.
 
-    On PostgreSQL the identifiers are COPied into a temporary table joined on the unique index
-    (one round trip whatever the file size); elsewhere they go by chunks of ``IN`` lists."""
+    On PostgreSQL the identifiers are COPied into a temporary table joined on the unique index, and
+    the activities, people and counts are read by three joins (three round trips whatever the file
+    size); elsewhere they go by chunks of ``IN`` lists through the ORM."""
     from django.db import connection
 
-    found: dict[str, tuple[int, int, str]] = {}
     if not coop_ids:
-        return found
+        return {}
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:  # COPY the identifiers, then one indexed join
-            cursor.execute("DROP TABLE IF EXISTS activities_import_ids")
-            cursor.execute("CREATE TEMP TABLE activities_import_ids (coop_id varchar(64))")
-            with cursor.cursor.copy("COPY activities_import_ids (coop_id) FROM STDIN") as copy:
-                for coop_id in coop_ids:
-                    copy.write_row((coop_id,))
-            cursor.execute("ANALYZE activities_import_ids")
-            cursor.execute(
-                "SELECT a.id FROM activities_import_ids i JOIN activities_activity a ON a.coop_id = i.coop_id"
-            )
-            stored = [row[0] for row in cursor.fetchall()]
-            cursor.execute("DROP TABLE activities_import_ids")
-        chunks: list[Any] = [stored[start : start + 5000] for start in range(0, len(stored), 5000)]
-    else:
-        chunks = [
-            Activity.objects.filter(coop_id__in=coop_ids[start : start + 5000]).values_list("pk", flat=True)
-            for start in range(0, len(coop_ids), 5000)
-        ]
-    for ids in chunks:
+        return _existing_signatures_postgresql(coop_ids)
+    found: dict[str, tuple[int, int, tuple[Any, ...]]] = {}
+    for start in range(0, len(coop_ids), 5000):
         rows = list(
-            Activity.objects.filter(pk__in=ids).values_list("pk", "coop_id", "mediator_id", *SIGNATURE_FIELDS)
+            Activity.objects.filter(coop_id__in=coop_ids[start : start + 5000]).values_list(
+                "pk", "coop_id", "mediator_id", *SIGNATURE_FIELDS
+            )
         )
         if not rows:
             continue
@@ -175,6 +168,47 @@ def existing_signatures(coop_ids: list[str]) -> dict[str, tuple[int, int, str]]:
             counts[activity_id].append(tuple(values))
         for pk, coop_id, mediator_id, *fields in rows:
             found[coop_id] = (pk, mediator_id, signature_of(list(fields), people[pk], counts[pk]))
+    return found
+
+
+def _existing_signatures_postgresql(coop_ids: list[str]) -> dict[str, tuple[int, int, tuple[Any, ...]]]:
+    from django.db import connection
+
+    json_positions = [i for i, name in enumerate(SIGNATURE_FIELDS) if name in JSON_COLUMNS]
+    columns = ", ".join(
+        f"a.{name}::text" if name in JSON_COLUMNS else f"a.{name}" for name in SIGNATURE_FIELDS
+    )
+    known = "activities_import_ids i JOIN activities_activity a ON a.coop_id = i.coop_id"
+    found: dict[str, tuple[int, int, tuple[Any, ...]]] = {}
+    with connection.cursor() as cursor:  # COPY the identifiers, then indexed joins
+        cursor.execute("DROP TABLE IF EXISTS activities_import_ids")
+        cursor.execute("CREATE TEMP TABLE activities_import_ids (coop_id varchar(64))")
+        with cursor.cursor.copy("COPY activities_import_ids (coop_id) FROM STDIN") as copy:
+            for coop_id in coop_ids:
+                copy.write_row((coop_id,))
+        cursor.execute("ANALYZE activities_import_ids")
+        cursor.execute(f"SELECT a.id, a.coop_id, a.mediator_id, {columns} FROM {known}")  # noqa: S608
+        rows = cursor.fetchall()
+        people: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+        counts: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+        if rows:
+            cursor.execute(
+                "SELECT p.activity_id, p.age_band, p.gender, p.social_status, p.residence_commune_id "  # noqa: S608
+                f"FROM {known} JOIN activities_accompaniment p ON p.activity_id = a.id"
+            )
+            for activity_id, *values in cursor.fetchall():
+                people[activity_id].append(tuple(values))
+            cursor.execute(
+                "SELECT c.activity_id, c.dimension, c.value, c.count "  # noqa: S608
+                f"FROM {known} JOIN activities_participantcount c ON c.activity_id = a.id"
+            )
+            for activity_id, *values in cursor.fetchall():
+                counts[activity_id].append(tuple(values))
+        cursor.execute("DROP TABLE activities_import_ids")
+    for pk, coop_id, mediator_id, *fields in rows:
+        for i in json_positions:
+            fields[i] = _json_value(fields[i])
+        found[coop_id] = (pk, mediator_id, signature_of(fields, people[pk], counts[pk]))
     return found
 
 
