@@ -22,6 +22,7 @@ from maillage.places.choices import (
     SpecificSupport,
     SupportMode,
 )
+from maillage.places.editing import EDITABLE_FIELDS
 from maillage.places.models import Place
 from maillage.places.selectors import (
     DEFAULT_RADIUS_KM,
@@ -222,33 +223,7 @@ class PlaceForm(forms.ModelForm):
 
     class Meta:
         model = Place
-        fields = [
-            "name",
-            "address",
-            "address_complement",
-            "postcode",
-            "commune_name",
-            "latitude",
-            "longitude",
-            "phone",
-            "emails",
-            "websites",
-            "opening_hours",
-            "summary",
-            "description",
-            "services",
-            "publics",
-            "specific_support",
-            "fees",
-            "support_modes",
-            "access_modes",
-            "national_programmes",
-            "labels",
-            "mobility",
-            "accessibility_url",
-            "booking_url",
-            "is_published",
-        ]
+        fields = list(EDITABLE_FIELDS)  # one list: the service writes exactly what the form edits
         widgets = {
             "opening_hours": forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
             "summary": forms.Textarea(attrs={"rows": 3, "maxlength": 280}),
