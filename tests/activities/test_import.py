@@ -385,4 +385,6 @@ def test_reimport_with_accented_tags_and_workshops_is_unchanged(lot_mediator, fi
         actor=lot_mediator, mediator=lot_mediator, content=content, filename="e.xlsx"
     )
     assert (again.created, again.updated, again.unchanged) == (0, 0, first.created)
-    assert Activity.objects.get(coop_id="a-1").tags == sorted(["Séniors", "été", "« spécial »"])
+    activity = Activity.objects.get(coop_id="a-1")
+    assert activity.tags == sorted(["Séniors", "été", "« spécial »"])
+    assert activity.source == "coop" and activity.created_at is not None and activity.updated_at is not None

@@ -51,7 +51,7 @@ def bulk_load(records: list[Record], *, source: str, now: datetime) -> None:
         record.activity.source = source
         record.activity.created_at = record.activity.updated_at = now
     if connection.vendor == "postgresql":
-        _copy_load(records)
+        _copy_load(records, source=source, now=now)
         return
     models = [r.activity if isinstance(r.activity, Activity) else r.activity.as_model() for r in records]
     Activity.objects.bulk_create(models, batch_size=500)
@@ -96,27 +96,31 @@ ACCOMPANIMENT_COLUMNS = (
 COUNT_COLUMNS = "activity_id, dimension, value, count"
 
 
-def _copy_load(records: list[Record]) -> None:
+COMMON_COLUMNS = ("created_at", "updated_at", "source")  # the same for a whole load: not COPied per row
+COPIED_COLUMNS = [name for name in ACTIVITY_COLUMNS if name not in COMMON_COLUMNS]
+
+
+def _copy_load(records: list[Record], *, source: str, now: datetime) -> None:
     """PostgreSQL: COPY into index-free temporary tables, then one ``INSERT … SELECT`` per real table,
     and the rollup contributions grouped in SQL from the same temporary tables (no re-read of the big
     tables). The temporary tables are private to the session and dropped at commit."""
-    activity_columns = ", ".join(ACTIVITY_COLUMNS)
+    activity_columns = ", ".join(COPIED_COLUMNS)
     with connection.cursor() as cursor:
-        for name, source in (
+        for name, table in (
             (STAGED_ACTIVITY, "activities_activity"),
             (STAGED_ACCOMPANIMENT, "activities_accompaniment"),
             (STAGED_COUNT, "activities_participantcount"),
         ):
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
-            cursor.execute(f"CREATE TEMP TABLE {name} ON COMMIT DROP AS SELECT * FROM {source} WITH NO DATA")
+            cursor.execute(f"CREATE TEMP TABLE {name} ON COMMIT DROP AS SELECT * FROM {table} WITH NO DATA")
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence('activities_activity', 'id')) FROM generate_series(1, %s)",
             [len(records)],
         )
         ids = [row[0] for row in cursor.fetchall()]
         raw = cursor.cursor
-        values_of = attrgetter(*ACTIVITY_COLUMNS)
-        json_positions = [i + 1 for i, name in enumerate(ACTIVITY_COLUMNS) if name in JSON_COLUMNS]
+        values_of = attrgetter(*COPIED_COLUMNS)
+        json_positions = [i + 1 for i, name in enumerate(COPIED_COLUMNS) if name in JSON_COLUMNS]
         with raw.copy(f"COPY {STAGED_ACTIVITY} (id, {activity_columns}) FROM STDIN") as copy:
             for pk, record in zip(ids, records, strict=True):
                 activity = record.activity
@@ -147,11 +151,14 @@ def _copy_load(records: list[Record]) -> None:
                 for count in record.counts:
                     count.activity_id = pk
                     copy.write_row((pk, count.dimension, count.value, count.count))
-        for name in (STAGED_ACTIVITY, STAGED_ACCOMPANIMENT, STAGED_COUNT):
+        # Statistics for the narrow people tables only (cheap; they steer the rollup joins); the wide
+        # activity stage is sized by the planner from its pages.
+        for name in (STAGED_ACCOMPANIMENT, STAGED_COUNT):
             cursor.execute(f"ANALYZE {name}")
         cursor.execute(
-            f"INSERT INTO activities_activity (id, {activity_columns}) "
-            f"SELECT id, {activity_columns} FROM {STAGED_ACTIVITY} ORDER BY id"
+            f"INSERT INTO activities_activity (id, {', '.join(COMMON_COLUMNS)}, {activity_columns}) "
+            f"SELECT id, %s, %s, %s, {activity_columns} FROM {STAGED_ACTIVITY} ORDER BY id",
+            [now, now, source],
         )
         cursor.execute(
             f"INSERT INTO activities_accompaniment ({ACCOMPANIMENT_COLUMNS}) "
