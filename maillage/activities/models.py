@@ -144,7 +144,13 @@ class Activity(TimestampedModel):
             models.Index(fields=["epci", "date"], name="activity_epci_date"),
             models.Index(fields=["structure", "date"], name="activity_structure_date"),
             models.Index(fields=["commune", "date"], name="activity_commune_date"),
-            models.Index(fields=["place", "date"], name="activity_place_date"),
+            # Partial: most activities happen at home, remotely or elsewhere (no directory place), and
+            # every place filter (= or IN) implies NOT NULL; the import then skips this index for them.
+            models.Index(
+                fields=["place", "date"],
+                name="activity_place_date_set",
+                condition=models.Q(place__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
