@@ -113,11 +113,12 @@ def _copy_load(records: list[Record], *, source: str, now: datetime) -> None:
         ):
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
             cursor.execute(f"CREATE TEMP TABLE {name} ON COMMIT DROP AS SELECT * FROM {table} WITH NO DATA")
+        cursor.execute("SELECT pg_get_serial_sequence('activities_activity', 'id')")
+        sequence = cursor.fetchone()[0]  # resolved once, not once per id
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence('activities_activity', 'id')) FROM generate_series(1, %s)",
-            [len(records)],
+            "SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)", [sequence, len(records)]
         )
-        ids = [row[0] for row in cursor.fetchall()]
+        ids = cursor.fetchone()[0]
         raw = cursor.cursor
         values_of = attrgetter(*COPIED_COLUMNS)
         json_positions = [i + 1 for i, name in enumerate(COPIED_COLUMNS) if name in JSON_COLUMNS]
