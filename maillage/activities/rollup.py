@@ -404,10 +404,21 @@ def _fill_stage_unpivoted(cursor: Any, activities: str, accompaniments: str, cou
             multi.append((dimension, extra, value, where))
         else:
             single.append(f"('{dimension}', CASE WHEN {where} THEN {_text(value)} END)")
+    # Activities first grouped by every column the single-valued dimensions read (far fewer rows),
+    # then unpivoted; ``date`` is already the month there.
+    columns = (
+        "department_id, kind, place_type, duration_minutes, commune_id, place_id, autonomy, oriented, "
+        "orientation, workshop_level"
+    )
+    grouped = (
+        f"(SELECT {columns}, {_month_sql('date')} AS date, COUNT(*) AS n, "
+        "SUM(participants_count) AS participants_count, SUM(anonymous_count) AS anonymous_count "
+        f"FROM {activities} GROUP BY {columns}, {_month_sql('date')})"
+    )
     cursor.execute(
         stage + f"SELECT 'd', v.dimension, {dep}, 0, {month}, v.value, "
-        "COUNT(*), SUM(a.participants_count), SUM(a.anonymous_count) "
-        f"FROM {activities} a CROSS JOIN LATERAL (VALUES {', '.join(single)}) v(dimension, value) "
+        "SUM(a.n), SUM(a.participants_count), SUM(a.anonymous_count) "
+        f"FROM {grouped} a CROSS JOIN LATERAL (VALUES {', '.join(single)}) v(dimension, value) "
         f"WHERE v.value IS NOT NULL GROUP BY v.dimension, {dep}, {month}, v.value"
     )
     for dimension, extra, value, where in multi:
@@ -427,11 +438,17 @@ def _fill_stage_unpivoted(cursor: Any, activities: str, accompaniments: str, cou
             f"('{FOLLOWED}', {_text('p.beneficiary_id')}, 0)",
         ]
     )
-    cursor.execute(
-        stage + f"SELECT 'd', v.dimension, {dep}, 0, {month}, v.value, 0, COUNT(*), SUM(v.anonymous) "
+    person_columns = "p.age_band, p.gender, p.social_status, p.residence_commune_id, p.beneficiary_id"
+    grouped_people = (
+        f"(SELECT a.department_id, {month} AS date, {person_columns}, COUNT(*) AS n "
         f"FROM {accompaniments} p JOIN {activities} a ON a.id = p.activity_id "
+        f"GROUP BY a.department_id, {month}, {person_columns})"
+    )
+    cursor.execute(
+        stage + f"SELECT 'd', v.dimension, {dep}, 0, a.date, v.value, 0, SUM(p.n), SUM(p.n * v.anonymous) "
+        f"FROM {grouped_people} p CROSS JOIN LATERAL (SELECT p.department_id, p.date) a "
         f"CROSS JOIN LATERAL (VALUES {people}) v(dimension, value, anonymous) "
-        f"WHERE v.value IS NOT NULL GROUP BY v.dimension, {dep}, {month}, v.value"
+        f"WHERE v.value IS NOT NULL GROUP BY v.dimension, {dep}, a.date, v.value"
     )
     dimensions = ", ".join(repr(str(d)) for d in ParticipantDimension.values)
     cursor.execute(
