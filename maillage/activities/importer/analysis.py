@@ -61,6 +61,9 @@ from maillage.activities.models import (
 )
 from maillage.territories.models import Territory, TerritoryKind
 
+# One lookup table (not a new merged dict per row: the analyser remembers parsed cells per table).
+THEMES_AND_PROCEDURES = {**THEMES, **PROCEDURES}
+
 # --- Analyse ----------------------------------------------------------------------------------
 
 
@@ -307,7 +310,7 @@ class Analyser:
                 by_key["insee"],
                 _("code INSEE obligatoire pour un accompagnement à domicile ou dans un autre lieu."),
             )
-        themes = self._multi(line, by_key["themes"], row.get("themes"), {**THEMES, **PROCEDURES})
+        themes = self._multi(line, by_key["themes"], row.get("themes"), THEMES_AND_PROCEDURES)
         procedures = [t for t in themes if t in PROCEDURE_VALUES]
         themes = [t for t in themes if t in THEME_VALUES]
         procedures += [

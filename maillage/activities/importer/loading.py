@@ -158,7 +158,7 @@ def _copy_load(records: list[Record], *, source: str, now: datetime) -> None:
             cursor.execute(f"ANALYZE {name}")
         cursor.execute(
             f"INSERT INTO activities_activity (id, {', '.join(COMMON_COLUMNS)}, {activity_columns}) "
-            f"SELECT id, %s, %s, %s, {activity_columns} FROM {STAGED_ACTIVITY} ORDER BY id",
+            f"SELECT id, %s, %s, %s, {activity_columns} FROM {STAGED_ACTIVITY}",  # COPY order = id order
             [now, now, source],
         )
         cursor.execute(
