@@ -688,6 +688,11 @@ def run(args: argparse.Namespace) -> None:
     )
     forgotten = _forget_imports(importer_user.pk)
     print(f"  {forgotten:,} activités importées par le banc retirées (agrégat compris)".replace(",", " "))
+    with timer("  VACUUM ANALYZE après retrait (place réutilisable, index sans lignes mortes)"):
+        _exec(
+            "VACUUM ANALYZE activities_activity, activities_accompaniment, activities_participantcount, "
+            "activities_activityrollup"
+        )
 
     today = timezone.localdate()
     period_start, period_end = selectors.default_period(today)
