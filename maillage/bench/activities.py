@@ -588,6 +588,11 @@ def run(args: argparse.Namespace) -> None:
     with timer("Médiateur·rices, structures, lieux, bénéficiaires suivi·es"):
         _people(args.mediators, args.seed)
         _combos(args.seed)
+    from maillage.accounts.models import User
+
+    previous = User.objects.filter(email="import@banc.maillage.fr").values_list("pk", flat=True).first()
+    if previous is not None and (forgotten := _forget_imports(previous)):  # before judging --reuse
+        print(f"  {forgotten:,} activités d'un banc précédent retirées (agrégat compris)".replace(",", " "))
     current = _scalar("SELECT coalesce(sum(participants_count), 0) FROM activities_activity")
     if not (args.reuse and current and abs(current - accompaniments) < accompaniments * 0.05):
         with timer("Génération des données brutes (SQL)") as gen:
