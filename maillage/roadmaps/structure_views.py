@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from maillage.core.permissions import has_role
@@ -85,14 +87,16 @@ def roadmap_create(request: HttpRequest) -> HttpResponse:
     form = RoadmapCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         roadmap = services.create_roadmap(actor=request.user, roadmap=form.save(commit=False))
-        messages.success(request, f"Feuille de route « {roadmap.title} » créée : ajoutez ses axes.")
+        messages.success(
+            request, _("Feuille de route « %(title)s » créée : ajoutez ses axes.") % {"title": roadmap.title}
+        )
         return redirect("roadmaps:structure", pk=roadmap.pk)
     return _page(
         request,
         form=form,
         roadmap=None,
-        title="Nouvelle feuille de route",
-        intro="Les axes, objectifs et actions s'ajoutent ensuite depuis la page « Structure ».",
+        title=_("Nouvelle feuille de route"),
+        intro=_("Les axes, objectifs et actions s'ajoutent ensuite depuis la page « Structure »."),
         cancel_url=reverse("roadmaps:list"),
     )
 
@@ -105,13 +109,13 @@ def roadmap_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = RoadmapCreateForm(request.POST or None, instance=roadmap, user=request.user)
     if request.method == "POST" and form.is_valid():
         services.edit_roadmap(actor=request.user, roadmap=form.save(commit=False))
-        messages.success(request, "Feuille de route enregistrée.")
+        messages.success(request, _("Feuille de route enregistrée."))
         return redirect("roadmaps:detail", pk=roadmap.pk)
     return _page(
         request,
         form=form,
         roadmap=roadmap,
-        title="Modifier la feuille de route",
+        title=_("Modifier la feuille de route"),
         cancel_url=reverse("roadmaps:detail", args=[roadmap.pk]),
     )
 
@@ -137,9 +141,9 @@ def axis_edit(request: HttpRequest, pk: int | None = None, roadmap_pk: int | Non
     form = AxisForm(request.POST or None, instance=axis, roadmap=roadmap)
     if request.method == "POST" and form.is_valid():
         services.save_axis(actor=request.user, axis=form.save(commit=False))
-        messages.success(request, "Axe enregistré.")
+        messages.success(request, _("Axe enregistré."))
         return redirect(_structure_url(roadmap))
-    title = f"Modifier l'axe {axis.number}" if pk is not None else "Nouvel axe"
+    title = _("Modifier l'axe %(number)s") % {"number": axis.number} if pk is not None else _("Nouvel axe")
     return _page(request, form=form, roadmap=roadmap, title=title, cancel_url=_structure_url(roadmap))
 
 
@@ -157,12 +161,12 @@ def objective_edit(request: HttpRequest, pk: int | None = None, axis_pk: int | N
     form = ObjectiveForm(request.POST or None, instance=objective, axis=axis)
     if request.method == "POST" and form.is_valid():
         services.save_objective(actor=request.user, objective=form.save(commit=False))
-        messages.success(request, "Objectif enregistré.")
+        messages.success(request, _("Objectif enregistré."))
         return redirect(_structure_url(roadmap))
     title = (
-        f"Modifier l'objectif {objective.code}"
+        _("Modifier l'objectif %(code)s") % {"code": objective.code}
         if pk is not None
-        else f"Nouvel objectif de l'axe {axis.number}"
+        else _("Nouvel objectif de l'axe %(number)s") % {"number": axis.number}
     )
     return _page(request, form=form, roadmap=roadmap, title=title, cancel_url=_structure_url(roadmap))
 
@@ -189,13 +193,19 @@ def action_structure(
             new_leads=form.cleaned_data["new_leads"],
             new_partners=form.cleaned_data["new_partners"],
         )
-        messages.success(request, "Action créée." if pk is None else "Action enregistrée.")
+        messages.success(request, _("Action créée.") if pk is None else _("Action enregistrée."))
         return redirect(_action_url(saved))
     if pk is None:
-        title, cancel = "Nouvelle action", _structure_url(roadmap)
-        intro = "La fiche (contexte, description, publics, calendrier…) se complète ensuite depuis la page de l'action."
+        title, cancel = _("Nouvelle action"), _structure_url(roadmap)
+        intro = _(
+            "La fiche (contexte, description, publics, calendrier…) se complète ensuite depuis la page de l'action."
+        )
     else:
-        title, cancel, intro = f"Place et porteurs de l'action {action.number}", _action_url(action), ""
+        title, cancel, intro = (
+            _("Place et porteurs de l'action %(number)s") % {"number": action.number},
+            _action_url(action),
+            "",
+        )
     return _page(
         request,
         form=form,
@@ -229,9 +239,13 @@ def indicator_edit(request: HttpRequest, pk: int | None = None, action_pk: int |
         services.save_indicator(
             actor=request.user, indicator=form.save(commit=False), position=form.cleaned_data["new_position"]
         )
-        messages.success(request, "Indicateur enregistré.")
+        messages.success(request, _("Indicateur enregistré."))
         return redirect(_action_url(action))
-    title = "Modifier l'indicateur" if pk is not None else f"Nouvel indicateur de l'action {action.number}"
+    title = (
+        _("Modifier l'indicateur")
+        if pk is not None
+        else _("Nouvel indicateur de l'action %(number)s") % {"number": action.number}
+    )
     return _page(
         request, form=form, roadmap=action.roadmap, action=action, title=title, cancel_url=_action_url(action)
     )
@@ -251,12 +265,12 @@ def budget_line_edit(
         services.save_budget_line(
             actor=request.user, line=form.save(commit=False), new_funder=form.cleaned_data["new_funder"]
         )
-        messages.success(request, "Ligne budgétaire enregistrée.")
+        messages.success(request, _("Ligne budgétaire enregistrée."))
         return redirect(_action_url(action))
     title = (
-        "Modifier la ligne budgétaire"
+        _("Modifier la ligne budgétaire")
         if pk is not None
-        else f"Nouvelle ligne budgétaire de l'action {action.number}"
+        else _("Nouvelle ligne budgétaire de l'action %(number)s") % {"number": action.number}
     )
     return _page(
         request, form=form, roadmap=action.roadmap, action=action, title=title, cancel_url=_action_url(action)
@@ -273,9 +287,13 @@ def step_edit(request: HttpRequest, pk: int | None = None, action_pk: int | None
         services.save_step(
             actor=request.user, step=form.save(commit=False), position=form.cleaned_data["new_position"]
         )
-        messages.success(request, "Étape enregistrée.")
+        messages.success(request, _("Étape enregistrée."))
         return redirect(_action_url(action))
-    title = "Modifier l'étape clé" if pk is not None else f"Nouvelle étape clé de l'action {action.number}"
+    title = (
+        _("Modifier l'étape clé")
+        if pk is not None
+        else _("Nouvelle étape clé de l'action %(number)s") % {"number": action.number}
+    )
     return _page(
         request, form=form, roadmap=action.roadmap, action=action, title=title, cancel_url=_action_url(action)
     )
@@ -291,22 +309,26 @@ def milestone_edit(request: HttpRequest, pk: int | None = None, action_pk: int |
     form = MilestoneForm(request.POST or None, instance=milestone, action=action)
     if request.method == "POST" and form.is_valid():
         services.save_milestone(actor=request.user, milestone=form.save(commit=False))
-        messages.success(request, "Jalon enregistré.")
+        messages.success(request, _("Jalon enregistré."))
         return redirect(_action_url(action))
-    title = "Modifier le jalon" if pk is not None else f"Nouveau jalon de l'action {action.number}"
+    title = (
+        _("Modifier le jalon")
+        if pk is not None
+        else _("Nouveau jalon de l'action %(number)s") % {"number": action.number}
+    )
     return _page(
         request, form=form, roadmap=action.roadmap, action=action, title=title, cancel_url=_action_url(action)
     )
 
 
 DELETABLE = {
-    "action": (selectors.get_action_for_user, "l'action"),
-    "axe": (selectors.get_axis_for_user, "l'axe"),
-    "objectif": (selectors.get_objective_for_user, "l'objectif"),
-    "indicateur": (selectors.get_indicator_for_user, "l'indicateur"),
-    "budget": (selectors.get_budget_line_for_user, "la ligne budgétaire"),
-    "etape": (selectors.get_step_for_user, "l'étape clé"),
-    "jalon": (selectors.get_milestone_for_user, "le jalon"),
+    "action": (selectors.get_action_for_user, gettext_lazy("l'action")),
+    "axe": (selectors.get_axis_for_user, gettext_lazy("l'axe")),
+    "objectif": (selectors.get_objective_for_user, gettext_lazy("l'objectif")),
+    "indicateur": (selectors.get_indicator_for_user, gettext_lazy("l'indicateur")),
+    "budget": (selectors.get_budget_line_for_user, gettext_lazy("la ligne budgétaire")),
+    "etape": (selectors.get_step_for_user, gettext_lazy("l'étape clé")),
+    "jalon": (selectors.get_milestone_for_user, gettext_lazy("le jalon")),
 }
 
 
@@ -338,7 +360,7 @@ def delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     blocked = isinstance(item, Axis) and item.actions.exists()
     if request.method == "POST" and not blocked:
         services.delete_item(actor=request.user, item=item)
-        messages.success(request, "Suppression effectuée.")
+        messages.success(request, _("Suppression effectuée."))
         return redirect(back)
     if isinstance(item, Action):  # back to the action page when the deletion is cancelled
         back = _action_url(item)

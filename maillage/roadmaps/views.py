@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from maillage.core.permissions import has_role, territories_for
@@ -84,7 +85,7 @@ def version_create(request: HttpRequest, pk: int) -> HttpResponse:
         version = services.record_version(
             roadmap=roadmap, actor=request.user, version=form.save(commit=False)
         )
-        messages.success(request, f"Version {version.number} enregistrée.")
+        messages.success(request, _("Version %(number)s enregistrée.") % {"number": version.number})
         return redirect("roadmaps:detail", pk=roadmap.pk)
     return render(
         request,
@@ -182,7 +183,7 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
             steps_done=steps_form.done()[0],
             milestones_reached=steps_form.done()[1],
         )
-        messages.success(request, "Mise à jour enregistrée. Merci !")
+        messages.success(request, _("Mise à jour enregistrée. Merci !"))
         return redirect("roadmaps:action", pk=action.roadmap_id, number=action.number)
     errors = request.method == "POST"
     return render(
@@ -213,7 +214,7 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
         services.edit_action(
             action=action, actor=request.user, changes={f: form.cleaned_data[f] for f in form.changed_data}
         )
-        messages.success(request, "Action modifiée.")
+        messages.success(request, _("Action modifiée."))
         return redirect("roadmaps:action", pk=action.roadmap_id, number=action.number)
     return render(
         request,
@@ -307,7 +308,7 @@ def meeting_edit(request: HttpRequest, body_pk: int, pk: int | None = None) -> H
         if meeting is not None:
             clash = clash.exclude(pk=meeting.pk)
         if clash.exists():
-            form.add_error("date", "Une réunion de cette instance existe déjà à cette date.")
+            form.add_error("date", _("Une réunion de cette instance existe déjà à cette date."))
         else:
             saved = services.record_meeting(
                 body=body,
@@ -320,7 +321,7 @@ def meeting_edit(request: HttpRequest, body_pk: int, pk: int | None = None) -> H
                 attendance=form.attendance(),
                 meeting=meeting,
             )
-            messages.success(request, "Réunion enregistrée.")
+            messages.success(request, _("Réunion enregistrée."))
             return redirect("roadmaps:meeting", pk=saved.pk)
     return render(
         request,
@@ -410,14 +411,22 @@ def import_roadmap(request: HttpRequest) -> HttpResponse:
                     allowed = False
                 if not allowed:
                     raise RoadmapImportError(
-                        ["feuille_de_route.territoire : vous ne coordonnez pas ce territoire, import refusé"]
+                        [
+                            _(
+                                "feuille_de_route.territoire : vous ne coordonnez pas ce territoire, import refusé"
+                            )
+                        ]
                     )
                 result = import_data(data, actor=request.user, territory=territory)
             except RoadmapImportError as exc:
                 errors = exc.errors
             else:
-                verb = "créée" if result.created else "mise à jour"
-                messages.success(request, f"Feuille de route « {result.roadmap.title} » {verb}.")
+                message = (
+                    _("Feuille de route « %(title)s » créée.")
+                    if result.created
+                    else _("Feuille de route « %(title)s » mise à jour.")
+                )
+                messages.success(request, message % {"title": result.roadmap.title})
                 return redirect("roadmaps:detail", pk=result.roadmap.pk)
     return render(
         request,
