@@ -17,6 +17,7 @@ from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from maillage.places.choices import Service
@@ -78,28 +79,29 @@ def place_list(request: HttpRequest) -> JsonResponse:
     try:
         limit = _int(request.GET.get("limit"), DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
     except ValueError:
-        errors["limit"] = f"Entier entre 1 et {MAX_LIMIT} attendu."
+        errors["limit"] = _("Entier entre 1 et %(max)s attendu.") % {"max": MAX_LIMIT}
         limit = DEFAULT_LIMIT
     try:
         offset = _int(request.GET.get("offset"), 0, minimum=0)
     except ValueError:
-        errors["offset"] = "Entier positif ou nul attendu."
+        errors["offset"] = _("Entier positif ou nul attendu.")
         offset = 0
     places: PlaceQuerySet = Place.objects.published()
     code = request.GET.get("territoire", "").strip()
     if code:
         territory = territory_by_code(code)
         if territory is None:
-            errors["territoire"] = (
-                f"Territoire inconnu : {code} (code INSEE de commune ou de département, SIREN d'EPCI)."
-            )
+            errors["territoire"] = _(
+                "Territoire inconnu : %(code)s (code INSEE de commune ou de département, SIREN d'EPCI)."
+            ) % {"code": code}
         else:
             places = places.in_territory(territory)
     for service in request.GET.getlist("service"):
         if service not in Service.values:
-            errors["service"] = (
-                f"Valeur inconnue : « {service} ». Valeurs permises : {' ; '.join(Service.values)}."
-            )
+            errors["service"] = _("Valeur inconnue : « %(value)s ». Valeurs permises : %(allowed)s.") % {
+                "value": service,
+                "allowed": " ; ".join(Service.values),
+            }
         else:
             places = places.with_value("services", service)
     since = request.GET.get("mis_a_jour_depuis", "").strip()
@@ -107,7 +109,7 @@ def place_list(request: HttpRequest) -> JsonResponse:
         try:
             places = places.filter(data_updated_on__gte=dt.date.fromisoformat(since))
         except ValueError:
-            errors["mis_a_jour_depuis"] = "Date au format AAAA-MM-JJ attendue."
+            errors["mis_a_jour_depuis"] = _("Date au format AAAA-MM-JJ attendue.")
     if errors:
         return _error(errors)
     total = places.count()
@@ -142,7 +144,7 @@ def place_export(request: HttpRequest, file_format: str) -> HttpResponseBase:
     if code:
         territory = territory_by_code(code)
         if territory is None:
-            return _error({"territoire": f"Territoire inconnu : {code}."})
+            return _error({"territoire": _("Territoire inconnu : %(code)s.") % {"code": code}})
     rows = standard_rows(export_queryset(territory))
     if file_format == "csv":
         response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
@@ -165,7 +167,7 @@ def _json_chunks(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
 def place_detail(request: HttpRequest, pk: int) -> JsonResponse:
     values = Place.objects.published().filter(pk=pk).values(*API_FIELDS).first()
     if values is None:
-        return _error({"id": "Lieu introuvable."}, status=404)
+        return _error({"id": _("Lieu introuvable.")}, status=404)
     return _json(_item(request, values, _clashes([values["source_id"]])))
 
 
