@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "maillage.roadmaps",
     "maillage.activities",
     "maillage.pathways",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -88,6 +90,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "maillage.core.middleware.AtomicWritesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -117,6 +120,23 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default holds a team (docs/operations.md): WAL lets readers work while one writer
+    # writes; write transactions take the lock up front (BEGIN IMMEDIATE) and wait for it up to the
+    # busy timeout instead of failing at once with « database is locked ». Safe requests (GET, HEAD)
+    # run outside a request-wide transaction (maillage.core.middleware.AtomicWritesMiddleware), so
+    # readers never queue behind the lock; their few writes (audit rows) are single statements.
+    DATABASES["default"]["ATOMIC_REQUESTS"] = False
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env_int("SQLITE_BUSY_TIMEOUT_S", 30),
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-20000; PRAGMA mmap_size=134217728"
+            ),
+        }
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Web requests never wait forever: batch commands raise these limits themselves.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
@@ -205,3 +225,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# Background jobs (maillage.core.jobs): django-tasks' database queue, run by `maillage worker`.
+TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# A running job with no sign of life for this long is taken as interrupted by the next worker.
+JOB_HEARTBEAT_TIMEOUT_S = env_int("JOB_HEARTBEAT_TIMEOUT_S", 3600)

@@ -13,6 +13,8 @@ urlpatterns = [
     path("activites/", include("maillage.activities.urls")),
     path("parcours/", include("maillage.pathways.urls")),
     path("admin/", admin.site.urls),
+    path("traitements/", core_views.job_list, name="jobs"),
+    path("traitements/<int:pk>/", core_views.job_detail, name="job"),
 ]
 
 handler404 = "maillage.core.views.page_not_found"
