@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.gzip import GZipMiddleware
 
 
 class SecurityHeadersMiddleware:
@@ -88,3 +89,31 @@ class AtomicWritesMiddleware:
             return None
         with transaction.atomic(using=DEFAULT_DB_ALIAS):
             return view_func(request, *view_args, **view_kwargs)
+
+
+class PublicGZipMiddleware(GZipMiddleware):
+    """GZip for HTML and JSON, only where compression cannot leak a secret (BREACH).
+
+    BREACH needs a secret in a compressed response beside text the attacker controls. Public pages
+    (search, place pages, the open-data API) hold no secret: they are compressed. Pages of a signed-in
+    user (personal data, CSRF tokens), ``no-store`` pages, signed links (their token is in the page)
+    and any response that sets a cookie are sent uncompressed. Static files are compressed ahead of
+    time by whitenoise.
+    """
+
+    COMPRESSED_TYPES = ("text/html", "application/json", "application/geo+json", "text/csv")
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        content_type = response.get("Content-Type", "").split(";", 1)[0].strip()
+        if content_type not in self.COMPRESSED_TYPES:
+            return response
+        user = getattr(request, "user", None)
+        if (
+            getattr(user, "is_authenticated", False)
+            or getattr(request, "no_store", False)
+            or response.cookies
+            or "no-store" in response.get("Cache-Control", "")
+            or request.method not in ("GET", "HEAD")
+        ):
+            return response
+        return super().process_response(request, response)
