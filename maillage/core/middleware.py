@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.middleware.gzip import GZipMiddleware
 
 
@@ -103,7 +104,7 @@ class PublicGZipMiddleware(GZipMiddleware):
 
     COMPRESSED_TYPES = ("text/html", "application/json", "application/geo+json", "text/csv")
 
-    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         content_type = response.get("Content-Type", "").split(";", 1)[0].strip()
         if content_type not in self.COMPRESSED_TYPES:
             return response
