@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "maillage.roadmaps",
     "maillage.activities",
     "maillage.pathways",
+    "maillage.equipment",
 ]
 
 MIDDLEWARE = [
