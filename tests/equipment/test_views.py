@@ -192,10 +192,10 @@ def test_bilan_pdf_is_tagged_and_docx_has_the_figures(client, lot_coordinator, l
     pdf = client.get(reverse("equipment:bilan_pdf")).content
     path = tmp_path / "bilan.pdf"
     path.write_bytes(pdf)
-    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout  # noqa: S607
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout  # noqa: S603, S607
     assert re.search(r"^Tagged:\s+yes", info, re.M), info
     assert "Bilan de la boucle de reconditionnement" in info  # the document title
-    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout  # noqa: S607
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout  # noqa: S603, S607
     assert "Appareils reçus" in text and "Taux de perte" in text
     docx = client.get(reverse("equipment:bilan_docx"))
     from docx import Document
