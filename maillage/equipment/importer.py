@@ -485,7 +485,7 @@ def import_inventory(*, actor: Any, territory: Any, data: bytes, filename: str) 
         actor=actor,
         action="import",
         object_type=Device._meta.label,
-        object_id=filename[:100],
+        object_id=filename[:60],
         territory_code=territory.code,
         changes={"created": report.created, "updated": report.updated, "unchanged": report.unchanged},
     )

@@ -204,10 +204,11 @@ def add_devices(
     record_change(
         actor=actor,
         action="create",
-        object_type=Device._meta.label,
-        object_id=",".join(d.asset_tag for d in created),
+        object_type=Donation._meta.label,
+        object_id=donation.pk,
         territory_code=donation.territory.code,
-        changes={"donation": donation.pk, "count": len(created)},
+        changes={"devices": [d.asset_tag for d in created], "count": len(created)},
+        message="devices_added",
     )
     return created, warnings
 
