@@ -229,13 +229,15 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action", "") if request.method == "POST" else ""
     forms_: dict[str, Any] = {
         "transition": TransitionForm(
-            request.POST if action == "transition" else None, device=device, places=places
+            request.POST if action == "transition" else None, device=device, places=places, prefix="state"
         ),
         "erasure": ErasureForm(
-            request.POST if action == "erasure" else None, initial={"erased_on": timezone.localdate()}
+            request.POST if action == "erasure" else None,
+            initial={"erased_on": timezone.localdate()},
+            prefix="erasure",
         ),
-        "part": PartForm(request.POST if action == "part" else None),
-        "correction": CorrectionForm(request.POST if action == "correction" else None),
+        "part": PartForm(request.POST if action == "part" else None, prefix="part"),
+        "correction": CorrectionForm(request.POST if action == "correction" else None, prefix="fix"),
     }
     if action in forms_ and forms_[action].is_valid():
         data = forms_[action].cleaned_data
@@ -371,9 +373,11 @@ def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     allocation = selectors.get_allocation_for_user(request.user, pk)
     action = request.POST.get("action", "") if request.method == "POST" else ""
     hand_over_form = HandOverForm(
-        request.POST if action == "hand_over" else None, initial={"given_on": timezone.localdate()}
+        request.POST if action == "hand_over" else None,
+        initial={"given_on": timezone.localdate()},
+        prefix="handover",
     )
-    cancel_form = CancelForm(request.POST if action == "cancel" else None)
+    cancel_form = CancelForm(request.POST if action == "cancel" else None, prefix="cancel")
     record_change(
         actor=request.user, action="view", instance=allocation, territory_code=allocation.territory.code
     )

@@ -60,11 +60,13 @@ def test_device_page_moves_and_refuses_in_french(client, lot_mediator, lot):
     client.force_login(lot_mediator)
     (device,) = make_devices(lot_mediator, lot)
     url = reverse("equipment:device", args=[device.pk])
-    assert client.post(url, {"action": "transition", "to_state": "diagnosed"}).status_code == 302
-    response = client.post(url, {"action": "transition", "to_state": "scrapped"})
+    assert client.post(url, {"action": "transition", "state-to_state": "diagnosed"}).status_code == 302
+    response = client.post(url, {"action": "transition", "state-to_state": "scrapped"})
     assert response.status_code == 400
     assert "Indiquez le motif de mise au rebut." in response.content.decode()
-    response = client.post(url, {"action": "part", "kind": "storage", "quantity": "1", "unit_cost": "30,00"})
+    response = client.post(
+        url, {"action": "part", "part-kind": "storage", "part-quantity": "1", "part-unit_cost": "30,00"}
+    )
     assert response.status_code == 302
     assert device.parts.get().unit_cost == 30
     page = client.get(url).content.decode()
@@ -83,7 +85,9 @@ def test_full_loop_through_the_pages(client, lot_mediator, lot_prescriber, lot, 
     assert response.status_code == 302
     url = reverse("equipment:allocation", args=[allocation.pk])
     today = timezone.localdate().isoformat()
-    response = client.post(url, {"action": "hand_over", "given_on": today, "agreement_kind": "gift"})
+    response = client.post(
+        url, {"action": "hand_over", "handover-given_on": today, "handover-agreement_kind": "gift"}
+    )
     assert response.status_code == 400
     text = response.content.decode()
     assert "formation obligatoire" in text and "convention" in text
@@ -91,11 +95,11 @@ def test_full_loop_through_the_pages(client, lot_mediator, lot_prescriber, lot, 
         url,
         {
             "action": "hand_over",
-            "given_on": today,
-            "training_completed_on": today,
-            "agreement_kind": "gift",
-            "agreement_signed": "on",
-            "follow_up_consent": "on",
+            "handover-given_on": today,
+            "handover-training_completed_on": today,
+            "handover-agreement_kind": "gift",
+            "handover-agreement_signed": "on",
+            "handover-follow_up_consent": "on",
         },
     )
     assert response.status_code == 302
