@@ -26,13 +26,11 @@ from maillage.equipment import services
 from maillage.equipment.models import (
     DeclaredState,
     Device,
-    DeviceEvent,
     DeviceKind,
     DeviceState,
     Donation,
     DonorKind,
     ErasureMethod,
-    EventKind,
     ScrapReason,
 )
 
@@ -400,6 +398,12 @@ def import_inventory(*, actor: Any, territory: Any, data: bytes, filename: str) 
             territory=territory, source_key__in=[r.key for r in rows]
         )
     }
+    serials = {services.normalise_serial(r.serial) for r in rows if r.serial and r.key not in existing}
+    known_serials = set(
+        Device.objects.filter(territory=territory, serial_number__in=serials).values_list(
+            "serial_number", flat=True
+        )
+    )
     donations: dict[tuple[str, date | None, str], Donation] = {}
     new_devices = []
     for row in rows:
@@ -439,48 +443,31 @@ def import_inventory(*, actor: Any, territory: Any, data: bytes, filename: str) 
                 )
                 report.donations_created += 1
             donations[donation_key] = donation
-        if values["serial_number"] and services.serial_duplicates(
-            territory=territory, serial_number=values["serial_number"]
-        ):
+        if values["serial_number"] in known_serials:
             report.warnings.append(
                 _("Ligne %(line)s : numéro de série déjà enregistré (%(s)s).")
                 % {"line": row.line, "s": values["serial_number"]}
             )
         new_devices.append((row, donation, values))
+    items = []
     for row, donation, _values in new_devices:
-        device = services._new_device(
-            donation,
-            services.NewDevice(
-                kind=row.kind,
-                brand=row.brand,
-                model=row.model,
-                serial_number=row.serial,
-                declared_state=row.declared_state,
-                source_key=row.key,
-            ),
-            actor=actor,
-            now=now,
-        )
-        updates: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
         if row.operating_system:
-            updates["operating_system"] = row.operating_system
+            extra["operating_system"] = row.operating_system
         if row.erased_on:
-            updates.update(erased_at=row.erased_on, erasure_method=row.erasure_method)
+            extra.update(erased_at=row.erased_on, erasure_method=row.erasure_method)
         if row.state != DeviceState.RECEIVED:
-            updates.update(state=row.state, scrap_reason=row.scrap_reason)
-            DeviceEvent.objects.create(
-                device=device,
-                kind=EventKind.TRANSITION,
-                from_state=DeviceState.RECEIVED,
-                to_state=row.state,
-                actor=actor,
-                actor_label=services._actor_label(actor),
-                at=now,
-                note=_("Import de l'inventaire"),
-            )
-        if updates:
-            Device.objects.filter(pk=device.pk).update(**updates)
-        report.created += 1
+            extra.update(state=row.state, scrap_reason=row.scrap_reason)
+        spec = services.NewDevice(
+            kind=row.kind,
+            brand=row.brand,
+            model=row.model,
+            serial_number=row.serial,
+            declared_state=row.declared_state,
+            source_key=row.key,
+        )
+        items.append((donation, spec, extra))
+    report.created = len(services.create_devices(items, actor=actor, now=now))
     record_change(
         actor=actor,
         action="import",
