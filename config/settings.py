@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "maillage.pathways",
     "django_tasks",
     "django_tasks_db",
+    "maillage.equipment",
 ]
 
 MIDDLEWARE = [
