@@ -84,6 +84,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "maillage.core.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "maillage.core.middleware.PublicGZipMiddleware",
@@ -185,7 +186,12 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", DEBUG)
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Every e-mail goes through the job queue (maillage.core.mail), then through the delivery backend:
+# EMAIL_BACKEND names the delivery (SMTP in production; the demo keeps them in its outbox page).
+EMAIL_DELIVERY_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = (
+    "maillage.core.mail.QueuedEmailBackend" if env_bool("EMAIL_QUEUE", True) else EMAIL_DELIVERY_BACKEND
+)
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
@@ -225,14 +231,32 @@ IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 
+# Logs: JSON lines in production (LOG_FORMAT=json), readable text in development; each record carries
+# the request id and the user's numeric id (maillage.core.logs), never names, e-mails or paths.
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "maillage.core.logs.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "maillage.core.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": LOG_FORMAT}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # one line per request from maillage.requests instead (route pattern, no path, no query string)
+        "django.server": {"level": "WARNING"},
+        "maillage.requests": {"level": env_str("REQUEST_LOG_LEVEL", "INFO" if not DEBUG else "WARNING")},
+    },
 }
 
 # Background jobs (maillage.core.jobs): django-tasks' database queue, run by `maillage worker`.
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 # A running job with no sign of life for this long is taken as interrupted by the next worker.
 JOB_HEARTBEAT_TIMEOUT_S = env_int("JOB_HEARTBEAT_TIMEOUT_S", 3600)
+# /sante/ (maillage.core.health): thresholds that make the probe answer 503.
+HEALTH_MAX_QUEUE_LAG_S = env_int("HEALTH_MAX_QUEUE_LAG_S", 600)
+HEALTH_MIN_FREE_DISK_MB = env_int("HEALTH_MIN_FREE_DISK_MB", 500)

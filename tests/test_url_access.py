@@ -27,6 +27,7 @@ PUBLIC_ROUTES = {
     "api:places_json": 200,
     "api:openapi": 200,
     "pathways:answer": 404,  # signed link for the receiving place; forged token → 404
+    "health": 200,  # monitoring probe: database, queue lag, free disk (no personal data)
 }
 
 

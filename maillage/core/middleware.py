@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.http.response import HttpResponseBase
 from django.middleware.gzip import GZipMiddleware
 
@@ -20,6 +20,11 @@ class SecurityHeadersMiddleware:
         nonce = secrets.token_urlsafe(16)
         request.csp_nonce = nonce  # type: ignore[attr-defined]
         response = self.get_response(request)
+        if response.status_code == 405 and isinstance(response, HttpResponseNotAllowed):
+            from maillage.core.views import method_not_allowed  # a French page instead of an empty body
+
+            allowed = [m.strip() for m in response.get("Allow", "").split(",") if m.strip()]
+            response = method_not_allowed(request, allowed)
         tile_origin = _origin(settings.MAP_TILE_URL)
         img_src = "'self' data:" + (f" {tile_origin}" if tile_origin else "")
         response.headers.setdefault(
