@@ -205,3 +205,26 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# Accounts (issue 9): login throttling in a cache shared by every worker, trusted proxies, two-factor,
+# ProConnect. The throttle cache is the database (table created by the accounts migrations) unless
+# REDIS_URL is set. TRUSTED_PROXIES: addresses or networks of the reverse proxies whose
+# X-Forwarded-For is believed (empty: REMOTE_ADDR is the client).
+REDIS_URL = env_str("REDIS_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "maillage_throttle_cache",
+            # Never cull live counters (Django's default culls a third of the table past 300 entries).
+            "OPTIONS": {"MAX_ENTRIES": 10_000_000},
+        }
+    ),
+}
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+LOGIN_THROTTLE_WINDOW_SECONDS = env_int("LOGIN_THROTTLE_WINDOW_SECONDS", 15 * 60)
+INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 7)
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from maillage.accounts.forms import AdminLoginForm
 from maillage.accounts.models import Membership, Organisation, User
 
 
@@ -30,3 +31,7 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "siret")
     search_fields = ("name", "siret")
     list_filter = ("kind",)
+
+
+# The admin's login goes through the same throttle as the site's.
+admin.site.login_form = AdminLoginForm

@@ -3,10 +3,19 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from maillage.accounts import throttle
 from maillage.accounts.forms import LoginForm
 from maillage.accounts.services import workspace_links
-from maillage.accounts.throttle import too_many_attempts
 from maillage.core.permissions import active_memberships
+
+
+def too_many_attempts(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "accounts/too_many_attempts.html",
+        {"minutes": throttle.window_minutes()},
+        status=429,
+    )
 
 
 class LoginView(auth_views.LoginView):
@@ -14,11 +23,10 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
-    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        email = str(request.POST.get("username", ""))[:254]
-        if too_many_attempts(email=email, ip=request.META.get("REMOTE_ADDR", "")):
-            return render(request, "accounts/too_many_attempts.html", status=429)
-        return super().post(request, *args, **kwargs)
+    def form_invalid(self, form: LoginForm) -> HttpResponse:  # type: ignore[override]
+        if form.throttled:
+            return too_many_attempts(self.request)
+        return super().form_invalid(form)
 
 
 @login_required
