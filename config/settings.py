@@ -228,3 +228,16 @@ TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
 LOGIN_THROTTLE_WINDOW_SECONDS = env_int("LOGIN_THROTTLE_WINDOW_SECONDS", 15 * 60)
 INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 7)
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+    "maillage.accounts.middleware.TwoFactorMiddleware",
+)
+# Two-factor authentication for superusers and roles that read beneficiaries' data: on in production,
+# off for local development and the demo (said on the login page) unless TWO_FACTOR_REQUIRED=1.
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", not DEBUG and not DEMO_MODE)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Maillage")

@@ -20,3 +20,4 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"},
 }
+TWO_FACTOR_REQUIRED = False  # tests/accounts/test_two_factor.py turns it on

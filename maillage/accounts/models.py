@@ -41,6 +41,8 @@ class User(AbstractUser):
         _("conditions d'utilisation acceptées le"), null=True, blank=True
     )
 
+    session_salt = models.CharField(max_length=32, blank=True, editable=False)
+
     USERNAME_FIELD = "email"  # type: ignore[misc]
     REQUIRED_FIELDS = []  # type: ignore[misc]
 
@@ -63,6 +65,17 @@ class User(AbstractUser):
     def clean(self) -> None:
         super().clean()
         self.email = normalise_email(self.email)
+
+    def get_session_auth_hash(self) -> str:
+        """Sessions die when the password or ``session_salt`` changes (« déconnecter mes autres sessions »)."""
+        base = super().get_session_auth_hash()
+        if not self.session_salt:
+            return base
+        from django.utils.crypto import salted_hmac
+
+        return salted_hmac(
+            "maillage.accounts.session", base + self.session_salt, algorithm="sha256"
+        ).hexdigest()
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.email = normalise_email(self.email)

@@ -47,6 +47,8 @@ def _rules() -> dict[str, Rule]:
         "reset": Rule(account=5, ip=30, window=window),
         # Invitation and reset links: wrong or forged tokens from one address.
         "token": Rule(account=5, ip=20, window=window),
+        # « Demander un accès »: each request counts (it e-mails the coordinators).
+        "request": Rule(account=3, ip=10, window=window),
     }
 
 
