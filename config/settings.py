@@ -241,3 +241,7 @@ MIDDLEWARE.insert(
 # off for local development and the demo (said on the login page) unless TWO_FACTOR_REQUIRED=1.
 TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", not DEBUG and not DEMO_MODE)
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Maillage")
+# Wrong codes are counted by the shared throttle (5 lock the step); django-otp's own per-device delay
+# would answer « code incorrect » to a right code typed within a second of a wrong one.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
