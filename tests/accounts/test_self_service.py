@@ -21,7 +21,9 @@ def _reset(client, email, capture):
         return client.post("/compte/mot-de-passe-oublie/", {"email": email})
 
 
-def test_a_forgotten_password_is_reset_from_the_email(client, lot_mediator, django_capture_on_commit_callbacks):
+def test_a_forgotten_password_is_reset_from_the_email(
+    client, lot_mediator, django_capture_on_commit_callbacks
+):
     response = _reset(client, f"  {lot_mediator.email.upper()}", django_capture_on_commit_callbacks)
     assert response.status_code == 302
     assert len(mail.outbox) == 1
@@ -31,7 +33,9 @@ def test_a_forgotten_password_is_reset_from_the_email(client, lot_mediator, djan
     link = re.search(r"/compte/reinitialiser/[^\s]+/", message.body).group(0)
     page = client.get(link, follow=True)
     assert "Choisissez un nouveau mot de passe" in page.content.decode()
-    response = client.post(page.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    response = client.post(
+        page.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
     assert response.status_code == 302
     lot_mediator.refresh_from_db()
     assert lot_mediator.check_password(NEW_PASSWORD)
@@ -39,7 +43,9 @@ def test_a_forgotten_password_is_reset_from_the_email(client, lot_mediator, djan
     assert "plus valable" in client.get(link, follow=True).content.decode()
 
 
-def test_reset_does_not_tell_whether_an_account_exists(client, lot_mediator, django_capture_on_commit_callbacks):
+def test_reset_does_not_tell_whether_an_account_exists(
+    client, lot_mediator, django_capture_on_commit_callbacks
+):
     known = _reset(client, lot_mediator.email, django_capture_on_commit_callbacks)
     unknown = _reset(client, "personne@inconnu.fr", django_capture_on_commit_callbacks)
     assert known.status_code == unknown.status_code == 302
@@ -59,11 +65,15 @@ def test_forged_reset_links_are_throttled(client):
     assert client.get("/compte/reinitialiser/MQ/faux-jeton/").status_code == 429
 
 
-def test_email_change_needs_the_new_address_confirmation(client, lot_mediator, django_capture_on_commit_callbacks):
+def test_email_change_needs_the_new_address_confirmation(
+    client, lot_mediator, django_capture_on_commit_callbacks
+):
     old = lot_mediator.email
     client.force_login(lot_mediator)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/compte/mon-compte/", {"email": "1", "new_email": "Nouvelle@Exemple.fr", "password": PASSWORD})
+        response = client.post(
+            "/compte/mon-compte/", {"email": "1", "new_email": "Nouvelle@Exemple.fr", "password": PASSWORD}
+        )
     assert response.status_code == 302
     lot_mediator.refresh_from_db()
     assert lot_mediator.email == old  # not yet
@@ -75,15 +85,22 @@ def test_email_change_needs_the_new_address_confirmation(client, lot_mediator, d
     lot_mediator.refresh_from_db()
     assert lot_mediator.email == "nouvelle@exemple.fr"
     assert mail.outbox[-1].to == [old]  # the old address is told
-    assert AuditLog.objects.filter(object_type="accounts.User", object_id=str(lot_mediator.pk), message="Adresse e-mail modifiée.").exists()
+    assert AuditLog.objects.filter(
+        object_type="accounts.User", object_id=str(lot_mediator.pk), message="Adresse e-mail modifiée."
+    ).exists()
     assert client.post(link).status_code == 400  # used: the old address no longer matches
 
 
 def test_email_change_refuses_a_wrong_password_and_a_taken_address(client, lot_mediator, lot_coordinator):
     client.force_login(lot_mediator)
-    page = client.post("/compte/mon-compte/", {"email": "1", "new_email": "x@exemple.fr", "password": "faux"}).content.decode()
+    page = client.post(
+        "/compte/mon-compte/", {"email": "1", "new_email": "x@exemple.fr", "password": "faux"}
+    ).content.decode()
     assert "Mot de passe incorrect" in page
-    page = client.post("/compte/mon-compte/", {"email": "1", "new_email": lot_coordinator.email.upper(), "password": PASSWORD}).content.decode()
+    page = client.post(
+        "/compte/mon-compte/",
+        {"email": "1", "new_email": lot_coordinator.email.upper(), "password": PASSWORD},
+    ).content.decode()
     assert "déjà utilisée" in page
 
 
@@ -115,7 +132,10 @@ def test_nobody_leaves_for_someone_else(client, lot_mediator, lot_coordinator):
 
 def test_profile_change_is_audited(client, lot_mediator):
     client.force_login(lot_mediator)
-    client.post("/compte/mon-compte/", {"profil": "1", "first_name": "Inès", "last_name": "Vidal", "phone": "0565000000"})
+    client.post(
+        "/compte/mon-compte/",
+        {"profil": "1", "first_name": "Inès", "last_name": "Vidal", "phone": "0565000000"},
+    )
     lot_mediator.refresh_from_db()
     assert lot_mediator.first_name == "Inès"
     entry = AuditLog.objects.get(object_type="accounts.User", message="Profil modifié.")

@@ -40,7 +40,9 @@ def test_a_coordinator_enrols_on_first_login_and_sees_recovery_codes_once(client
     assert "<svg" in page and 'role="img"' in page  # QR code drawn server-side, inline
     device = TOTPDevice.objects.get(user=lot_coordinator, confirmed=False)
 
-    wrong = client.post("/compte/double-authentification/", {"code": "000000" if _code(device) != "000000" else "111111"})
+    wrong = client.post(
+        "/compte/double-authentification/", {"code": "000000" if _code(device) != "000000" else "111111"}
+    )
     assert "Code incorrect" in wrong.content.decode()
     response = client.post("/compte/double-authentification/", {"code": _code(device), "next": "/compte/"})
     assert response.status_code == 302
