@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -68,11 +69,15 @@ def members(request: HttpRequest) -> HttpResponse:
     role = request.GET.get("role", "")
     status = request.GET.get("statut", "")
     rows = selectors.member_rows(request.user, query=query, role=role, status=status)
+    page = _page(request, rows)
+    labels = dict(Role.choices)
+    for membership in page.object_list:
+        membership.role_label = labels.get(membership.role, membership.role)
     return render(
         request,
         "accounts/team/members.html",
         {
-            "page": _page(request, rows),
+            "page": page,
             "q": query,
             "role": role,
             "status": status,
@@ -85,6 +90,7 @@ def members(request: HttpRequest) -> HttpResponse:
                 ("all", _("Toutes")),
             ],
             "querystring": _querystring(request),
+            "membership_url": reverse("accounts:team_membership", args=[0]).removesuffix("0/"),
             "territories": selectors.coordinated_territories(request.user),
             "counts": _counts(request.user),
             "now": timezone.now(),
