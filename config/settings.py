@@ -245,3 +245,23 @@ OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Maillage")
 # would answer « code incorrect » to a right code typed within a second of a wrong one.
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
+# ProConnect (OpenID Connect, mozilla-django-oidc): off unless the three variables are set. Endpoints come
+# from the issuer's discovery document (maillage/accounts/proconnect.py).
+PROCONNECT_ISSUER = env_str("PROCONNECT_ISSUER", "")
+PROCONNECT_CLIENT_ID = env_str("PROCONNECT_CLIENT_ID", "")
+PROCONNECT_CLIENT_SECRET = env_str("PROCONNECT_CLIENT_SECRET", "")
+PROCONNECT_ENABLED = bool(PROCONNECT_ISSUER and PROCONNECT_CLIENT_ID and PROCONNECT_CLIENT_SECRET)
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "maillage.accounts.proconnect.ProConnectBackend",
+]
+OIDC_RP_CLIENT_ID = PROCONNECT_CLIENT_ID
+OIDC_RP_CLIENT_SECRET = PROCONNECT_CLIENT_SECRET
+OIDC_RP_SIGN_ALGO = env_str("PROCONNECT_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("PROCONNECT_SCOPES", "openid email given_name usual_name siret")
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:proconnect_callback"
+OIDC_CREATE_USER = True  # only with a pending invitation: ProConnectBackend.create_user
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": "eidas1"}
+LOGIN_REDIRECT_URL_FAILURE = "accounts:login"

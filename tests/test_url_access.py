@@ -36,6 +36,8 @@ PUBLIC_ROUTES = {
     "accounts:access_request": 200,  # « demander un accès »
     "accounts:terms": 200,
     "accounts:privacy": 200,
+    "accounts:proconnect_login": 404,  # ProConnect off unless configured
+    "accounts:proconnect_callback": 404,
 }
 
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from maillage.accounts import team_views, two_factor, views
+from maillage.accounts import proconnect, team_views, two_factor, views
 
 app_name = "accounts"
 
@@ -28,6 +28,8 @@ urlpatterns = [
     path("confidentialite/", views.privacy, name="privacy"),
     path("double-authentification/", two_factor.two_factor, name="two_factor"),
     path("double-authentification/codes/", two_factor.recovery_codes, name="two_factor_codes"),
+    path("proconnect/connexion/", proconnect.ProConnectLoginView.as_view(), name="proconnect_login"),
+    path("proconnect/retour/", proconnect.ProConnectCallbackView.as_view(), name="proconnect_callback"),
     # Team pages (coordinators)
     path("equipe/", team_views.members, name="team"),
     path("equipe/inviter/", team_views.invite, name="team_invite"),
