@@ -21,3 +21,4 @@ CACHES = {
     "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"},
 }
 TWO_FACTOR_REQUIRED = False  # tests/accounts/test_two_factor.py turns it on
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
