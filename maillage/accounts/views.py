@@ -10,7 +10,6 @@ from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -137,8 +136,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                     last_name=form.cleaned_data["last_name"],
                 )
                 login(request, user, backend=MODEL_BACKEND)
-        except invitations.InvitationUnavailable as exc:
-            transaction.set_rollback(True)
+        except invitations.InvitationUnavailable as exc:  # accept() rolled its own transaction back
             return _invitation_problem(request, exc.problem, invite)
         messages.success(
             request,
