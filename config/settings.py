@@ -253,6 +253,66 @@ LOGGING = {
     },
 }
 
+# Accounts (issue 9): login throttling in a cache shared by every worker, trusted proxies, two-factor,
+# ProConnect. The throttle cache is the database (table created by the accounts migrations) unless
+# REDIS_URL is set. TRUSTED_PROXIES: addresses or networks of the reverse proxies whose
+# X-Forwarded-For is believed (empty: REMOTE_ADDR is the client).
+REDIS_URL = env_str("REDIS_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "maillage_throttle_cache",
+            # Never cull live counters (Django's default culls a third of the table past 300 entries).
+            "OPTIONS": {"MAX_ENTRIES": 10_000_000},
+        }
+    ),
+}
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+LOGIN_THROTTLE_WINDOW_SECONDS = env_int("LOGIN_THROTTLE_WINDOW_SECONDS", 15 * 60)
+INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 7)
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+    "maillage.accounts.middleware.TwoFactorMiddleware",
+)
+# Two-factor authentication for superusers and roles that read beneficiaries' data: on in production,
+# off for local development and the demo (said on the login page) unless TWO_FACTOR_REQUIRED=1.
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", not DEBUG and not DEMO_MODE)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Maillage")
+# Wrong codes are counted by the shared throttle (5 lock the step); django-otp's own per-device delay
+# would answer « code incorrect » to a right code typed within a second of a wrong one.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+# ProConnect (OpenID Connect, mozilla-django-oidc): off unless the three variables are set. Endpoints come
+# from the issuer's discovery document (maillage/accounts/proconnect.py).
+PROCONNECT_ISSUER = env_str("PROCONNECT_ISSUER", "")
+PROCONNECT_CLIENT_ID = env_str("PROCONNECT_CLIENT_ID", "")
+PROCONNECT_CLIENT_SECRET = env_str("PROCONNECT_CLIENT_SECRET", "")
+PROCONNECT_ENABLED = bool(PROCONNECT_ISSUER and PROCONNECT_CLIENT_ID and PROCONNECT_CLIENT_SECRET)
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "maillage.accounts.proconnect.ProConnectBackend",
+]
+OIDC_RP_CLIENT_ID = PROCONNECT_CLIENT_ID
+OIDC_RP_CLIENT_SECRET = PROCONNECT_CLIENT_SECRET
+OIDC_RP_SIGN_ALGO = env_str("PROCONNECT_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("PROCONNECT_SCOPES", "openid email given_name usual_name siret")
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:proconnect_callback"
+OIDC_CREATE_USER = True  # only with a pending invitation: ProConnectBackend.create_user
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": "eidas1"}
+LOGIN_REDIRECT_URL_FAILURE = "accounts:login"
+
 # Background jobs (maillage.core.jobs): django-tasks' database queue, run by `maillage worker`.
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 # A running job with no sign of life for this long is taken as interrupted by the next worker.

@@ -28,6 +28,17 @@ PUBLIC_ROUTES = {
     "api:openapi": 200,
     "pathways:answer": 404,  # signed link for the receiving place; forged token → 404
     "health": 200,  # monitoring probe: database, queue lag, free disk (no personal data)
+    # Accounts (issue 9): getting in without an account; every form throttled, nothing private shown.
+    "accounts:password_reset": 200,
+    "accounts:password_reset_done": 200,
+    "accounts:password_reset_confirm": 200,  # forged link → « ce lien n'est plus valable »
+    "accounts:password_reset_complete": 200,
+    "accounts:invitation": 404,  # signed invitation link; forged token → 404 page saying what to do
+    "accounts:access_request": 200,  # « demander un accès »
+    "accounts:terms": 200,
+    "accounts:privacy": 200,
+    "accounts:proconnect_login": 404,  # ProConnect off unless configured
+    "accounts:proconnect_callback": 404,
 }
 
 

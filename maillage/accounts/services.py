@@ -27,6 +27,15 @@ ALL = ("coordinator", "action_lead", "mediator", "prescriber", "viewer")
 
 WORKSPACE_LINKS: list[WorkspaceLink] = [
     WorkspaceLink(
+        "accounts:team",
+        _("Équipe du territoire"),
+        ("coordinator",),
+        _("Inviter, habiliter, structures et gestionnaires de lieux."),
+    ),
+    WorkspaceLink(
+        "accounts:account", _("Mon compte"), ALL, _("Identité, mot de passe, double authentification.")
+    ),
+    WorkspaceLink(
         "places:manage", _("Lieux et acteurs"), ALL, _("Tenir à jour les lieux et les médiateurs.")
     ),
     WorkspaceLink(
