@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "maillage.core.middleware.PublicGZipMiddleware",
     "maillage.core.middleware.SecurityHeadersMiddleware",
+    "maillage.core.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -97,7 +98,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "maillage.core.middleware.AtomicWritesMiddleware",
+    "maillage.core.middleware.RevokedMemberMiddleware",
+    "maillage.core.middleware.AtomicWritesMiddleware",  # last: it calls write views itself on SQLite
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -26,6 +26,7 @@ PUBLIC_ROUTES = {
     "api:places_csv": 200,
     "api:places_json": 200,
     "api:openapi": 200,
+    "api:not_found": 404,  # JSON 404 for any other /api/v1/ path
     "pathways:answer": 404,  # signed link for the receiving place; forged token → 404
     "health": 200,  # monitoring probe: database, queue lag, free disk (no personal data)
     # Accounts (issue 9): getting in without an account; every form throttled, nothing private shown.

@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from maillage.core.permissions import refuse_if_revoked
 from maillage.places import opening_hours, selectors
 from maillage.places.choices import NationalProgramme
 from maillage.places.editing import update_place
@@ -193,6 +194,7 @@ def _safe_back(request: HttpRequest) -> str:
 @login_required
 @require_GET
 def manage(request: HttpRequest) -> HttpResponse:
+    refuse_if_revoked(request.user)
     queryset = selectors.places_editable_by(request.user).order_by("commune_name", "name", "pk")
     text = request.GET.get("q", "").strip()
     if text:
