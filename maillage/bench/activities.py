@@ -670,8 +670,11 @@ def run(args: argparse.Namespace) -> None:
     )
     with importer.without_cyclic_gc():
         start = time.perf_counter()
-        header, rows, first_line = importer.read_table(loader_content, "banc-chargeur.csv")
-        records = analyser.analyse(header, rows, first_line=first_line, max_rows=import_rows * 2)
+        table = importer.read_table(
+            loader_content, "banc-chargeur.csv", max_rows=import_rows * 2, max_bytes=len(loader_content) + 1
+        )
+        rows = table.rows
+        records = analyser.analyse(table)
         analyse_s = time.perf_counter() - start
         start = time.perf_counter()
         with transaction.atomic():
