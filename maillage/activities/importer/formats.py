@@ -286,18 +286,19 @@ def _table(lines: Iterator[tuple[int, list[Any]]], *, max_rows: int) -> Table:
     return Table(header, header_line, rows)
 
 
+def _too_wide(line: int) -> ImportFailed:
+    return _refuse(_("plus de %(max)s colonnes.") % {"max": MAX_COLUMNS}, line)
+
+
 def _check_cells(line: int, row: list[Any]) -> list[Any]:
     if len(row) > MAX_COLUMNS:
         if any(cell not in (None, "") for cell in row[MAX_COLUMNS:]):
-            raise _refuse(
-                _("Ligne %(line)s : plus de %(max)s colonnes.") % {"line": line, "max": MAX_COLUMNS}, line
-            )
+            raise _too_wide(line)
         row = row[:MAX_COLUMNS]
     for cell in row:
         if type(cell) is str and len(cell) > MAX_CELL_CHARACTERS:
             raise _refuse(
-                _("Ligne %(line)s : une cellule dépasse %(max)s caractères.")
-                % {"line": line, "max": MAX_CELL_CHARACTERS},
+                _("une cellule dépasse %(max)s caractères.") % {"max": MAX_CELL_CHARACTERS},
                 line,
             )
     return row
@@ -368,12 +369,14 @@ def _xlsx_lines(content: bytes, *, max_bytes: int) -> Iterator[tuple[int, list[A
             for line, cells in parser.parse():
                 if not cells:
                     continue
-                width = min(max(cell["column"] for cell in cells), MAX_COLUMNS + 1)
+                width = min(max(cell["column"] for cell in cells), MAX_COLUMNS)
                 row: list[Any] = [None] * width
                 for cell in cells:
                     column = cell["column"]
                     if 1 <= column <= width:
                         row[column - 1] = cell["value"]
+                    elif column > MAX_COLUMNS and cell["value"] not in (None, ""):
+                        raise _too_wide(line)
                 yield line, _check_cells(line, row)
     finally:
         workbook.close()
