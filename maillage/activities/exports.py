@@ -131,7 +131,9 @@ def charts(stats: Stats) -> list[dict[str, Any]]:
             continue
         shown = breakdown.rows[:TABLE_LIMIT]
         # Long lists arrive already cut to TABLE_LIMIT by the selector: say so when they are full.
-        limited = breakdown.dimension in ("commune", "place", "residence") and len(shown) == TABLE_LIMIT
+        limited = (
+            breakdown.dimension in ("commune", "place", "residence", "tag") and len(shown) == TABLE_LIMIT
+        )
         result.append(
             {
                 "id": breakdown.dimension,

@@ -55,8 +55,8 @@ def test_retention_days_setting(lot_mediator, settings):
     settings.BENEFICIARY_RETENTION_DAYS = 30
     with time_machine.travel(datetime(2026, 1, 1, 9, tzinfo=PARIS), tick=False):
         followed(lot_mediator)
-    assert retention.purge(now=datetime(2026, 2, 15, tzinfo=PARIS), dry_run=True) == {"beneficiaries": 1}
-    assert retention.purge(now=datetime(2026, 1, 20, tzinfo=PARIS), dry_run=True) == {"beneficiaries": 0}
+    assert retention.purge(now=datetime(2026, 2, 15, tzinfo=PARIS), dry_run=True)["beneficiaries"] == 1
+    assert retention.purge(now=datetime(2026, 1, 20, tzinfo=PARIS), dry_run=True)["beneficiaries"] == 0
 
 
 def test_purge_command(lot_mediator):

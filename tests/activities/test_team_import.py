@@ -200,3 +200,21 @@ def test_two_coordinators_confirming_at_once_import_once(lot, lot_coordinator, t
     assert Activity.objects.count() == 2
     created = sum(r.created for r in results)
     assert created == 2, (results, errors)
+
+
+def test_stale_pending_team_imports_are_purged(lot_coordinator, team_people):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from maillage.activities import retention
+
+    pending = team.stage(
+        coordinator=lot_coordinator, content=coop_export(_activities(), team=True), filename="e.xlsx"
+    )
+    now = timezone.now()
+    assert retention.purge(now=now)["pending_team_imports"] == 0
+    PendingTeamImport.objects.filter(pk=pending.pk).update(created_at=now - timedelta(hours=25))
+    assert retention.purge(now=now, dry_run=True)["pending_team_imports"] == 1
+    assert retention.purge(now=now)["pending_team_imports"] == 1
+    assert PendingTeamImport.objects.count() == 0
