@@ -7,6 +7,7 @@ app_name = "activities"
 urlpatterns = [
     path("", views.activity_list, name="list"),
     path("nouvelle/", views.activity_create, name="create"),
+    path("export.<str:fmt>", views.activity_export, name="export"),
     path("<int:pk>/", views.activity_detail, name="detail"),
     path("<int:pk>/modifier/", views.activity_update, name="update"),
     path("<int:pk>/supprimer/", views.activity_delete, name="delete"),

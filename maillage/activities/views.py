@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from maillage.activities import exports, forms, importer, selectors, services, team
-from maillage.activities.choices import ActivityKind
+from maillage.activities.choices import PARTICIPANT_CHOICES, ActivityKind
 from maillage.core.audit import record_change
 
 
@@ -118,6 +118,9 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     request.no_store = True  # type: ignore[attr-defined]
     accompaniments = list(activity.accompaniments.select_related("beneficiary", "residence_commune"))
     counts = list(activity.participant_counts.order_by("dimension", "-count"))
+    for count in counts:
+        choices = PARTICIPANT_CHOICES.get(count.dimension)
+        count.label = str(dict(choices.choices).get(count.value, count.value)) if choices else count.value  # type: ignore[attr-defined]
     return render(
         request,
         "activities/detail.html",
@@ -326,6 +329,29 @@ def import_template(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = 'attachment; filename="modele-activites-maillage.csv"'
     return response
+
+
+@login_required
+def activity_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """A mediator's own activity list, as CSV or XLSX (the Coop's column names)."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    _require_mediator(request)
+    activities = (
+        selectors.activities_visible_to(request.user)
+        .select_related("commune", "place")
+        .prefetch_related("accompaniments__residence_commune", "participant_counts")
+        .order_by("-date", "-id")
+    )
+    record_change(
+        actor=request.user,
+        action="export",
+        object_type="activities.Activity",
+        object_id=request.user.pk,
+        changes={"format": fmt},
+    )
+    stem = f"mes-activites-{timezone.localdate():%Y-%m-%d}"
+    return exports.activities_response(activities.iterator(chunk_size=2000), fmt, stem)
 
 
 # --- Statistics -----------------------------------------------------------------------------
