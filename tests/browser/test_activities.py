@@ -200,12 +200,15 @@ def test_every_page_of_the_module_fits_a_phone(
 def test_cross_tab_and_tables_are_reachable_by_keyboard(
     page, login_as, lot, lot_coordinator, lot_mediator, figeac
 ):
+    themes = ["email", "sante", "bureautique", "navigation_sur_internet", "banque_et_achats_en_ligne"]
     for day in range(1, 6):
-        individual(lot_mediator, figeac, day=date.today().replace(day=day), themes=["email", "sante"])  # noqa: DTZ011
+        individual(lot_mediator, figeac, day=date.today().replace(day=day), themes=themes[:day])  # noqa: DTZ011
     login_as(page, lot_coordinator)
     page.set_viewport_size({"width": 320, "height": 700})
     page.goto(f"/activites/statistiques/?perimetre=department:{lot.pk}&lignes=month&colonnes=theme")
     _tab_to(page, "[aria-labelledby=legende-croisement]", limit=200)
+    region = page.evaluate("() => [document.activeElement.scrollWidth, document.activeElement.clientWidth]")
+    assert region[0] > region[1]  # the cross-tab is wider than the phone: it scrolls inside its region
     page.keyboard.press("ArrowRight")
     assert page.evaluate("() => document.activeElement.scrollLeft") > 0
     screenshot(page, "activities-crosstab-320")
