@@ -117,6 +117,7 @@ def indicator_status(
     today: date,
     *,
     summaries: dict[int, MeasurementSummary] | None = None,
+    cache: dict[tuple[Any, ...], Any] | None = None,
 ) -> IndicatorStatus:
     """Current value against target; from ``summaries`` (SQL aggregates) when given, else from the
     prefetched measurements (which also gives the value of every period)."""
@@ -131,7 +132,13 @@ def indicator_status(
         # the dashboard (summaries given) only shows the latest value: compute the last year only
         for year in past[-1:] if summaries is not None else past:
             end = min(date(year, 12, 31), today)
-            value = compute_metric(indicator.metric_key, territory, date(year, 1, 1), end)
+            key = (indicator.metric_key, territory.pk, date(year, 1, 1), end)
+            if cache is not None and key in cache:
+                value = cache[key]
+            else:
+                value = compute_metric(indicator.metric_key, territory, date(year, 1, 1), end)
+                if cache is not None:
+                    cache[key] = value
             status.series.append((str(year), value))
         if status.series:
             status.last_period, status.current = status.series[-1]
@@ -272,11 +279,14 @@ def dashboard(roadmap: Roadmap, *, today: date | None = None) -> dict[str, Any]:
     axis_rows = sorted(axes.values(), key=lambda r: r.axis.number)
 
     indicator_rows = []
+    metric_cache: dict[tuple[Any, ...], Any] = {}  # several indicators may name the same metric
     for action in actions:
         for indicator in action.indicators.all():
             if indicator.kind == IndicatorKind.QUALITATIVE:
                 continue
-            status = indicator_status(indicator, roadmap.territory, years, today, summaries=summaries)
+            status = indicator_status(
+                indicator, roadmap.territory, years, today, summaries=summaries, cache=metric_cache
+            )
             indicator_rows.append((action, status))
     with_target = [(a, s) for a, s in indicator_rows if s.percent is not None]
     # the table lists what can be read against a target or has a value; the rest is only counted

@@ -411,7 +411,8 @@ def report(request: HttpRequest, pk: int, year: int, fmt: str) -> FileResponse:
 @require_http_methods(["GET", "POST"])
 def report_versions(request: HttpRequest, pk: int) -> HttpResponse:
     """Generated bilans: who generated which version when; coordinators generate a new one."""
-    from maillage.roadmaps.reports.store import generate_report
+    from maillage.core import jobs
+    from maillage.roadmaps.jobs import generate_bilan
 
     roadmap = selectors.get_roadmap_for_user(request.user, pk)
     can_edit = can_edit_roadmap(request.user, roadmap)
@@ -431,13 +432,25 @@ def report_versions(request: HttpRequest, pk: int) -> HttpResponse:
         if fmt not in REPORT_FORMATS:
             errors.append(_("Choisissez un format : PDF, DOCX ou ODT."))
         if not errors:
-            version = generate_report(roadmap, year, fmt, actor=request.user)
+            # generated in the background: the job page follows it, the version appears here
+            job = jobs.enqueue(
+                generate_bilan,
+                actor=request.user,
+                territory_code=roadmap.territory.code,
+                label=_("Bilan %(year)s (%(fmt)s) — %(title)s")
+                % {"year": year, "fmt": fmt.upper(), "title": roadmap.title},
+                roadmap_id=roadmap.pk,
+                year=year,
+                fmt=fmt,
+            )
             messages.success(
                 request,
-                _("Bilan %(year)s généré : version %(n)s (%(fmt)s).")
-                % {"year": year, "n": version.number, "fmt": fmt.upper()},
+                _(
+                    "Génération du bilan %(year)s (%(fmt)s) lancée ; elle apparaîtra dans la liste des versions."
+                )
+                % {"year": year, "fmt": fmt.upper()},
             )
-            return redirect("roadmaps:report_versions", pk=roadmap.pk)
+            return redirect(job)
     versions = ReportVersion.objects.filter(roadmap=roadmap).select_related("generated_by")
     return render(
         request,

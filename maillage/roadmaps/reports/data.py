@@ -267,6 +267,7 @@ def build_report(roadmap: Roadmap, year: int, *, today: date | None = None) -> R
     )
     years = [y for y in reporting.roadmap_years(roadmap) if y <= year]
     met = with_target = total_indicators = no_target = 0
+    metric_cache: dict[tuple[Any, ...], Any] = {}
     sheets: dict[int, ActionSheet] = {}
     all_lines: list[BudgetLine] = []
     for action in actions:
@@ -275,7 +276,7 @@ def build_report(roadmap: Roadmap, year: int, *, today: date | None = None) -> R
             indicator._prefetched_objects_cache["measurements"] = [  # type: ignore[attr-defined]
                 m for m in indicator.measurements.all() if m.period_start <= end
             ]
-            status = reporting.indicator_status(indicator, roadmap.territory, years, end)
+            status = reporting.indicator_status(indicator, roadmap.territory, years, end, cache=metric_cache)
             statuses.append(status)
             total_indicators += 1
             no_target += indicator.kind == "quantitatif" and indicator.target is None

@@ -221,16 +221,20 @@ def build_document(report: Report) -> Document:
         add(Heading(3, "Résultats de la stratégie précédente (valeurs de référence)"))
         add(_figures_table("Résultats de la stratégie précédente", r.previous))
 
-    # 4. per axis
+    # 4. per axis (several actions per page: a page break only before the first axis)
+    add(PageBreak())
     for section in r.axes:
-        add(PageBreak())
         add(Heading(2, f"Axe {section.axis.number} — {section.axis.title}"))
+        charges = section.budget.by_nature.total
+        spending = (
+            f"charges {r.year} : {money(charges.spent)} réalisés sur {money(charges.planned)} prévus"
+            if charges.planned.is_known or charges.spent.is_known
+            else f"budget {r.year} non renseigné"
+        )
         add(
             Para(
                 f"{len(section.sheets)} {terms['actions']} ; avancement moyen déclaré "
-                f"{_percent(section.mean_progress)} ; charges {r.year} : "
-                f"{money(section.budget.by_nature.total.spent)} réalisés sur "
-                f"{money(section.budget.by_nature.total.planned)} prévus.",
+                f"{_percent(section.mean_progress)} ; {spending}.",
                 style="meta",
             )
         )
@@ -417,6 +421,8 @@ def _sheet(sheet: ActionSheet, term: str, year: int, *, level: int) -> Group:
         facts.append("déjà engagée avant la feuille de route")
     if a.priority:
         facts.append(f"priorité {a.get_priority_display().lower()}")
+    if a.fne_axes:
+        facts.append("axe(s) France Numérique Ensemble " + ", ".join(str(n) for n in a.fne_axes))
     if a.introduced_by_id and a.introduced_by:
         facts.append(f"ajoutée par l'avenant du {a.introduced_by.decided_on:%d/%m/%Y}")
     add(Para(" · ".join(facts)))

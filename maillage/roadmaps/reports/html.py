@@ -37,14 +37,15 @@ li { margin: 0; }
 section.sheet { break-inside: avoid; border-top: 1px solid #bbb; padding-top: 1.5mm; margin-top: 2.5mm; }
 section.sub-sheet { break-inside: avoid; margin-left: 5mm; border-left: 2px solid #c9d6e8; padding-left: 2.5mm; margin-top: 1.5mm; }
 table { width: 100%; border-collapse: collapse; margin: 1mm 0 2.5mm; table-layout: fixed; }
-thead th:first-child { width: 34%; }
+thead th:first-child { width: 30%; }
 th, td { overflow-wrap: break-word; hyphens: auto; }
 caption { text-align: left; color: #555; font-size: 7.5pt; caption-side: top; padding-bottom: 0.5mm; }
 th, td { border: 1px solid #bbb; padding: 0.8mm 1.3mm; text-align: left; vertical-align: top; }
 thead th { background: #e8eef6; }
 tfoot th, tfoot td { background: #f3f3f3; font-weight: bold; }
 tr { break-inside: avoid; }
-.num { text-align: right; white-space: nowrap; }
+.num { text-align: right; }
+td.num { white-space: nowrap; }
 img.chart { width: 70mm; height: auto; margin: 0.5mm 3mm 1.5mm 0; }
 """
 
