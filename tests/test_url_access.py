@@ -27,6 +27,7 @@ PUBLIC_ROUTES = {
     "api:places_json": 200,
     "api:openapi": 200,
     "pathways:answer": 404,  # signed link for the receiving place; forged token → 404
+    "places:contact_link": 404,  # signed reminder link for a place's contact; forged token → 404
 }
 
 

@@ -22,6 +22,7 @@ from maillage.places.choices import (
     SpecificSupport,
     SupportMode,
 )
+from maillage.places.contact_links import CONTACT_FIELDS
 from maillage.places.editing import EDITABLE_FIELDS
 from maillage.places.models import Place
 from maillage.places.selectors import (
@@ -310,3 +311,19 @@ class AnnuaireForm(forms.Form):
         help_text=_("Par exemple « Figeac », « 46102 », « CC du Grand Figeac » ou « 46 »."),
         max_length=120,
     )
+
+
+class ContactCorrectionForm(PlaceForm):
+    """The public fields a place's contact corrects from the reminder's link (no account)."""
+
+    class Meta(PlaceForm.Meta):
+        fields = list(CONTACT_FIELDS)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in list(self.fields):
+            if name not in CONTACT_FIELDS:
+                del self.fields[name]
+
+    def clean(self) -> dict[str, Any]:
+        return forms.ModelForm.clean(self) or {}

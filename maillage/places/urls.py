@@ -1,6 +1,6 @@
 from django.urls import path
 
-from maillage.places import views, views_import
+from maillage.places import views, views_import, views_loops
 
 app_name = "places"
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("importer/<int:pk>/", views_import.import_report, name="import_report"),
     path("doublons/", views_import.duplicates, name="duplicates"),
     path("doublons/<int:pk>/", views_import.decide_duplicate, name="duplicate_decide"),
+    path("mise-a-jour/<str:token>/", views_loops.contact_link, name="contact_link"),
 ]
