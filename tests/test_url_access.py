@@ -28,6 +28,7 @@ PUBLIC_ROUTES = {
     "api:openapi": 200,
     "pathways:answer": 404,  # signed link for the receiving place; forged token → 404
     "places:contact_link": 404,  # signed reminder link for a place's contact; forged token → 404
+    "places:report_error": 404,  # « Signaler une erreur » on a public place page (honeypot + rate limit)
 }
 
 

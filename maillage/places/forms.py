@@ -327,3 +327,47 @@ class ContactCorrectionForm(PlaceForm):
 
     def clean(self) -> dict[str, Any]:
         return forms.ModelForm.clean(self) or {}
+
+
+class ErrorReportForm(forms.Form):
+    """« Signaler une erreur » (public). ``site_web`` is a honeypot: people never see nor fill it."""
+
+    message = forms.CharField(
+        label=_("Qu'est-ce qui est inexact ?"),
+        help_text=_("Par exemple : « Fermé le mercredi depuis septembre », « Le numéro a changé »."),
+        min_length=5,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5, "maxlength": 2000}),
+    )
+    email = forms.EmailField(
+        label=_("Votre adresse e-mail (facultatif)"),
+        help_text=_("Seulement pour vous dire ce que nous en avons fait ; elle n'est pas publiée."),
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    site_web = forms.CharField(
+        label=_("Ne pas remplir ce champ"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Décision"),
+        choices=[("accept", _("Accepter")), ("decline", _("Refuser"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Motif ou réponse"),
+        help_text=_("Obligatoire pour un refus ; envoyé à la personne si elle a laissé son adresse."),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "decline" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Indiquez le motif du refus."))
+        return data

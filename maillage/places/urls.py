@@ -19,4 +19,9 @@ urlpatterns = [
     path("doublons/", views_import.duplicates, name="duplicates"),
     path("doublons/<int:pk>/", views_import.decide_duplicate, name="duplicate_decide"),
     path("mise-a-jour/<str:token>/", views_loops.contact_link, name="contact_link"),
+    path("<int:pk>/signaler/", views_loops.report_error, name="report_error"),
+    path("corrections/", views_loops.corrections_queue, name="corrections"),
+    path("corrections/signalement/<int:pk>/", views_loops.decide_report, name="decide_report"),
+    path("corrections/modification/<int:pk>/", views_loops.decide_change, name="decide_change"),
+    path("corrections/reglages/", views_loops.directory_settings, name="directory_settings"),
 ]

@@ -17,7 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from maillage.places import opening_hours, selectors
+from maillage.places import corrections, opening_hours, selectors
 from maillage.places.choices import NationalProgramme
 from maillage.places.editing import update_place
 from maillage.places.forms import PlaceForm, SearchForm
@@ -207,6 +207,7 @@ def manage(request: HttpRequest) -> HttpResponse:
         "count": paginator.count,
         "q": text,
         "is_coordinator": bool(selectors.coordinator_territories(request.user)),
+        "pending_corrections": corrections.pending_count(request.user),
     }
     return render(request, "places/manage.html", context)
 
