@@ -257,27 +257,6 @@ def _history_rows(place: Place) -> list[dict[str, Any]]:
 
 
 @login_required
-@require_GET
-def stale(request: HttpRequest) -> HttpResponse:
-    if not selectors.coordinator_territories(request.user):
-        raise PermissionDenied(_("Réservé aux coordinateurs et coordinatrices."))
-    queryset = selectors.stale_places(request.user)
-    paginator = Paginator(queryset, 50)
-    page = paginator.get_page(request.GET.get("page"))
-    places = list(page.object_list)
-    reminded = selectors.last_reminders(p.pk for p in places)
-    rows = [{"place": p, "reminded_at": reminded.get(p.pk)} for p in places]
-    context = {
-        "page": page,
-        "rows": rows,
-        "count": paginator.count,
-        "cutoff": selectors.stale_cutoff(),
-        "territories": selectors.coordinator_territories(request.user),
-    }
-    return render(request, "places/stale.html", context)
-
-
-@login_required
 @require_POST
 def remind(request: HttpRequest, pk: int) -> HttpResponse:
     if not selectors.coordinator_territories(request.user):

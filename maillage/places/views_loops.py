@@ -7,16 +7,30 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from maillage.core.audit import record_change
-from maillage.places import contact_links, corrections, opening_hours, selectors
+from maillage.core.listing import Column, Listing
+from maillage.places import campaigns, contact_links, corrections, opening_hours, selectors
 from maillage.places.forms import ContactCorrectionForm, DecisionForm, ErrorReportForm
-from maillage.places.models import ChangeStatus, ContactChangesMode, DirectorySettings, Place
+from maillage.places.models import (
+    ChangeStatus,
+    ContactChangesMode,
+    DirectorySettings,
+    FreshnessCampaign,
+    Place,
+)
+from maillage.places.reminders import send_reminder
+from maillage.territories.models import Territory
 
 
 def _no_store(request: HttpRequest) -> None:
@@ -212,3 +226,193 @@ def directory_settings(request: HttpRequest) -> HttpResponse:
         )
     messages.success(request, _("Réglage enregistré pour %(t)s.") % {"t": territory})
     return redirect("places:corrections")
+
+
+# --- places to verify, campaigns --------------------------------------------------------------------
+
+STALE_COLUMNS = [
+    Column(_l("Sélection")),
+    Column(_l("Lieu"), "nom", ("normalized_name",)),
+    Column(_l("Commune"), "commune", ("commune_name",)),
+    Column(_l("Dernière vérification"), "verification", ("verified_at", "data_updated_on")),
+    Column(_l("Dernière relance")),
+    Column(_l("Actions")),
+]
+BULK_LIMIT = 500
+
+
+def _coordinator_only(request: HttpRequest) -> list[Any]:
+    territories = selectors.coordinator_territories(request.user)
+    if not territories:
+        raise PermissionDenied(_("Réservé aux coordinateurs et coordinatrices."))
+    return territories
+
+
+def _epci_choices(territories: list[Any]) -> list[Territory]:
+    """The EPCIs of the coordinator's territories (those with at least one place)."""
+    epci_ids = Place.objects.in_territories(territories).order_by().values("commune__epci_id")
+    return list(Territory.objects.epcis().filter(pk__in=epci_ids).order_by("name"))
+
+
+def _stale_queryset(
+    request: HttpRequest, epcis: list[Territory]
+) -> tuple[QuerySet[Place], Territory | None, str]:
+    queryset = selectors.stale_places(request.user)
+    raw = request.GET.get("epci", "")
+    epci = next((e for e in epcis if str(e.pk) == raw), None)
+    if epci is not None:
+        queryset = queryset.filter(commune__epci=epci)
+    text = request.GET.get("q", "").strip()[:100]
+    if text:
+        queryset = selectors._text_filter(queryset, text)
+    return queryset, epci, text
+
+
+@login_required
+@require_GET
+def stale(request: HttpRequest) -> HttpResponse:
+    territories = _coordinator_only(request)
+    epcis = _epci_choices(territories)
+    queryset, epci, text = _stale_queryset(request, epcis)
+    listing = Listing(request, STALE_COLUMNS, default_sort="verification")
+    queryset = listing.sort(queryset)
+    if listing.export_format:
+        return listing.export(
+            actor=request.user,
+            headers=STALE_EXPORT_HEADERS,
+            rows=_stale_rows(queryset),
+            filename="lieux-a-verifier",
+            object_type="places.Place",
+        )
+    page = listing.paginate(queryset)
+    places = list(page.object_list)
+    reminded = selectors.last_reminders(p.pk for p in places)
+    campaigns = (
+        FreshnessCampaign.objects.filter(territory__in=[*territories, *epcis])
+        .select_related("territory", "created_by")
+        .order_by("-created_at")[:10]
+    )
+    context = {
+        "page": page,
+        "listing": listing,
+        "rows": [{"place": p, "reminded_at": reminded.get(p.pk)} for p in places],
+        "count": page.paginator.count,
+        "cutoff": selectors.stale_cutoff(),
+        "territories": territories,
+        "epcis": epcis,
+        "epci": epci,
+        "q": text,
+        "campaign_scope": epci or (territories[0] if len(territories) == 1 else None),
+        "campaigns": campaigns,
+        "bulk_limit": BULK_LIMIT,
+    }
+    return render(request, "places/stale.html", context)
+
+
+STALE_EXPORT_HEADERS = [
+    "id",
+    "nom",
+    "commune",
+    "code_insee",
+    "epci",
+    "verifie_le",
+    "date_maj",
+    "courriels",
+    "telephone",
+]
+
+
+def _stale_rows(queryset: QuerySet[Place]) -> Any:
+    for place in queryset.select_related("commune__epci").iterator(chunk_size=1000):
+        epci = place.commune.epci if place.commune and place.commune.epci_id else None
+        yield [
+            place.pk,
+            place.name,
+            place.commune_name,
+            place.insee_code,
+            epci.name if epci else "",
+            place.verified_at.date().isoformat() if place.verified_at else "",
+            place.data_updated_on.isoformat(),
+            " | ".join(place.emails or []),
+            place.phone,
+        ]
+
+
+@login_required
+@require_POST
+def remind_bulk(request: HttpRequest) -> HttpResponse:
+    """« Relancer la sélection » : one reminder per checked place (in the coordinator's territory)."""
+    _coordinator_only(request)
+    ids = [int(v) for v in request.POST.getlist("place") if v.isdigit()][:BULK_LIMIT]
+    places = list(selectors.stale_places(request.user).filter(pk__in=ids))
+    if not places:
+        messages.error(request, _("Cochez au moins un lieu à relancer."))
+        return redirect(_back_to_stale(request))
+    base_url = request.build_absolute_uri("/")[:-1]
+    sent = skipped = 0
+    for place in places:
+        if send_reminder(actor=request.user, place=place, base_url=base_url):
+            sent += 1
+        else:
+            skipped += 1
+    messages.success(request, _("%(sent)d lieu(x) relancé(s).") % {"sent": sent})
+    if skipped:
+        messages.warning(
+            request, _("%(n)d lieu(x) sans aucune adresse e-mail : aucune relance envoyée.") % {"n": skipped}
+        )
+    return redirect(_back_to_stale(request))
+
+
+def _back_to_stale(request: HttpRequest) -> str:
+    back = request.POST.get("retour", "")
+    return reverse("places:stale") + (f"?{back}" if back and "//" not in back and "\n" not in back else "")
+
+
+@login_required
+@require_POST
+def campaign_start(request: HttpRequest) -> HttpResponse:
+    """« Relancer tous les lieux non vérifiés » of an EPCI or of the territory, as one operation."""
+    territories = _coordinator_only(request)
+    allowed = {t.pk: t for t in [*territories, *_epci_choices(territories)]}
+    raw = request.POST.get("territory", "")
+    territory = allowed.get(int(raw)) if raw.isdigit() else None
+    if territory is None:
+        raise Http404
+    campaign = campaigns.start_campaign(actor=request.user, territory=territory)
+    campaign = campaigns.run_campaign(campaign.pk, base_url=request.build_absolute_uri("/")[:-1])
+    messages.success(
+        request,
+        _("Campagne lancée : %(n)d lieu(x) relancé(s) sur %(t)s.")
+        % {"n": campaign.places_count - campaign.skipped_count, "t": territory},
+    )
+    return redirect("places:campaign", pk=campaign.pk)
+
+
+@login_required
+@require_GET
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    territories = _coordinator_only(request)
+    allowed = [t.pk for t in [*territories, *_epci_choices(territories)]]
+    campaign = get_object_or_404(
+        FreshnessCampaign.objects.select_related("territory", "created_by"), pk=pk, territory_id__in=allowed
+    )
+    state_filter = request.GET.get("etat", "")
+    reminders_qs = campaign.reminders.select_related("place").order_by("place__normalized_name", "pk")
+    rows = [{"reminder": r, "state": campaigns.reminder_state(r)} for r in reminders_qs]
+    if state_filter in campaigns.STATES:
+        rows = [
+            row
+            for row in rows
+            if row["state"] == state_filter
+            or (state_filter == "no_answer" and row["state"] in ("sent", "opened"))
+        ]
+    paginator = Paginator(rows, 100)
+    page = paginator.get_page(request.GET.get("page"))
+    context = {
+        "campaign": campaign,
+        "follow": campaigns.follow_up(campaign),
+        "page": page,
+        "state_filter": state_filter,
+        "states": campaigns.STATES,
+    }
+    return render(request, "places/campaign.html", context)
