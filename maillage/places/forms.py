@@ -300,7 +300,9 @@ class ReminderForm(forms.Form):
 class AnnuaireForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Périmètre"),
+        required=False,
         choices=[
+            ("", _("Indifférent")),
             ("commune", _("Commune")),
             ("epci", _("Intercommunalité (EPCI)")),
             ("departement", _("Département")),
@@ -308,7 +310,10 @@ class AnnuaireForm(forms.Form):
     )
     territoire = forms.CharField(
         label=_("Nom ou code du territoire"),
-        help_text=_("Par exemple « Figeac », « 46102 », « CC du Grand Figeac » ou « 46 »."),
+        help_text=_(
+            "Nom, surnom ou code : par exemple « Figeac », « 46102 », « CC du Grand Figeac », « Grand Figeac », "
+            "« Cauvaldor », « 200067361 » (SIREN) ou « 46 »."
+        ),
         max_length=120,
     )
 

@@ -288,23 +288,46 @@ def remind(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def annuaire(request: HttpRequest) -> HttpResponse:
-    """Choose the territory of the printed annuaire (commune, EPCI or département)."""
-    from maillage.places import pdf
+    """Choose the territory of the printed annuaire (commune, EPCI or département) by name, nickname
+    or code; ambiguous or unknown names get suggestions."""
+    from maillage.core.permissions import territories_for
+    from maillage.places import pdf, territory_lookup
     from maillage.places.forms import AnnuaireForm
 
     form = AnnuaireForm(request.GET or None)
+    candidates: list[Any] = []
     if form.is_bound and form.is_valid():
-        territory = pdf.find_territory(form.cleaned_data["kind"], form.cleaned_data["territoire"])
-        if territory is not None:
+        text = form.cleaned_data["territoire"]
+        slug = form.cleaned_data["kind"]
+        kinds = [pdf.KINDS[slug]] if slug in pdf.KINDS else list(pdf.KINDS.values())
+        results = territory_lookup.lookup(text, kinds=[str(k) for k in kinds])
+        if results and territory_lookup.is_clear_match(text, results[0], results):
+            territory = results[0]
             return redirect("places:annuaire_pdf", kind=pdf.SLUG_BY_KIND[territory.kind], code=territory.code)
-        form.add_error("territoire", _("Territoire introuvable : vérifiez le nom ou le code."))
+        candidates = results or territory_lookup.suggestions(text, kinds=[str(k) for k in kinds])
+        if not results:
+            form.add_error(
+                "territoire",
+                _("Territoire introuvable : vérifiez le nom ou le code.")
+                + (
+                    " " + _("Vouliez-vous dire l'un des territoires proposés ci-dessous ?")
+                    if candidates
+                    else ""
+                ),
+            )
     suggestions = []
-    from maillage.core.permissions import territories_for
-
     for territory in territories_for(request.user):
         if territory.kind in pdf.SLUG_BY_KIND:
             suggestions.append({"territory": territory, "slug": pdf.SLUG_BY_KIND[territory.kind]})
-    context = {"form": form, "suggestions": suggestions}
+    context = {
+        "form": form,
+        "suggestions": suggestions,
+        "candidates": [
+            {"territory": t, "slug": pdf.SLUG_BY_KIND[t.kind], "kind": territory_lookup.kind_label(t)}
+            for t in candidates
+            if t.kind in pdf.SLUG_BY_KIND
+        ],
+    }
     return render(request, "places/annuaire/choose.html", context, status=400 if form.errors else 200)
 
 
