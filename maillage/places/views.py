@@ -9,14 +9,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from maillage.core.listing import Column, Listing
 from maillage.places import corrections, opening_hours, selectors
 from maillage.places.choices import NationalProgramme
 from maillage.places.editing import update_place
@@ -190,22 +193,80 @@ def _safe_back(request: HttpRequest) -> str:
 # --- professional pages ---------------------------------------------------------------------------
 
 
+MANAGE_COLUMNS = [
+    Column(_l("Lieu"), "nom", ("normalized_name",)),
+    Column(_l("Commune"), "commune", ("commune_name", "normalized_name")),
+    Column(_l("Dernière vérification"), "verification", ("verified_at", "data_updated_on")),
+    Column(_l("Publication"), "publication", ("is_published", "normalized_name")),
+    Column(_l("Actions")),
+]
+MANAGE_EXPORT_HEADERS = [
+    "id",
+    "nom",
+    "adresse",
+    "code_postal",
+    "commune",
+    "code_insee",
+    "publie",
+    "verifie_le",
+    "date_maj",
+    "telephone",
+    "courriels",
+]
+
+
 @login_required
 @require_GET
 def manage(request: HttpRequest) -> HttpResponse:
-    queryset = selectors.places_editable_by(request.user).order_by("commune_name", "name", "pk")
-    text = request.GET.get("q", "").strip()
+    queryset = selectors.places_editable_by(request.user)
+    text = request.GET.get("q", "").strip()[:100]
     if text:
         queryset = selectors._text_filter(queryset, text)
-    paginator = Paginator(queryset.select_related("verified_by"), 50)
-    page = paginator.get_page(request.GET.get("page"))
+    publication = request.GET.get("publication", "")
+    if publication in ("oui", "non"):
+        queryset = queryset.filter(is_published=publication == "oui")
     cutoff = selectors.stale_cutoff()
+    only_stale = request.GET.get("etat") == "a-verifier"
+    if only_stale:
+        queryset = queryset.filter(
+            Q(verified_at__lt=cutoff) | Q(verified_at__isnull=True, data_updated_on__lt=cutoff.date())
+        )
+    listing = Listing(request, MANAGE_COLUMNS, default_sort="commune")
+    queryset = listing.sort(queryset)
+    if listing.export_format:
+        return listing.export(
+            actor=request.user,
+            headers=MANAGE_EXPORT_HEADERS,
+            rows=(
+                [
+                    p.pk,
+                    p.name,
+                    p.address,
+                    p.postcode,
+                    p.commune_name,
+                    p.insee_code,
+                    "oui" if p.is_published else "non",
+                    p.verified_at.date().isoformat() if p.verified_at else "",
+                    p.data_updated_on.isoformat(),
+                    p.phone,
+                    " | ".join(p.emails or []),
+                ]
+                for p in queryset.iterator(chunk_size=1000)
+            ),
+            filename="mes-lieux",
+            object_type="places.Place",
+        )
+    page = listing.paginate(queryset.select_related("verified_by"))
     rows = [{"place": place, "stale": selectors.is_stale(place, cutoff)} for place in page.object_list]
     context = {
         "page": page,
+        "listing": listing,
         "rows": rows,
-        "count": paginator.count,
+        "count": page.paginator.count,
         "q": text,
+        "publication": publication,
+        "only_stale": only_stale,
+        "filtered": bool(text or publication or only_stale),
         "is_coordinator": bool(selectors.coordinator_territories(request.user)),
         "pending_corrections": corrections.pending_count(request.user),
     }
