@@ -205,3 +205,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# Accessibility statement (/accessibilite/): the e-mail address where people report an accessibility
+# problem (RGAA « retour d'information et contact »). Empty: the page lists the other contact means.
+ACCESSIBILITY_CONTACT_EMAIL = env_str("ACCESSIBILITY_CONTACT_EMAIL", "")
