@@ -10,6 +10,7 @@ crash. Until the job runner is available it runs in the request.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -66,12 +67,22 @@ def start_campaign(*, actor: Any, territory: Territory) -> FreshnessCampaign:
     return campaign
 
 
-def run_campaign(campaign_id: int, *, base_url: str = "", now: datetime | None = None) -> FreshnessCampaign:
+def run_campaign(
+    campaign_id: int,
+    *,
+    base_url: str = "",
+    now: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> FreshnessCampaign:
     """Send the reminder of every stale place of the campaign's territory (idempotent)."""
     campaign = FreshnessCampaign.objects.select_related("territory", "created_by").get(pk=campaign_id)
     already = set(PlaceReminder.objects.filter(campaign=campaign).values_list("place_id", flat=True))
     skipped = 0
-    for place in campaign_places(campaign.territory, now=now).iterator(chunk_size=500):
+    places = campaign_places(campaign.territory, now=now)
+    total = places.count()
+    for done, place in enumerate(places.iterator(chunk_size=500)):
+        if progress is not None:
+            progress(done, total)
         if place.pk in already:
             continue
         try:

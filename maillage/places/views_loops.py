@@ -378,14 +378,24 @@ def campaign_start(request: HttpRequest) -> HttpResponse:
     territory = allowed.get(int(raw)) if raw.isdigit() else None
     if territory is None:
         raise Http404
-    campaign = campaigns.start_campaign(actor=request.user, territory=territory)
-    campaign = campaigns.run_campaign(campaign.pk, base_url=request.build_absolute_uri("/")[:-1])
+    from maillage.core import jobs
+    from maillage.places.jobs import freshness_campaign
+
+    with transaction.atomic():
+        campaign = campaigns.start_campaign(actor=request.user, territory=territory)
+        job = jobs.enqueue(
+            freshness_campaign,
+            actor=request.user,
+            territory_code=territory.code,
+            campaign_id=campaign.pk,
+            base_url=request.build_absolute_uri("/")[:-1],
+        )
     messages.success(
         request,
-        _("Campagne lancée : %(n)d lieu(x) relancé(s) sur %(t)s.")
-        % {"n": campaign.places_count - campaign.skipped_count, "t": territory},
+        _("Campagne lancée sur %(t)s : %(n)d lieu(x) à relancer, les e-mails partent en arrière-plan.")
+        % {"n": campaign.places_count, "t": territory},
     )
-    return redirect("places:campaign", pk=campaign.pk)
+    return redirect(reverse("places:campaign", args=[campaign.pk]) + f"?traitement={job.pk}")
 
 
 @login_required
@@ -408,8 +418,10 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ]
     paginator = Paginator(rows, 100)
     page = paginator.get_page(request.GET.get("page"))
+    job_id = request.GET.get("traitement", "")
     context = {
         "campaign": campaign,
+        "job_url": reverse("job", args=[int(job_id)]) if job_id.isdigit() else "",
         "follow": campaigns.follow_up(campaign),
         "page": page,
         "state_filter": state_filter,
