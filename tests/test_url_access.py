@@ -40,6 +40,8 @@ PUBLIC_ROUTES = {
     "accounts:privacy": 200,
     "accounts:proconnect_login": 404,  # ProConnect off unless configured
     "accounts:proconnect_callback": 404,
+    "places:contact_link": 404,  # signed reminder link for a place's contact; forged token → 404
+    "places:report_error": 404,  # « Signaler une erreur » on a public place page (honeypot + rate limit)
 }
 
 

@@ -444,3 +444,14 @@ class DuplicateCandidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.place_a_id} ≈ {self.place_b_id} ({self.get_reason_display()})"
+
+
+from maillage.places.models_loops import (  # noqa: E402,F401 — registers the loops' models with the app
+    ChangeStatus,
+    ContactChangesMode,
+    DirectorySettings,
+    ErrorReport,
+    FreshnessCampaign,
+    PlaceChangeRequest,
+    PlaceReminder,
+)
