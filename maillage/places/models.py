@@ -162,6 +162,12 @@ class Place(TimestampedModel):
     search_text = models.TextField(
         blank=True, editable=False, help_text="nom, commune, code postal, adresse sans accents ni casse"
     )
+    search_document = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="mots racinisés sans accents : nom, commune, services, publics, dispositifs, présentations "
+        "(maillage.places.search_document)",
+    )
 
     # Local management.
     organisation = models.ForeignKey(
@@ -220,6 +226,8 @@ class Place(TimestampedModel):
         indexes = [
             models.Index(fields=["commune", "is_published"], name="place_commune_published"),
             models.Index(fields=["pivot"], name="place_pivot"),
+            # The open-data API looks source ids up (duplicated ids across sources).
+            models.Index(fields=["source_id"], name="place_source_id"),
         ]
 
     def __str__(self) -> str:
@@ -231,11 +239,15 @@ class Place(TimestampedModel):
             setattr(self, name, value)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        from maillage.places import open_now
+
         self.sync_search_columns()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = set(update_fields) | set(SEARCH_COLUMNS)
         super().save(*args, **kwargs)
+        if update_fields is None or "opening_hours" in update_fields:
+            open_now.ensure_hours([self.opening_hours])
 
     @property
     def has_location(self) -> bool:
@@ -246,7 +258,11 @@ class Place(TimestampedModel):
         return AccessMode.NO_PUBLIC.value not in (self.access_modes or [])
 
 
-SEARCH_COLUMNS = [f"{f}_search" for f in MULTI_VALUE_FIELDS] + ["normalized_name", "search_text"]
+SEARCH_COLUMNS = [f"{f}_search" for f in MULTI_VALUE_FIELDS] + [
+    "normalized_name",
+    "search_text",
+    "search_document",
+]
 
 
 class _Attributes:
@@ -261,7 +277,10 @@ class _Attributes:
 
 def search_columns(values: Any) -> dict[str, Any]:
     """The derived columns of a place from its field values (a mapping of attnames)."""
+    from maillage.places import search_document
+
     columns: dict[str, Any] = {f"{f}_search": pipe_column(values.get(f) or []) for f in MULTI_VALUE_FIELDS}
+    columns["search_document"] = search_document.build(values)
     name = fold(values.get("name") or "")
     columns["normalized_name"] = name[:250]
     columns["search_text"] = " ".join(
@@ -444,3 +463,54 @@ class DuplicateCandidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.place_a_id} ≈ {self.place_b_id} ({self.get_reason_display()})"
+
+
+class WeeklyHours(models.Model):
+    """An opening-hours string whose open intervals of ``week`` are computed (``maillage.places.open_now``)."""
+
+    hours_hash = models.CharField(max_length=40, editable=False)
+    hours = models.TextField(editable=False)
+    week = models.DateField(editable=False, help_text="lundi de la semaine (Europe/Paris)")
+
+    class Meta:
+        verbose_name = _("horaires calculés d'une semaine")
+        verbose_name_plural = _("horaires calculés des semaines")
+        constraints = [models.UniqueConstraint(fields=["week", "hours_hash"], name="weekly_hours_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.week} {self.hours}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.hours_hash = hours_hash(self.hours)
+        super().save(*args, **kwargs)
+
+
+class OpeningInterval(models.Model):
+    """One open interval of an opening-hours string during a week, in minutes from Monday 00:00 (local
+    wall-clock time), never across midnight: « ouvert maintenant » is an indexed lookup."""
+
+    hours_hash = models.CharField(max_length=40, editable=False)
+    hours = models.TextField(editable=False)
+    week = models.DateField(editable=False)
+    start_minute = models.PositiveSmallIntegerField(editable=False)
+    end_minute = models.PositiveSmallIntegerField(editable=False)
+
+    class Meta:
+        verbose_name = _("intervalle d'ouverture")
+        verbose_name_plural = _("intervalles d'ouverture")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["week", "hours_hash", "start_minute"], name="opening_interval_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["week", "start_minute", "end_minute"], name="opening_interval_now")]
+
+    def __str__(self) -> str:
+        return f"{self.week} {self.start_minute}-{self.end_minute} {self.hours}"
+
+
+def hours_hash(hours: str) -> str:
+    """A short key for an opening-hours string (strings may be long: no B-tree on the text itself)."""
+    import hashlib
+
+    return hashlib.sha1(hours.encode("utf-8"), usedforsecurity=False).hexdigest()

