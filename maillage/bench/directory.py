@@ -57,6 +57,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--requests", type=int, default=300, help="Nombre de recherches mesurées par taille")
     parser.add_argument("--keep", action="store_true", help="Garder les lieux en base après la mesure")
     parser.add_argument("--seed", type=int, default=46)
+    parser.add_argument("--api-clients", type=int, default=10, help="Clients simultanés de l'API (10)")
+    parser.add_argument("--api-workers", type=int, default=4, help="Workers gunicorn pour l'API (4)")
+    parser.add_argument("--api-seconds", type=float, default=10, help="Durée de la mesure de l'API (10 s)")
 
 
 def _fill(rows: int) -> int:
@@ -108,10 +111,14 @@ def _text_scenarios(count: int, seed: int) -> list[dict[str, Any]]:
 
 
 def _queryset(params: dict[str, Any]) -> Any:
+    from django.http import QueryDict
+
     from maillage.places.forms import SearchForm
     from maillage.places.selectors import DEFAULT_RADIUS_KM, place_search
 
-    data = dict(params)
+    data = QueryDict(mutable=True)
+    for key, value in params.items():
+        data.setlist(key, value if isinstance(value, list) else [value])
     data.setdefault("rayon", str(DEFAULT_RADIUS_KM))
     form = SearchForm(data)
     form.is_valid()
@@ -276,6 +283,143 @@ def _annuaire_times() -> None:
         )
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _hammer(call: Any, *, clients: int, seconds: float) -> tuple[float, list[float]]:
+    """``clients`` threads calling ``call(rng)`` for ``seconds``: (calls per second, latencies in ms)."""
+    import threading
+
+    latencies: list[float] = []
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def work(index: int) -> None:
+        rng = random.Random(index)
+        mine: list[float] = []
+        while time.perf_counter() < deadline:
+            start = time.perf_counter()
+            call(rng)
+            mine.append((time.perf_counter() - start) * 1000)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(latencies) / (time.perf_counter() - start), latencies
+
+
+def _api_throughput(args: argparse.Namespace) -> None:
+    """/api/v1/lieux?limit=100 under ``--api-clients`` concurrent clients against gunicorn with
+    ``--api-workers`` workers (the production server), beside the same SQL alone (count + the page's
+    100 rows, from as many connections): what the database alone could serve."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import urllib.request
+
+    import psycopg
+    from django.conf import settings
+
+    from maillage.bench.common import context_line, percentile, ratio
+    from maillage.places.models import Place
+    from maillage.places.views_api import API_FIELDS
+
+    gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable))
+    if gunicorn is None:
+        print(
+            "API : gunicorn absent de l'environnement (serveur de production), mesure non faite.", flush=True
+        )
+        return
+    total = Place.objects.published().count()
+    pages = max(total // 100, 1)
+    port = _free_port()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_bench"}
+    server = subprocess.Popen(  # noqa: S603 — fixed arguments
+        [
+            gunicorn,
+            "config.wsgi",
+            "--workers",
+            str(args.api_workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}/api/v1/lieux?limit=100"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}&offset=0", timeout=5).read()  # noqa: S310 — local server
+                break
+            except OSError:
+                time.sleep(0.2)
+
+        def fetch(rng: random.Random) -> None:
+            url = f"{base}&offset={rng.randrange(pages) * 100}"
+            with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 — local server
+                response.read()
+
+        _hammer(fetch, clients=args.api_clients, seconds=2)  # warm-up: every worker connected
+        rate, latencies = _hammer(fetch, clients=args.api_clients, seconds=args.api_seconds)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    queryset = Place.objects.published().order_by("pk").values(*API_FIELDS)
+    page_sql, page_params = queryset[:100].query.sql_with_params()
+    page_sql = page_sql.replace("LIMIT 100", "LIMIT 100 OFFSET %s")
+    count_sql, count_params = Place.objects.published().order_by().query.sql_with_params()
+    count_sql = f"SELECT COUNT(*) FROM ({count_sql}) AS c"  # noqa: S608 — the ORM's own SQL
+    db = settings.DATABASES["default"]
+    conninfo = (
+        f"host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} user={db['USER']} dbname={db['NAME']}"
+    )
+    if db.get("PASSWORD"):
+        conninfo += f" password={db['PASSWORD']}"
+    connections = [psycopg.connect(conninfo, autocommit=True) for _ in range(args.api_clients)]
+    free = list(connections)
+    import threading
+
+    lock = threading.Lock()
+
+    def raw(rng: random.Random) -> None:
+        with lock:
+            conn = free.pop()
+        try:
+            conn.execute(count_sql, count_params).fetchone()
+            conn.execute(page_sql, [*page_params, rng.randrange(pages) * 100]).fetchall()
+        finally:
+            with lock:
+                free.append(conn)
+
+    try:
+        _hammer(raw, clients=args.api_clients, seconds=1)
+        raw_rate, _ = _hammer(raw, clients=args.api_clients, seconds=args.api_seconds)
+    finally:
+        for conn in connections:
+            conn.close()
+    print(
+        f"API /api/v1/lieux?limit=100 ({args.api_clients} clients, gunicorn {args.api_workers} workers) : "
+        f"{rate:.0f} requêtes/s, p50 {percentile(latencies, 50):.0f} ms, p95 {percentile(latencies, 95):.0f} ms — "
+        f"référence SQL seul (comptage + page, {args.api_clients} connexions) {raw_rate:.0f} pages/s, "
+        f"rapport {ratio(rate, raw_rate)} {context_line()}",
+        flush=True,
+    )
+
+
 def _one_size(rows: int, args: argparse.Namespace, *, last: bool) -> dict[str, float]:
     from django.test import Client
 
@@ -329,6 +473,7 @@ def _one_size(rows: int, args: argparse.Namespace, *, last: bool) -> dict[str, f
     print("  résultats : " + ", ".join(f"« {k} » {v}" for k, v in sorted(found.items())), flush=True)
     _explain_50km()
     if last:
+        _api_throughput(args)
         _page_weight(client, scenarios[1])
         _annuaire_times()
     return figures

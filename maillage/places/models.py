@@ -162,6 +162,9 @@ class Place(TimestampedModel):
     search_text = models.TextField(
         blank=True, editable=False, help_text="nom, commune, code postal, adresse sans accents ni casse"
     )
+    opening_hours_key = models.BigIntegerField(
+        null=True, blank=True, editable=False, help_text="clé des horaires (maillage.places.open_now)"
+    )
     search_document = models.TextField(
         blank=True,
         editable=False,
@@ -262,6 +265,7 @@ SEARCH_COLUMNS = [f"{f}_search" for f in MULTI_VALUE_FIELDS] + [
     "normalized_name",
     "search_text",
     "search_document",
+    "opening_hours_key",
 ]
 
 
@@ -281,6 +285,7 @@ def search_columns(values: Any) -> dict[str, Any]:
 
     columns: dict[str, Any] = {f"{f}_search": pipe_column(values.get(f) or []) for f in MULTI_VALUE_FIELDS}
     columns["search_document"] = search_document.build(values)
+    columns["opening_hours_key"] = hours_key(values.get("opening_hours") or "")
     name = fold(values.get("name") or "")
     columns["normalized_name"] = name[:250]
     columns["search_text"] = " ".join(
@@ -468,29 +473,25 @@ class DuplicateCandidate(models.Model):
 class WeeklyHours(models.Model):
     """An opening-hours string whose open intervals of ``week`` are computed (``maillage.places.open_now``)."""
 
-    hours_hash = models.CharField(max_length=40, editable=False)
+    hours_key = models.BigIntegerField(editable=False)
     hours = models.TextField(editable=False)
     week = models.DateField(editable=False, help_text="lundi de la semaine (Europe/Paris)")
 
     class Meta:
         verbose_name = _("horaires calculés d'une semaine")
         verbose_name_plural = _("horaires calculés des semaines")
-        constraints = [models.UniqueConstraint(fields=["week", "hours_hash"], name="weekly_hours_unique")]
+        constraints = [models.UniqueConstraint(fields=["week", "hours_key"], name="weekly_hours_unique")]
 
     def __str__(self) -> str:
         return f"{self.week} {self.hours}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.hours_hash = hours_hash(self.hours)
-        super().save(*args, **kwargs)
-
 
 class OpeningInterval(models.Model):
     """One open interval of an opening-hours string during a week, in minutes from Monday 00:00 (local
-    wall-clock time), never across midnight: « ouvert maintenant » is an indexed lookup."""
+    wall-clock time), never across midnight: « ouvert maintenant » is an index-only lookup of the keys
+    of the strings open at a minute, then a hashed ``= ANY`` on the places' ``opening_hours_key``."""
 
-    hours_hash = models.CharField(max_length=40, editable=False)
-    hours = models.TextField(editable=False)
+    hours_key = models.BigIntegerField(editable=False)
     week = models.DateField(editable=False)
     start_minute = models.PositiveSmallIntegerField(editable=False)
     end_minute = models.PositiveSmallIntegerField(editable=False)
@@ -500,17 +501,24 @@ class OpeningInterval(models.Model):
         verbose_name_plural = _("intervalles d'ouverture")
         constraints = [
             models.UniqueConstraint(
-                fields=["week", "hours_hash", "start_minute"], name="opening_interval_unique"
+                fields=["week", "hours_key", "start_minute"], name="opening_interval_unique"
             ),
         ]
-        indexes = [models.Index(fields=["week", "start_minute", "end_minute"], name="opening_interval_now")]
+        indexes = [
+            models.Index(
+                fields=["week", "start_minute", "end_minute", "hours_key"], name="opening_interval_now"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.week} {self.start_minute}-{self.end_minute} {self.hours}"
+        return f"{self.week} {self.start_minute}-{self.end_minute} {self.hours_key}"
 
 
-def hours_hash(hours: str) -> str:
-    """A short key for an opening-hours string (strings may be long: no B-tree on the text itself)."""
+def hours_key(hours: str) -> int | None:
+    """A 48-bit key of an opening-hours string (None when empty): strings may be long, keys are compared
+    fast. 10 000 distinct strings collide with a probability of about 2·10⁻⁷."""
     import hashlib
 
-    return hashlib.sha1(hours.encode("utf-8"), usedforsecurity=False).hexdigest()
+    if not hours:
+        return None
+    return int(hashlib.sha1(hours.encode("utf-8"), usedforsecurity=False).hexdigest()[:12], 16)

@@ -263,7 +263,11 @@ def place_search(filters: SearchFilters, *, at: datetime | None = None) -> Query
 def _open_now(queryset: QuerySet[Place], filters: SearchFilters, at: datetime | None) -> QuerySet[Place]:
     if not filters.open_now:
         return queryset
-    return queryset.filter(opening_hours__in=open_now.open_at(at or timezone.now()))
+    keys = open_now.open_keys(at or timezone.now())
+    if not keys:
+        return queryset.none()
+    sql, params = open_now.open_condition(keys, connection.vendor)
+    return queryset.filter(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611 — constant SQL
 
 
 def nearest_place(

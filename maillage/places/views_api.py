@@ -28,6 +28,7 @@ from maillage.places.services import export_queryset, standard_rows, territory_b
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+STREAM_ABOVE = 100  # pages of more items are streamed
 API_FIELDS = ("pk", *EXPORT_FIELDS)
 
 
@@ -74,7 +75,7 @@ def _int(value: str | None, default: int, *, minimum: int, maximum: int | None =
 
 
 @require_GET
-def place_list(request: HttpRequest) -> JsonResponse:
+def place_list(request: HttpRequest) -> HttpResponseBase:
     errors: dict[str, str] = {}
     try:
         limit = _int(request.GET.get("limit"), DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
@@ -126,14 +127,30 @@ def place_list(request: HttpRequest) -> JsonResponse:
         params += [("limit", str(limit)), ("offset", str(new_offset))]
         return request.build_absolute_uri(f"{request.path}?{urlencode(params)}")
 
-    return _json(
-        {
-            "count": total,
-            "next": page_url(offset + limit) if offset + limit < total else None,
-            "previous": page_url(max(offset - limit, 0)) if offset > 0 else None,
-            "results": [_item(request, r, clashes) for r in rows],
-        }
+    payload = {
+        "count": total,
+        "next": page_url(offset + limit) if offset + limit < total else None,
+        "previous": page_url(max(offset - limit, 0)) if offset > 0 else None,
+    }
+    if limit <= STREAM_ABOVE:
+        return _json({**payload, "results": [_item(request, r, clashes) for r in rows]})
+    # Large pages are streamed item by item: the whole JSON document is never held in memory.
+    response = StreamingHttpResponse(
+        _page_chunks(request, payload, rows, clashes), content_type="application/json"
     )
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _page_chunks(
+    request: HttpRequest, payload: dict[str, Any], rows: list[dict[str, Any]], clashes: set[str]
+) -> Iterator[str]:
+    head = json.dumps(payload, ensure_ascii=False)
+    yield head[:-1] + ', "results": ['
+    for index, row in enumerate(rows):
+        yield ("," if index else "") + json.dumps(_item(request, row, clashes), ensure_ascii=False)
+    yield "]}"
 
 
 @require_GET
