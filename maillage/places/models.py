@@ -165,6 +165,9 @@ class Place(TimestampedModel):
     opening_hours_key = models.BigIntegerField(
         null=True, blank=True, editable=False, help_text="clé des horaires (maillage.places.open_now)"
     )
+    opening_schedule = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, help_text="numéro des horaires (OpeningSchedule.id)"
+    )
     search_document = models.TextField(
         blank=True,
         editable=False,
@@ -250,7 +253,7 @@ class Place(TimestampedModel):
             kwargs["update_fields"] = set(update_fields) | set(SEARCH_COLUMNS)
         super().save(*args, **kwargs)
         if update_fields is None or "opening_hours" in update_fields:
-            open_now.ensure_hours([self.opening_hours])
+            open_now.ensure_place(self)
 
     @property
     def has_location(self) -> bool:
@@ -470,6 +473,20 @@ class DuplicateCandidate(models.Model):
         return f"{self.place_a_id} ≈ {self.place_b_id} ({self.get_reason_display()})"
 
 
+class OpeningSchedule(models.Model):
+    """A distinct opening-hours string and its small number (the rank of its bit in « open now » sets)."""
+
+    hours_key = models.BigIntegerField(unique=True, editable=False)
+    hours = models.TextField(editable=False)
+
+    class Meta:
+        verbose_name = _("horaires distincts")
+        verbose_name_plural = _("horaires distincts")
+
+    def __str__(self) -> str:
+        return self.hours
+
+
 class WeeklyHours(models.Model):
     """An opening-hours string whose open intervals of ``week`` are computed (``maillage.places.open_now``)."""
 
@@ -488,10 +505,10 @@ class WeeklyHours(models.Model):
 
 class OpeningInterval(models.Model):
     """One open interval of an opening-hours string during a week, in minutes from Monday 00:00 (local
-    wall-clock time), never across midnight: « ouvert maintenant » is an index-only lookup of the keys
-    of the strings open at a minute, then a hashed ``= ANY`` on the places' ``opening_hours_key``."""
+    wall-clock time), never across midnight: « ouvert maintenant » is an index-only lookup of the
+    schedules open at a minute, then one bit test per place (``maillage.places.open_now``)."""
 
-    hours_key = models.BigIntegerField(editable=False)
+    schedule = models.PositiveIntegerField(editable=False)
     week = models.DateField(editable=False)
     start_minute = models.PositiveSmallIntegerField(editable=False)
     end_minute = models.PositiveSmallIntegerField(editable=False)
@@ -501,17 +518,17 @@ class OpeningInterval(models.Model):
         verbose_name_plural = _("intervalles d'ouverture")
         constraints = [
             models.UniqueConstraint(
-                fields=["week", "hours_key", "start_minute"], name="opening_interval_unique"
+                fields=["week", "schedule", "start_minute"], name="opening_interval_unique"
             ),
         ]
         indexes = [
             models.Index(
-                fields=["week", "start_minute", "end_minute", "hours_key"], name="opening_interval_now"
+                fields=["week", "start_minute", "end_minute", "schedule"], name="opening_interval_now"
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.week} {self.start_minute}-{self.end_minute} {self.hours_key}"
+        return f"{self.week} {self.start_minute}-{self.end_minute} {self.schedule}"
 
 
 def hours_key(hours: str) -> int | None:

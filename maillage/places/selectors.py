@@ -193,7 +193,8 @@ def _text_filter(queryset: QuerySet[Place], text: str, *, near: bool = False) ->
 
 def _document_filter(queryset: QuerySet[Place], text: str) -> QuerySet[Place]:
     """Places whose ``search_document`` holds a word starting with each term of ``text`` (stemmed,
-    accents and case ignored): GIN full-text index on PostgreSQL, ``LIKE`` on SQLite."""
+    accents and case ignored): the stored ``search_vector`` and its GIN index on PostgreSQL, ``LIKE`` on
+    SQLite."""
     text = text.strip()
     if not text:
         return queryset
@@ -263,10 +264,10 @@ def place_search(filters: SearchFilters, *, at: datetime | None = None) -> Query
 def _open_now(queryset: QuerySet[Place], filters: SearchFilters, at: datetime | None) -> QuerySet[Place]:
     if not filters.open_now:
         return queryset
-    keys = open_now.open_keys(at or timezone.now())
-    if not keys:
+    numbers = open_now.open_schedules(at or timezone.now())
+    if not numbers:
         return queryset.none()
-    sql, params = open_now.open_condition(keys, connection.vendor)
+    sql, params = open_now.open_condition(numbers, connection.vendor)
     return queryset.filter(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611 — constant SQL
 
 

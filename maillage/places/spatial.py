@@ -4,8 +4,9 @@
 * PostgreSQL: a GiST index on the expression ``point(longitude, latitude)``: a radius search asks for
   the points inside the circle's bounding box (``<@ box``), which the index answers by reading about the
   rows it keeps — not every row of the latitude band as a B-tree on (latitude, longitude) would; and a
-  GIN index on ``to_tsvector('simple', search_document)`` for the full-text search. Both are created by
-  the migration ``0004`` (no extension needed: ``point``/``box`` and text search are built in).
+  stored generated column ``search_vector`` (``to_tsvector('simple', search_document)``) with a GIN
+  index for the full-text search. Created by the migration ``0004`` (no extension needed: ``point``,
+  ``box`` and text search are built in).
 * SQLite: an R-tree virtual table (the ``rtree`` module compiled into SQLite) kept in sync by triggers.
   Django rebuilds a SQLite table when a later migration alters it, which drops its triggers: the R-tree
   and its triggers are therefore (re)created after every ``migrate`` (``post_migrate``), rebuilt from
@@ -78,9 +79,17 @@ POSTGRES_INDEXES = [
         "CREATE INDEX IF NOT EXISTS place_location_gist ON places_place USING gist (point(longitude, latitude))",
     ),
     (
-        "place_search_document_gin",
-        "CREATE INDEX IF NOT EXISTS place_search_document_gin ON places_place "
-        "USING gin (to_tsvector('simple'::regconfig, search_document))",
+        "place_search_vector_gin",
+        "CREATE INDEX IF NOT EXISTS place_search_vector_gin ON places_place USING gin (search_vector)",
+    ),
+]
+#: PostgreSQL only (not a model field: SQLite has no tsvector): the document's lexemes, stored so that
+#: a row kept by the spatial index is not tokenised again at every search.
+POSTGRES_COLUMNS = [
+    (
+        "search_vector",
+        "ALTER TABLE places_place ADD COLUMN IF NOT EXISTS search_vector tsvector "
+        "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, search_document)) STORED",
     ),
 ]
 

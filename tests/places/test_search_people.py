@@ -250,3 +250,19 @@ def test_open_now_search_uses_the_weekly_intervals(figeac) -> None:
     place.save()
     found = {p.name for p in place_search(SearchFilters(open_now=True), at=christmas)}
     assert "inconnu" in found
+
+
+def test_imported_hours_are_open_now_at_once(figeac) -> None:
+    """A week already computed gets the new strings of an import (no stale « ouvert maintenant »)."""
+    from maillage.places.services import places_import
+    from tests.places.standard_files import row, to_csv
+
+    christmas = datetime(2026, 12, 25, 10, 0, tzinfo=PARIS)
+    PlaceFactory(commune=figeac, opening_hours="Mo-Su 08:00-20:00")
+    assert {p.opening_hours for p in place_search(SearchFilters(open_now=True), at=christmas)} == {
+        "Mo-Su 08:00-20:00"
+    }
+    job = places_import(data=to_csv([row(horaires="Fr 09:45-10:15")]), filename="lieux.csv")
+    assert job.status == "done", job.report
+    found = {p.opening_hours for p in place_search(SearchFilters(open_now=True), at=christmas)}
+    assert found == {"Mo-Su 08:00-20:00", "Fr 09:45-10:15"}
