@@ -12,7 +12,10 @@ urlpatterns = [
     path("feuilles-de-route/", include("maillage.roadmaps.urls")),
     path("activites/", include("maillage.activities.urls")),
     path("parcours/", include("maillage.pathways.urls")),
+    path("equipement/", include("maillage.equipment.urls")),
     path("admin/", admin.site.urls),
+    path("traitements/", core_views.job_list, name="jobs"),
+    path("traitements/<int:pk>/", core_views.job_detail, name="job"),
 ]
 
 handler404 = "maillage.core.views.page_not_found"

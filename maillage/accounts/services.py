@@ -66,6 +66,12 @@ WORKSPACE_LINKS: list[WorkspaceLink] = [
         ("prescriber", "coordinator", "mediator", "viewer"),
         _("Diagnostics et orientations."),
     ),
+    WorkspaceLink(
+        "equipment:home",
+        _("Reconditionnement"),
+        ("coordinator", "mediator", "viewer", "action_lead"),
+        _("Dons de matériel, atelier, personnes équipées, suivi à six mois."),
+    ),
 ]
 
 
