@@ -18,6 +18,7 @@ PUBLIC_ROUTES = {
     "accounts:logout": 405,  # POST only
     "places:search": 200,  # public directory
     "places:communes": 200,  # commune suggestions (reference data)
+    "places:map_points": 200,  # every result of a public search for the map (public data only)
     "places:detail": 404,  # public place page (no mediators shown)
     "places:annuaire": 200,  # printed annuaire, public data only
     "places:annuaire_pdf": 404,
