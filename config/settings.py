@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "maillage.roadmaps",
     "maillage.activities",
     "maillage.pathways",
+    "maillage.observatory",
 ]
 
 MIDDLEWARE = [
@@ -205,3 +206,21 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# Observatory (docs/observatory.md): fragility thresholds and distances, all overridable per instance.
+OBSERVATORY_IFN_MIN_SCORES = env_int("OBSERVATORY_IFN_MIN_SCORES", 3)
+OBSERVATORY_LOW_EDUCATION_INCLUDES_BEPC = env_bool("OBSERVATORY_LOW_EDUCATION_INCLUDES_BEPC", True)
+OBSERVATORY_COMPAS_THRESHOLDS = (
+    0.80,
+    0.95,
+    1.05,
+    1.20,
+)  # rate / reference → note 1…5 (« inspiré de Compas »)
+OBSERVATORY_FRAGILE_IFN_MIN = float(
+    env_str("OBSERVATORY_FRAGILE_IFN_MIN", "6.5")
+)  # « fragile » from this IFN
+OBSERVATORY_FAR_KM = float(
+    env_str("OBSERVATORY_FAR_KM", "10")
+)  # « éloignée » beyond this distance to a place
+OBSERVATORY_NEAR_KM = float(env_str("OBSERVATORY_NEAR_KM", "10"))  # « population à moins de N km »
+OBSERVATORY_MAX_DISTANCE_KM = float(env_str("OBSERVATORY_MAX_DISTANCE_KM", "200"))
