@@ -374,29 +374,24 @@ def build_report(
     )
 
 
-SORT_KEYS = {
-    "nom": lambda r: (r.name.lower(),),
-    "population": lambda r: (r.population is None, -(r.population or 0)),
-    "densite": lambda r: (r.density is None, r.density or 0),
-    "ifn": lambda r: (r.ifn is None, -(r.ifn or 0)),
-    "distance": lambda r: (r.distances["mediation"] is None, -(r.distances["mediation"] or 0)),
-    "france_services": lambda r: (
-        r.distances["france_services"] is None,
-        -(r.distances["france_services"] or 0),
-    ),
-    "lieux": lambda r: (-r.places["mediation"],),
+SORT_KEYS: dict[str, Any] = {
+    "nom": lambda r: r.name.lower(),
+    "population": lambda r: r.population,
+    "densite": lambda r: r.density,
+    "ifn": lambda r: r.ifn,
+    "distance": lambda r: r.distances["mediation"],
+    "france_services": lambda r: r.distances["france_services"],
+    "lieux": lambda r: r.places["mediation"],
 }
 
 
 def sorted_rows(rows: list[CommuneRow], key: str, reverse: bool) -> list[CommuneRow]:
-    """Rows sorted by ``key``; missing values always last (they are not zero)."""
+    """Rows sorted by ``key`` (ascending, or descending with ``reverse``); missing values always last."""
     function = SORT_KEYS.get(key, SORT_KEYS["nom"])
-    ordered = sorted(rows, key=function)
-    if reverse:
-        missing = [r for r in ordered if function(r)[0] is True]
-        present = [r for r in ordered if function(r)[0] is not True]
-        ordered = present[::-1] + missing
-    return ordered
+    present = [r for r in rows if function(r) is not None]
+    missing = [r for r in rows if function(r) is None]
+    present.sort(key=lambda r: (function(r), r.name.lower()), reverse=reverse)
+    return present + sorted(missing, key=lambda r: r.name.lower())
 
 
 # --- activity side (private pages and sheets): through the metrics registry -----------------------------

@@ -441,3 +441,38 @@ def is_public(territory: Territory) -> bool:
     """An EPCI is public when it, or its département, published its observatory."""
     ids = [territory.pk] + ([territory.department_id] if territory.department_id else [])
     return ObservatorySettings.objects.filter(Q(territory_id__in=ids), is_public=True).exists()
+
+
+# --- agreement with the MedNum reference ----------------------------------------------------------------
+
+
+@dataclass
+class Agreement:
+    department: Territory
+    communes: int
+    spearman: float | None
+    within_one: float | None
+    mean_abs_diff: float | None
+
+
+def agreement(department: Territory, *, method: str = FragilityMethod.IFN) -> Agreement:
+    """How the computed index of the département's communes agrees with La MedNum's: Spearman rank
+    correlation, share of communes within one point, mean absolute difference."""
+    communes = Territory.objects.communes_of([department])
+    totals: dict[int, dict[str, float]] = defaultdict(dict)
+    for territory_id, m, total in FragilityScore.objects.filter(
+        territory__in=communes, method__in=[method, FragilityMethod.MEDNUM], total__isnull=False
+    ).values_list("territory_id", "method", "total"):
+        if total is not None:
+            totals[territory_id][m] = total
+    pairs = [(v[method], v[FragilityMethod.MEDNUM]) for v in totals.values() if len(v) == 2]
+    if not pairs:
+        return Agreement(department, 0, None, None, None)
+    diffs = [abs(a - b) for a, b in pairs]
+    return Agreement(
+        department=department,
+        communes=len(pairs),
+        spearman=fr.spearman(pairs),
+        within_one=100 * sum(1 for d in diffs if d <= 1) / len(diffs),
+        mean_abs_diff=sum(diffs) / len(diffs),
+    )

@@ -22,3 +22,16 @@ def lot_communes(lot):
             "46011", "Arcambal", lot, cahors_epci, lat=44.4562, lon=1.5178, population=1012
         ),
     }
+
+
+@pytest.fixture
+def lot_with_mednum(db):
+    """The real Lot (313 communes of the vendored reference) with outlines and La MedNum's layer."""
+    from maillage.observatory.services import import_mednum_reference, load_outlines
+    from maillage.territories.models import Territory
+    from maillage.territories.services import load_territories
+
+    load_territories(departments="46")
+    load_outlines()
+    import_mednum_reference()
+    return Territory.objects.get(kind="department", code="46")
