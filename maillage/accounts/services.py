@@ -66,6 +66,12 @@ WORKSPACE_LINKS: list[WorkspaceLink] = [
         ("prescriber", "coordinator", "mediator", "viewer"),
         _("Diagnostics et orientations."),
     ),
+    WorkspaceLink(
+        "observatory:index",
+        _("Observatoire territorial"),
+        ALL,
+        _("Fragilité numérique et offre, commune par commune ; fiches EPCI."),
+    ),
 ]
 
 

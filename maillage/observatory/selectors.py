@@ -149,6 +149,18 @@ class Report:
     near_km: float = 0.0
     computed_at: datetime | None = None
     mednum_vintage: str = ""
+    version: str = ""
+
+
+def load_outlines_into(report: Report) -> None:
+    """Attach the outlines to a report built without them (one query)."""
+    outlines = dict(
+        CommuneShape.objects.filter(Territory.communes_q([report.territory], prefix="commune__")).values_list(
+            "commune_id", "outline"
+        )
+    )
+    for row in report.rows:
+        row.outline = outlines.get(row.pk)
 
 
 def available_methods(territory: Territory) -> list[str]:
@@ -274,12 +286,13 @@ def build_report(
         if territory.kind != TerritoryKind.DEPARTMENT
         else list(Territory.objects.epcis().filter(department=territory).values_list("pk", flat=True))
     )
-    scores: dict[tuple[int, str], ScoreRow] = {
-        (pk, m): ScoreRow(scores_, total, vintage)
-        for pk, m, scores_, total, vintage in FragilityScore.objects.filter(
-            Territory.communes_q([territory], prefix="territory__") | Q(territory_id__in=parents)
-        ).values_list("territory_id", "method", "scores", "total", "vintage")
-    }
+    scores: dict[tuple[int, str], ScoreRow] = {}
+    scores_at: datetime | None = None
+    for pk, m, scores_, total, vintage, at in FragilityScore.objects.filter(
+        Territory.communes_q([territory], prefix="territory__") | Q(territory_id__in=parents)
+    ).values_list("territory_id", "method", "scores", "total", "vintage", "computed_at"):
+        scores[(pk, m)] = ScoreRow(scores_, total, vintage)
+        scores_at = max(scores_at, at) if scores_at else at
     access = {
         row[0]: row
         for row in CommuneAccess.objects.filter(inside).values_list(
@@ -371,6 +384,8 @@ def build_report(
         near_km=near_km,
         computed_at=computed_at,
         mednum_vintage=mednum,
+        version=f"{method}:{len(rows)}:{len(shapes)}:{scores_at and scores_at.timestamp()}:"
+        f"{computed_at and computed_at.timestamp()}",
     )
 
 

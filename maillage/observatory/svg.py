@@ -107,7 +107,7 @@ def render(
     scale = WIDTH / span
     map_w = math.ceil((xmax - xmin) * kx * scale)
     map_h = math.ceil((ymax - ymin) * scale)
-    legend_h = 24 * (len(legend) + 3) + 10
+    legend_h = 24 * (len(legend) + 4) + 16
     side = map_w < WIDTH * 0.75  # a tall map: legend on the right, so that it keeps a readable size
     legend_x, legend_y = (map_w + 24, 0) if side else (0, map_h + 24)
     view_w = max(map_w + 300, 320) if side else max(map_w, 320)
@@ -235,3 +235,20 @@ def report_map(report: object, indicator: str = "ifn", *, id_prefix: str = "m") 
         emphasis_label=_("commune fragile et éloignée"),
         id_prefix=id_prefix,
     )
+
+
+def cached_report_map(report: object, indicator: str = "ifn", *, id_prefix: str = "m") -> str:
+    """``report_map`` cached per territory, index, map and data version (outlines loaded only on a miss)."""
+    from django.core.cache import cache
+
+    from maillage.observatory.selectors import Report, load_outlines_into
+
+    assert isinstance(report, Report)
+    key = f"observatory:svg:{report.territory.pk}:{indicator}:{id_prefix}:{report.version}"
+    svg = cache.get(key)
+    if svg is None:
+        if any(row.outline is None for row in report.rows):
+            load_outlines_into(report)
+        svg = report_map(report, indicator, id_prefix=id_prefix)
+        cache.set(key, svg, 24 * 3600)
+    return str(svg)

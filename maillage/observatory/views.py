@@ -9,7 +9,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
@@ -19,7 +20,8 @@ from maillage.observatory import exports, selectors, services, sheets
 from maillage.observatory.access import KIND_LABELS, KINDS
 from maillage.observatory.fragility import IFN_KEYS, IFN_LABELS
 from maillage.observatory.models import FragilityMethod
-from maillage.observatory.svg import MAP_INDICATORS, report_map
+from maillage.observatory.svg import MAP_INDICATORS, cached_report_map
+from maillage.observatory.templatetags.observatory_tags import km, num
 from maillage.territories.models import Territory, TerritoryKind
 
 SORTS = ("nom", "population", "densite", "ifn", "distance", "france_services", "lieux")
@@ -65,6 +67,30 @@ def _sort_links(request: HttpRequest, sort: str, reverse: bool) -> list[dict[str
     return links
 
 
+def commune_rows_html(rows: list[selectors.CommuneRow]) -> SafeString:
+    """The communes table body, built in Python (300+ rows: the template engine is the slow part)."""
+    yes, no = _("oui"), _("non")
+    return format_html_join(
+        "\n",
+        '<tr><th scope="row">{} <span class="meta">{}</span></th><td class="num">{}</td><td class="num">{}</td>'
+        '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td>{}</td></tr>',
+        (
+            (
+                r.name,
+                r.code,
+                num(r.population, 0),
+                num(r.density, 1),
+                num(r.ifn, 1),
+                km(r.distances["mediation"]),
+                km(r.distances["france_services"]),
+                r.places["mediation"],
+                format_html('<span class="fragile-far">{}</span>', yes) if r.fragile_far else no,
+            )
+            for r in rows
+        ),
+    )
+
+
 def _context(request: HttpRequest, territory: Territory, *, public: bool) -> dict[str, Any]:
     method = request.GET.get("indice")
     indicator = request.GET.get("carte", "ifn")
@@ -72,13 +98,13 @@ def _context(request: HttpRequest, territory: Territory, *, public: bool) -> dic
     sort = request.GET.get("tri", "nom")
     sort = sort if sort in SORTS else "nom"
     reverse = request.GET.get("ordre") == "desc"
-    report = selectors.build_report(territory, method=method, with_outlines=True)
-    svg = report_map(report, indicator)
+    report = selectors.build_report(territory, method=method)
+    svg = cached_report_map(report, indicator)
     rows = selectors.sorted_rows(report.rows, sort, reverse)
     context: dict[str, Any] = {
         "territory": territory,
         "report": report,
-        "rows": rows,
+        "rows_html": commune_rows_html(rows),
         "svg": mark_safe(svg),  # noqa: S308 — built by svg.render, every text escaped
         "indicator": indicator,
         "sort": sort,
@@ -161,10 +187,8 @@ def public_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
 
 def _map(territory: Territory, request: HttpRequest) -> HttpResponse:
     indicator = request.GET.get("carte", "ifn")
-    report = selectors.build_report(
-        territory, method=request.GET.get("indice"), with_outlines=True, children=False
-    )
-    svg = report_map(report, indicator if indicator in MAP_INDICATORS else "ifn")
+    report = selectors.build_report(territory, method=request.GET.get("indice"), children=False)
+    svg = cached_report_map(report, indicator if indicator in MAP_INDICATORS else "ifn")
     if not svg:
         raise Http404
     return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")

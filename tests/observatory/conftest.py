@@ -35,3 +35,12 @@ def lot_with_mednum(db):
     load_outlines()
     import_mednum_reference()
     return Territory.objects.get(kind="department", code="46")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():  # noqa: PT004 — the map cache is per process: start every test without it
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
