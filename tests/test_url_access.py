@@ -27,6 +27,9 @@ PUBLIC_ROUTES = {
     "api:places_json": 200,
     "api:openapi": 200,
     "pathways:answer": 404,  # signed link for the receiving place; forged token → 404
+    "observatory:public": 404,  # published observatories only (no personal data); others → 404
+    "observatory:public_export": 404,
+    "observatory:public_map": 404,
 }
 
 

@@ -161,6 +161,8 @@ def public_territory(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _export(territory: Territory, request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
     report = selectors.build_report(territory, method=request.GET.get("indice"))
     stamp = timezone.localdate().isoformat()
     name = f"observatoire-{territory.code}-{stamp}"
@@ -206,7 +208,7 @@ def public_map_svg(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def sheet(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     found = selectors.get_territory_for_user(request.user, code)
-    if found.kind != TerritoryKind.EPCI:
+    if found.kind != TerritoryKind.EPCI or fmt not in ("pdf", "docx"):
         raise Http404
     stamp = timezone.localdate().isoformat()
     if fmt == "docx":
