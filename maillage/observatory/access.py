@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from maillage.observatory.fragility import setting
-from maillage.observatory.geo import GridIndex
+from maillage.observatory.geo import SphereIndex
 from maillage.observatory.models import CommuneAccess, ItinerantStop
 from maillage.places.choices import MediatorKind, NationalProgramme
 from maillage.places.selectors import public_places
@@ -91,12 +91,12 @@ def supply_points() -> list[SupplyPoint]:
     return list(places.values())
 
 
-def build_indexes(points: list[SupplyPoint]) -> dict[str, GridIndex]:
+def build_indexes(points: list[SupplyPoint]) -> dict[str, SphereIndex]:
     by_kind: dict[str, list[tuple[float, float]]] = {kind: [] for kind in KINDS}
     for place in points:
         for kind in place.kinds:
             by_kind[kind].extend(place.points)
-    return {kind: GridIndex(values) for kind, values in by_kind.items()}
+    return {kind: SphereIndex(values) for kind, values in by_kind.items()}
 
 
 def places_by_commune(points: list[SupplyPoint]) -> dict[int, dict[str, int]]:
@@ -123,12 +123,15 @@ def compute_access(*, department_codes: list[str] | None = None) -> int:
     if department_codes:
         communes = communes.filter(department__code__in=department_codes)
     now = timezone.now()
+    communes_list = list(communes.values_list("pk", "latitude", "longitude"))
+    located = [(lat, lon) for _pk, lat, lon in communes_list if lat is not None and lon is not None]
+    nearest = {kind: iter(indexes[kind].nearest_km_many(located, max_km)) for kind in KINDS}
     rows: list[CommuneAccess] = []
-    for pk, lat, lon in communes.values_list("pk", "latitude", "longitude").iterator(chunk_size=5000):
+    for pk, lat, lon in communes_list:
         distances: dict[str, float | None] = dict.fromkeys(KINDS)
         if lat is not None and lon is not None:
             for kind in KINDS:
-                distances[kind] = _rounded(indexes[kind].nearest_km(lat, lon, max_km))
+                distances[kind] = _rounded(next(nearest[kind]))
         rows.append(
             CommuneAccess(
                 commune_id=pk,

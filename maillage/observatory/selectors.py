@@ -454,9 +454,9 @@ def activity_figures(territory: Territory, population: int, today: date | None =
         value = compute_metric(key, territory, a, b)
         return None if value is None else float(value)
 
-    return Activity(
-        mediators=metric("places.mediators"),
-        aidants_connect=metric("places.aidants_connect"),
+    return Activity(  # stocks (people in post) are measured today, flows over the last 12 whole months
+        mediators=metric("places.mediators", start, today),
+        aidants_connect=metric("places.aidants_connect", start, today),
         accompaniments=metric("activities.accompaniments"),
         accompaniments_previous=metric("activities.accompaniments", previous_start, previous_end),
         people=metric("activities.people"),

@@ -15,8 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from maillage.core.audit import record_change
 from maillage.core.models import AuditAction
@@ -274,13 +275,23 @@ def import_mednum_reference(*, user: Any = None) -> list[ImportResult]:
 
 
 def commune_values(commune_ids: list[int] | None = None) -> dict[int, dict[str, float | None]]:
-    """{commune id: {key: value}} of every imported raw indicator (None: not published)."""
-    rows = CommuneIndicator.objects.all()
-    if commune_ids is not None:
-        rows = rows.filter(commune_id__in=commune_ids)
+    """{commune id: {key: value}} of every imported raw indicator (None: not published).
+
+    Read with one plain cursor (hundreds of thousands of rows for all of France: no model layer)."""
     values: dict[int, dict[str, float | None]] = defaultdict(dict)
-    for commune_id, key, value in rows.values_list("commune_id", "key", "value").iterator(chunk_size=20000):
-        values[commune_id][key] = value
+    if commune_ids is not None:
+        rows = CommuneIndicator.objects.filter(commune_id__in=commune_ids).values_list(
+            "commune_id", "key", "value"
+        )
+        for commune_id, key, value in rows:
+            values[commune_id][key] = value
+        return values
+    table = connection.ops.quote_name(CommuneIndicator._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT commune_id, key, value FROM {table}")  # noqa: S608 — table name from the model
+        while batch := cursor.fetchmany(50_000):
+            for commune_id, key, value in batch:
+                values[commune_id][key] = value
     return values
 
 
@@ -361,16 +372,12 @@ def compute_fragility() -> dict[str, int]:
                 vintage=vintage,
             )
         )
-    FragilityScore.objects.filter(method__in=[FragilityMethod.IFN, FragilityMethod.COMPAS]).exclude(
-        territory_id__in=[r.territory_id for r in rows]
-    ).delete()
-    FragilityScore.objects.bulk_create(
-        rows,
-        batch_size=2000,
-        update_conflicts=True,
-        unique_fields=["territory", "method"],
-        update_fields=["scores", "total", "available", "vintage", "computed_at"],
-    )
+    # Replace the computed layers as a whole (same transaction): no stale score survives a recomputation.
+    FragilityScore.objects.filter(method__in=[FragilityMethod.IFN, FragilityMethod.COMPAS]).delete()
+    now = timezone.now()
+    for row in rows:
+        row.computed_at = now  # auto_now is not applied by bulk_create
+    FragilityScore.objects.bulk_create(rows, batch_size=5000)
     return {"communes": len(rates), "rows": len(rows)}
 
 

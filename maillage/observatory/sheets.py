@@ -70,7 +70,7 @@ def sheet_data(epci: Territory, *, user: Any, department_report: selectors.Repor
         places=places,
         actions=selectors.roadmap_actions(user, epci),
         fragile_far=sorted((r for r in report.rows if r.fragile_far), key=lambda r: -(r.ifn or 0)),
-        svg=report_map(report, "ifn", id_prefix=f"m{epci.code}"),
+        svg=report_map(report, "ifn", id_prefix=f"m{epci.code}", legend_side=True),
         generated_at=timezone.localtime(),
     )
 

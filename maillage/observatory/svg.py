@@ -88,6 +88,7 @@ def render(
     legend_title: str,
     emphasis_label: str = "",
     id_prefix: str = "m",
+    legend_side: bool | None = None,
 ) -> str:
     decoded: list[tuple[Area, list[list[tuple[int, int]]]]] = []
     xs: list[int] = []
@@ -108,7 +109,8 @@ def render(
     map_w = math.ceil((xmax - xmin) * kx * scale)
     map_h = math.ceil((ymax - ymin) * scale)
     legend_h = 24 * (len(legend) + 4) + 16
-    side = map_w < WIDTH * 0.75  # a tall map: legend on the right, so that it keeps a readable size
+    # A tall map (or a printed sheet): legend on the right, so that it keeps a readable size.
+    side = map_w < WIDTH * 0.75 if legend_side is None else legend_side
     legend_x, legend_y = (map_w + 24, 0) if side else (0, map_h + 24)
     view_w = max(map_w + 300, 320) if side else max(map_w, 320)
     height = max(map_h, legend_h) + 4 if side else map_h + legend_h + 10
@@ -189,7 +191,9 @@ def render(
 MAP_INDICATORS = ("ifn", "distance")
 
 
-def report_map(report: object, indicator: str = "ifn", *, id_prefix: str = "m") -> str:
+def report_map(
+    report: object, indicator: str = "ifn", *, id_prefix: str = "m", legend_side: bool | None = None
+) -> str:
     """The choropleth of a report's communes (``indicator``: ``ifn`` or ``distance``)."""
     from maillage.observatory.selectors import Report
 
@@ -234,6 +238,7 @@ def report_map(report: object, indicator: str = "ifn", *, id_prefix: str = "m") 
         legend_title=legend_title,
         emphasis_label=_("commune fragile et éloignée"),
         id_prefix=id_prefix,
+        legend_side=legend_side,
     )
 
 

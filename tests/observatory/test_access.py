@@ -9,7 +9,7 @@ import pytest
 
 from maillage.core.metrics import compute_metric
 from maillage.observatory.access import compute_access
-from maillage.observatory.geo import GridIndex, haversine_km, nearest_naive_km
+from maillage.observatory.geo import SphereIndex, haversine_km, nearest_naive_km
 from maillage.observatory.models import CommuneAccess, FragilityScore, ItinerantStop
 from maillage.places.choices import NationalProgramme
 from tests.places.factories import MediatorFactory, PlaceFactory
@@ -21,17 +21,19 @@ def test_haversine_known_distance():
     assert haversine_km(44.0, 1.0, 44.0, 1.0) == 0
 
 
-def test_grid_nearest_equals_all_pairs():
+def test_kd_tree_nearest_equals_all_pairs():
     rng = random.Random(7)
     points = [(rng.uniform(41.3, 51.1), rng.uniform(-5.2, 9.6)) for _ in range(800)]
     points += [(-21.1, 55.5), (16.2, -61.5)]  # overseas
-    index = GridIndex(points, cell=0.1)
-    for _ in range(300):
-        lat, lon = rng.uniform(41.3, 51.1), rng.uniform(-5.2, 9.6)
-        assert index.nearest_km(lat, lon, 5000) == pytest.approx(nearest_naive_km(lat, lon, points))
-    assert index.nearest_km(-21.0, 55.4, 200) == pytest.approx(nearest_naive_km(-21.0, 55.4, points))
+    index = SphereIndex(points)
+    queries = [(rng.uniform(41.3, 51.1), rng.uniform(-5.2, 9.6)) for _ in range(300)]
+    for (lat, lon), km in zip(queries, index.nearest_km_many(queries, 5000), strict=True):
+        assert km == pytest.approx(nearest_naive_km(lat, lon, points), abs=1e-6)
+    assert index.nearest_km(-21.0, 55.4, 200) == pytest.approx(
+        nearest_naive_km(-21.0, 55.4, points), abs=1e-6
+    )
     assert index.nearest_km(-49.3, 69.2, 200) is None  # Kerguelen: nothing within 200 km
-    assert GridIndex([]).nearest_km(44, 1) is None
+    assert SphereIndex([]).nearest_km(44, 1) is None
 
 
 @pytest.mark.django_db
