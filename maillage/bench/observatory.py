@@ -30,7 +30,7 @@ PLACES = 25_000
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--places", type=int, default=PLACES)
-    parser.add_argument("--sample", type=int, default=200, help="communes du calcul naïf (extrapolé)")
+    parser.add_argument("--sample", type=int, default=60, help="communes du calcul naïf (extrapolé)")
     parser.add_argument("--repeat", type=int, default=30, help="requêtes de page mesurées")
     parser.add_argument(
         "--reuse", action="store_true", help="garder les lieux et indicateurs d'un run précédent"

@@ -18,9 +18,10 @@ import csv
 import gzip
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 from maillage.observatory.models import IndicatorSource
 
@@ -56,21 +57,6 @@ class ParsedFile:
             self.errors.append("… d'autres erreurs ont été trouvées ; corrigez d'abord celles-ci.")
 
 
-def read_bytes(path: Path) -> bytes:
-    data = path.read_bytes()
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
-    return data
-
-
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252 (older INSEE and CAF files)."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252")
-
-
 def sniff_delimiter(first_line: str) -> str:
     counts = {d: first_line.count(d) for d in (";", ",", "\t")}
     return max(counts, key=lambda d: counts[d])
@@ -87,14 +73,24 @@ def parse_number(raw: str) -> tuple[float | None, bool, bool]:
         return None, False, False
 
 
-def _rows(text: str) -> tuple[list[str], list[list[str]], str]:
-    lines = text.splitlines()
-    if not lines:
+Rows = Iterable[list[str]]
+
+
+def _open(path: Path, encoding: str) -> io.TextIOWrapper:
+    """The file as text, streamed (a national Dossier complet is hundreds of megabytes)."""
+    with path.open("rb") as probe:
+        packed = probe.read(2) == b"\x1f\x8b"
+    raw = cast(IO[bytes], gzip.GzipFile(path, "rb") if packed else path.open("rb"))  # noqa: SIM115 — closed by the wrapper
+    return io.TextIOWrapper(raw, encoding=encoding, newline="")
+
+
+def _rows(handle: io.TextIOWrapper) -> tuple[list[str], Rows]:
+    first = handle.readline()
+    if not first.strip():
         raise ImportRejected(["Le fichier est vide."])
-    delimiter = sniff_delimiter(lines[0])
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [h.strip().strip('"') for h in next(reader)]
-    return header, list(reader), delimiter
+    delimiter = sniff_delimiter(first)
+    header = [h.strip().strip('"') for h in next(csv.reader([first], delimiter=delimiter))]
+    return header, csv.reader(handle, delimiter=delimiter)
 
 
 def detect(header: list[str]) -> str | None:
@@ -138,7 +134,7 @@ INSEE_RP_COLUMNS = {
 INSEE_FILOSOFI_COLUMNS = {"poverty_rate": "TP60{yy}", "median_income": "MED{yy}"}
 
 
-def parse_insee(header: list[str], rows: list[list[str]]) -> ParsedFile:
+def parse_insee(header: list[str], rows: Rows) -> ParsedFile:
     upper = [h.upper() for h in header]
     index = {h: i for i, h in enumerate(upper)}
     rp_years = sorted({m.group(1) for h in upper if (m := re.fullmatch(r"P(\d\d)_POP", h))}, reverse=True)
@@ -170,33 +166,41 @@ def parse_insee(header: list[str], rows: list[list[str]]) -> ParsedFile:
 MOBILE_SHARE_COLUMNS = {"part_pop_4g", "pct_pop_4g"}
 
 
-def parse_arcep_fixed(header: list[str], rows: list[list[str]], filename: str) -> ParsedFile:
+def parse_arcep_fixed(header: list[str], rows: Rows, filename: str) -> ParsedFile:
     index = {h: i for i, h in enumerate(header)}
-    dates = {r[index["date"]].strip() for r in rows if "date" in index and len(r) > index["date"]}
     basis = "filaire" if "filaire" in filename else "terrestre" if "terrestre" in filename else "toutes"
-    vintage = f"{max(dates) if dates else 'date inconnue'} ({basis})"
-    parsed = ParsedFile(source=IndicatorSource.ARCEP_FIXED, vintage=vintage)
+    parsed = ParsedFile(source=IndicatorSource.ARCEP_FIXED, vintage="")
     parsed.notes["basis"] = basis
     if "type" in index:
-        rows = [r for r in rows if len(r) <= index["type"] or r[index["type"]].strip() in ("all", "")]
+        kind = index["type"]
+        rows = (r for r in rows if len(r) <= kind or r[kind].strip() in ("all", ""))
     _collect(
         parsed,
         rows,
         index["code_insee"],
         {"premises": index["nbr"], "premises_thd30": index["elig_thd30"]},
         header,
+        date_index=index.get("date"),
     )
+    dates = parsed.notes.pop("dates", [])
+    parsed.vintage = f"{max(dates) if dates else 'date inconnue'} ({basis})"
     return parsed
 
 
-def parse_arcep_mobile(header: list[str], rows: list[list[str]], vintage: str | None) -> ParsedFile:
+def parse_arcep_mobile(header: list[str], rows: Rows, vintage: str | None) -> ParsedFile:
     index = {h: i for i, h in enumerate(header)}
     share = next(c for c in header if c in MOBILE_SHARE_COLUMNS)
-    dates = {r[index["date"]].strip() for r in rows if "date" in index and len(r) > index["date"]}
-    parsed = ParsedFile(
-        source=IndicatorSource.ARCEP_MOBILE, vintage=vintage or (max(dates) if dates else "date inconnue")
+    parsed = ParsedFile(source=IndicatorSource.ARCEP_MOBILE, vintage="")
+    _collect(
+        parsed,
+        rows,
+        index["code_insee"],
+        {"mobile_4g_share": index[share]},
+        header,
+        date_index=index.get("date"),
     )
-    _collect(parsed, rows, index["code_insee"], {"mobile_4g_share": index[share]}, header)
+    dates = parsed.notes.pop("dates", [])
+    parsed.vintage = vintage or (max(dates) if dates else "date inconnue")
     for code, values in parsed.values.items():
         value = values["mobile_4g_share"][0]
         if value is not None and not 0 <= value <= 100:
@@ -218,9 +222,7 @@ def _caf_vintage(filename: str, vintage: str | None) -> str:
     return f"CAF {match.group(1)}"
 
 
-def parse_caf(
-    source: str, header: list[str], rows: list[list[str]], filename: str, vintage: str | None
-) -> ParsedFile:
+def parse_caf(source: str, header: list[str], rows: Rows, filename: str, vintage: str | None) -> ParsedFile:
     index = {h: i for i, h in enumerate(header)}
     allocataires = next((index[h] for h in header if h.lower() == "nb_allocataires"), None)
     columns = (
@@ -246,7 +248,7 @@ MEDNUM_SCORES = {
 }
 
 
-def parse_mednum(header: list[str], rows: list[list[str]], filename: str, vintage: str | None) -> ParsedFile:
+def parse_mednum(header: list[str], rows: Rows, filename: str, vintage: str | None) -> ParsedFile:
     index = {h: i for i, h in enumerate(header)}
     match = re.search(r"(20\d\d-\d\d)", filename)
     parsed = ParsedFile(
@@ -290,9 +292,16 @@ def parse_mednum(header: list[str], rows: list[list[str]], filename: str, vintag
 
 
 def _collect(
-    parsed: ParsedFile, rows: list[list[str]], code_index: int, columns: dict[str, int], header: list[str]
+    parsed: ParsedFile,
+    rows: Rows,
+    code_index: int,
+    columns: dict[str, int],
+    header: list[str],
+    *,
+    date_index: int | None = None,
 ) -> None:
     seen: dict[str, int] = {}
+    dates: set[str] = set()
     skipped = 0
     for number, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
@@ -314,6 +323,8 @@ def _collect(
             parsed.error(f"Ligne {number} : la commune {code} apparaît déjà ligne {seen[code]}.")
             continue
         seen[code] = number
+        if date_index is not None:
+            dates.add(row[date_index].strip())
         values: dict[str, tuple[float | None, bool]] = {}
         for key, column in columns.items():
             value, secret, ok = parse_number(row[column])
@@ -328,42 +339,55 @@ def _collect(
             values[key] = (value, secret)
         parsed.values[code] = values
     parsed.notes["skipped_non_commune_rows"] = skipped
+    if date_index is not None:
+        parsed.notes["dates"] = sorted(d for d in dates if d)
 
 
 def parse_file(path: Path, *, source: str | None = None, vintage: str | None = None) -> ParsedFile:
-    """Read and check a whole file. Raises ImportRejected with every error found (nothing written)."""
+    """Read and check a whole file, streamed. Raises ImportRejected with every error found (nothing written).
+
+    UTF-8 (with or without BOM) first; a file that is not UTF-8 is read again as Windows-1252."""
     try:
-        data = read_bytes(path)
+        try:
+            return _parse(path, "utf-8-sig", source, vintage)
+        except UnicodeDecodeError:
+            return _parse(path, "cp1252", source, vintage)
     except OSError as exc:
         raise ImportRejected([f"Fichier illisible : {exc.strerror or exc}."]) from exc
     except (EOFError, gzip.BadGzipFile) as exc:
         raise ImportRejected(["Archive gzip illisible ou tronquée."]) from exc
-    header, rows, _delimiter = _rows(decode(data))
-    detected = detect(header)
-    if source and detected and source != detected:
-        raise ImportRejected([f"Le fichier ressemble à « {detected} », pas à « {source} »."])
-    kind = source or detected
-    if kind is None:
-        raise ImportRejected(
-            [
-                "Type de fichier non reconnu : en-tête attendu d'un Dossier complet INSEE (CODGEO, P22_POP…), "
-                "d'un fichier ARCEP (code_insee, nbr, elig_thd30 ; ou code_insee, part_pop_4g), d'un fichier "
-                "CAF (Codes_Insee, NB_allocataire_RSA ou ALL_AAH) ou de l'IFN de La MedNum."
-            ]
-        )
-    name = path.name
-    if kind == IndicatorSource.INSEE:
-        parsed = parse_insee(header, rows)
-    elif kind == IndicatorSource.ARCEP_FIXED:
-        parsed = parse_arcep_fixed(header, rows, name)
-    elif kind == IndicatorSource.ARCEP_MOBILE:
-        parsed = parse_arcep_mobile(header, rows, vintage)
-    elif kind in (IndicatorSource.CAF_RSA, IndicatorSource.CAF_AAH):
-        parsed = parse_caf(kind, header, rows, name, vintage)
-    elif kind == IndicatorSource.MEDNUM:
-        parsed = parse_mednum(header, rows, name, vintage)
-    else:  # pragma: no cover - every IndicatorSource readable from a file is handled above
-        raise ImportRejected([f"Source « {kind} » non importable depuis un fichier."])
+    except csv.Error as exc:
+        raise ImportRejected([f"CSV illisible : {exc}."]) from exc
+
+
+def _parse(path: Path, encoding: str, source: str | None, vintage: str | None) -> ParsedFile:
+    with _open(path, encoding) as handle:
+        header, rows = _rows(handle)
+        detected = detect(header)
+        if source and detected and source != detected:
+            raise ImportRejected([f"Le fichier ressemble à « {detected} », pas à « {source} »."])
+        kind = source or detected
+        if kind is None:
+            raise ImportRejected(
+                [
+                    "Type de fichier non reconnu : en-tête attendu d'un Dossier complet INSEE (CODGEO, P22_POP…), "
+                    "d'un fichier ARCEP (code_insee, nbr, elig_thd30 ; ou code_insee, part_pop_4g), d'un fichier "
+                    "CAF (Codes_Insee, NB_allocataire_RSA ou ALL_AAH) ou de l'IFN de La MedNum."
+                ]
+            )
+        name = path.name
+        if kind == IndicatorSource.INSEE:
+            parsed = parse_insee(header, rows)
+        elif kind == IndicatorSource.ARCEP_FIXED:
+            parsed = parse_arcep_fixed(header, rows, name)
+        elif kind == IndicatorSource.ARCEP_MOBILE:
+            parsed = parse_arcep_mobile(header, rows, vintage)
+        elif kind in (IndicatorSource.CAF_RSA, IndicatorSource.CAF_AAH):
+            parsed = parse_caf(kind, header, rows, name, vintage)
+        elif kind == IndicatorSource.MEDNUM:
+            parsed = parse_mednum(header, rows, name, vintage)
+        else:  # pragma: no cover - every IndicatorSource readable from a file is handled above
+            raise ImportRejected([f"Source « {kind} » non importable depuis un fichier."])
     if vintage and kind != IndicatorSource.MEDNUM:
         parsed.vintage = vintage
     if parsed.rows == 0:

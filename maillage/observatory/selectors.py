@@ -471,6 +471,19 @@ def activity_figures(territory: Territory, population: int, today: date | None =
     )
 
 
+def cached_activity_figures(territory: Territory, population: int) -> Activity:
+    """``activity_figures`` kept 10 minutes per territory (whole past months: they change rarely)."""
+    from django.core.cache import cache
+
+    today = timezone.localdate()
+    key = f"observatory:activity:{territory.pk}:{population}:{today.isoformat()}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = activity_figures(territory, population, today)
+        cache.set(key, figures, 600)
+    return figures  # type: ignore[no-any-return]
+
+
 def roadmap_actions(user: Any, territory: Territory) -> list[Any]:
     """Actions of the roadmaps carried by ``territory`` itself, as the roadmaps app shows them to ``user``.
 

@@ -134,7 +134,7 @@ def _context(request: HttpRequest, territory: Territory, *, public: bool) -> dic
     if territory.kind == TerritoryKind.EPCI and territory.department_id:
         context["department"] = Territory.objects.filter(pk=territory.department_id).first()
     if not public:
-        activity = selectors.activity_figures(territory, report.summary.population)
+        activity = selectors.cached_activity_figures(territory, report.summary.population)
         context["activity"] = activity
         context["mediators_per_1000"] = activity.per_1000(activity.mediators)
         context["accompaniments_per_1000"] = activity.per_1000(activity.accompaniments)
