@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from maillage.observatory.fragility import setting
 from maillage.observatory.geo import SphereIndex
 from maillage.observatory.models import CommuneAccess, ItinerantStop
+from maillage.observatory.services import analyze
 from maillage.places.choices import MediatorKind, NationalProgramme
 from maillage.places.selectors import public_places
 from maillage.territories.models import Territory
@@ -159,4 +160,5 @@ def compute_access(*, department_codes: list[str] | None = None) -> int:
             "computed_at",
         ],
     )
+    analyze(CommuneAccess)
     return len(rows)

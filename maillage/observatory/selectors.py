@@ -155,7 +155,7 @@ class Report:
 def load_outlines_into(report: Report) -> None:
     """Attach the outlines to a report built without them (one query)."""
     outlines = dict(
-        CommuneShape.objects.filter(Territory.communes_q([report.territory], prefix="commune__")).values_list(
+        CommuneShape.objects.filter(commune_id__in=[row.pk for row in report.rows]).values_list(
             "commune_id", "outline"
         )
     )
@@ -164,9 +164,9 @@ def load_outlines_into(report: Report) -> None:
 
 
 def available_methods(territory: Territory) -> list[str]:
-    communes = Territory.objects.communes_of([territory])
+    communes = list(Territory.objects.communes_of([territory]).values_list("pk", flat=True))
     present = set(
-        FragilityScore.objects.filter(territory__in=communes, total__isnull=False)
+        FragilityScore.objects.filter(territory_id__in=communes, total__isnull=False)
         .values_list("method", flat=True)
         .distinct()
     )
@@ -278,7 +278,10 @@ def build_report(
         .order_by("search_name", "code")
         .values_list("pk", "code", "name", "epci_id", "population")
     )
-    inside = Territory.communes_q([territory], prefix="commune__")
+    # Explicit ids (a few hundred): PostgreSQL then uses the (commune, …) indexes instead of hashing a join
+    # over every row of France.
+    ids = [c[0] for c in communes]
+    inside = Q(commune_id__in=ids)
     shape_fields = ["commune_id", "area_km2"] + (["outline"] if with_outlines else [])
     shapes = {s["commune_id"]: s for s in CommuneShape.objects.filter(inside).values(*shape_fields)}
     parents = [territory.pk] + (
@@ -289,7 +292,7 @@ def build_report(
     scores: dict[tuple[int, str], ScoreRow] = {}
     scores_at: datetime | None = None
     for pk, m, scores_, total, vintage, at in FragilityScore.objects.filter(
-        Territory.communes_q([territory], prefix="territory__") | Q(territory_id__in=parents)
+        territory_id__in=ids + parents
     ).values_list("territory_id", "method", "scores", "total", "vintage", "computed_at"):
         scores[(pk, m)] = ScoreRow(scores_, total, vintage)
         scores_at = max(scores_at, at) if scores_at else at

@@ -42,6 +42,16 @@ MEDNUM_CITY_FILE = DATA_DIR / "ifn-city-all-variation_stack-f834ffa01_2023-08.cs
 MEDNUM_EPCI_FILE = DATA_DIR / "ifn-epci-all-variation_stack-f834ffa01_2023-08.csv.gz"
 
 
+def analyze(*models: Any) -> None:
+    """PostgreSQL: refresh the planner's statistics after a bulk rewrite (else it keeps scanning whole
+    tables for a département's few hundred rows)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
 # --- outlines and areas ----------------------------------------------------------------------------------
 
 
@@ -180,6 +190,7 @@ def _write_indicators(parsed: ParsedFile, path: Path, sha: str, user: Any) -> Im
         unique_fields=["commune", "key"],
         update_fields=["value", "is_secret", "source", "vintage", "dataset"],
     )
+    analyze(CommuneIndicator)
     record_change(
         actor=user,
         action=AuditAction.IMPORT,
@@ -249,6 +260,7 @@ def _write_mednum(parsed: ParsedFile, path: Path, sha: str, user: Any) -> Import
         unique_fields=["territory", "method"],
         update_fields=["scores", "total", "available", "vintage", "computed_at"],
     )
+    analyze(FragilityScore)
     record_change(
         actor=user,
         action=AuditAction.IMPORT,
@@ -378,6 +390,7 @@ def compute_fragility() -> dict[str, int]:
     for row in rows:
         row.computed_at = now  # auto_now is not applied by bulk_create
     FragilityScore.objects.bulk_create(rows, batch_size=5000)
+    analyze(FragilityScore)
     return {"communes": len(rates), "rows": len(rows)}
 
 
