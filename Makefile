@@ -9,7 +9,7 @@ PORT ?= 8000
 DEMO_ENV := DEBUG=1 DEMO_MODE=1
 
 
-.PHONY: browser-deps install demo demo-data serve test test-fast test-browser lint fix bench messages vendor deps clean
+.PHONY: browser-deps install demo demo-data serve migrate worker deploy-check test test-fast test-browser lint fix bench messages vendor deps clean
 
 $(BIN)/activate:
 	$(PY) -m venv $(VENV)
@@ -70,3 +70,22 @@ deps: install
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
+
+migrate: install ## Apply the database migrations (production: run before `make serve`)
+	$(MAILLAGE) migrate --no-input
+
+serve: install ## Production server: checks migrations, collects static files, runs gunicorn (docs/operations.md)
+	@$(MAILLAGE) migrate --check >/dev/null 2>&1 || { echo "Des migrations ne sont pas appliquées : lancez « make migrate » (après une sauvegarde : « $(MAILLAGE) backup »)." >&2; exit 1; }
+	$(MAILLAGE) collectstatic --no-input -v0
+	$(BIN)/gunicorn -c config/gunicorn.conf.py
+
+worker: install ## Background jobs worker (imports, PDF, e-mails): run beside the server
+	$(MAILLAGE) worker
+
+deploy-check: install ## collectstatic and `check --deploy` with the production settings (CI runs it)
+	@static=$$(mktemp -d) && trap 'rm -rf "$$static"' EXIT && \
+	export DEBUG=0 STATIC_ROOT="$$static" ALLOWED_HOSTS=maillage.example.org SITE_URL=https://maillage.example.org \
+	  SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" && \
+	$(MAILLAGE) collectstatic --no-input -v0 && \
+	$(MAILLAGE) check --deploy --fail-level WARNING && \
+	echo "collectstatic et check --deploy : OK ($$(find "$$static" -type f | wc -l) fichiers statiques)"

@@ -50,6 +50,10 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
+# Where the SQLite database, media files and backups live by default: the checkout, or the current
+# folder when Maillage is installed with `pip install .` (site-packages is no place for data).
+DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR if (BASE_DIR / "manage.py").exists() else Path.cwd())))
+
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str(
     "SECRET_KEY", "insecure-dev-key-change-me-0123456789-abcdefghijklmnopqrstuvwxyz" if DEBUG else None
@@ -74,12 +78,16 @@ INSTALLED_APPS = [
     "maillage.roadmaps",
     "maillage.activities",
     "maillage.pathways",
+    "django_tasks",
+    "django_tasks_db",
+    "maillage.equipment",
     "maillage.observatory",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "maillage.core.middleware.PublicGZipMiddleware",
     "maillage.core.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -89,6 +97,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "maillage.core.middleware.AtomicWritesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -113,11 +122,28 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}"),
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default holds a team (docs/operations.md): WAL lets readers work while one writer
+    # writes; write transactions take the lock up front (BEGIN IMMEDIATE) and wait for it up to the
+    # busy timeout instead of failing at once with « database is locked ». Safe requests (GET, HEAD)
+    # run outside a request-wide transaction (maillage.core.middleware.AtomicWritesMiddleware), so
+    # readers never queue behind the lock; their few writes (audit rows) are single statements.
+    DATABASES["default"]["ATOMIC_REQUESTS"] = False
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env_int("SQLITE_BUSY_TIMEOUT_S", 30),
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-20000; PRAGMA mmap_size=134217728"
+            ),
+        }
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Web requests never wait forever: batch commands raise these limits themselves.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
@@ -144,10 +170,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "maillage" / "static"]
 MEDIA_URL = "/media/"
-MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -207,20 +233,19 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
+# Background jobs (maillage.core.jobs): django-tasks' database queue, run by `maillage worker`.
+TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# A running job with no sign of life for this long is taken as interrupted by the next worker.
+JOB_HEARTBEAT_TIMEOUT_S = env_int("JOB_HEARTBEAT_TIMEOUT_S", 3600)
+
 # Observatory (docs/observatory.md): fragility thresholds and distances, all overridable per instance.
 OBSERVATORY_IFN_MIN_SCORES = env_int("OBSERVATORY_IFN_MIN_SCORES", 3)
 OBSERVATORY_LOW_EDUCATION_INCLUDES_BEPC = env_bool("OBSERVATORY_LOW_EDUCATION_INCLUDES_BEPC", True)
-OBSERVATORY_COMPAS_THRESHOLDS = (
-    0.80,
-    0.95,
-    1.05,
-    1.20,
-)  # rate / reference → note 1…5 (« inspiré de Compas »)
-OBSERVATORY_FRAGILE_IFN_MIN = float(
-    env_str("OBSERVATORY_FRAGILE_IFN_MIN", "6.5")
-)  # « fragile » from this IFN
-OBSERVATORY_FAR_KM = float(
-    env_str("OBSERVATORY_FAR_KM", "10")
-)  # « éloignée » beyond this distance to a place
-OBSERVATORY_NEAR_KM = float(env_str("OBSERVATORY_NEAR_KM", "10"))  # « population à moins de N km »
+# Compas-like note: rate / reference below each threshold → 1, 2, 3 (≤), 4 (≤), else 5.
+OBSERVATORY_COMPAS_THRESHOLDS = (0.80, 0.95, 1.05, 1.20)
+# « Fragile » from this IFN; « éloignée » beyond this distance (km) to the nearest place.
+OBSERVATORY_FRAGILE_IFN_MIN = float(env_str("OBSERVATORY_FRAGILE_IFN_MIN", "6.5"))
+OBSERVATORY_FAR_KM = float(env_str("OBSERVATORY_FAR_KM", "10"))
+# « Population à moins de N km d'un lieu »; distances beyond the maximum are unknown.
+OBSERVATORY_NEAR_KM = float(env_str("OBSERVATORY_NEAR_KM", "10"))
 OBSERVATORY_MAX_DISTANCE_KM = float(env_str("OBSERVATORY_MAX_DISTANCE_KM", "200"))

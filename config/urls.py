@@ -13,7 +13,10 @@ urlpatterns = [
     path("activites/", include("maillage.activities.urls")),
     path("parcours/", include("maillage.pathways.urls")),
     path("observatoire/", include("maillage.observatory.urls")),
+    path("equipement/", include("maillage.equipment.urls")),
     path("admin/", admin.site.urls),
+    path("traitements/", core_views.job_list, name="jobs"),
+    path("traitements/<int:pk>/", core_views.job_detail, name="job"),
 ]
 
 handler404 = "maillage.core.views.page_not_found"

@@ -67,6 +67,12 @@ WORKSPACE_LINKS: list[WorkspaceLink] = [
         _("Diagnostics et orientations."),
     ),
     WorkspaceLink(
+        "equipment:home",
+        _("Reconditionnement"),
+        ("coordinator", "mediator", "viewer", "action_lead"),
+        _("Dons de matériel, atelier, personnes équipées, suivi à six mois."),
+    ),
+    WorkspaceLink(
         "observatory:index",
         _("Observatoire territorial"),
         ALL,
