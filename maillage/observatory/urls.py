@@ -13,6 +13,7 @@ urlpatterns = [
     path("<str:code>/communes.<str:fmt>", views.export, name="export"),
     path("<str:code>/carte.svg", views.map_svg, name="map"),
     path("<str:code>/fiche.<str:fmt>", views.sheet, name="sheet"),
-    path("<str:code>/livret.pdf", views.book, name="book"),
+    path("<str:code>/livret/", views.book, name="book"),
+    path("livret/<int:job_id>.pdf", views.book_download, name="book_download"),
     path("<str:code>/publication/", views.publish, name="publish"),
 ]

@@ -6,8 +6,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -15,10 +16,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from maillage.core import jobs
+from maillage.core.models import JobStatus
 from maillage.core.permissions import territories_for
 from maillage.observatory import exports, selectors, services, sheets
 from maillage.observatory.access import KIND_LABELS, KINDS
 from maillage.observatory.fragility import IFN_KEYS, IFN_LABELS
+from maillage.observatory.jobs import BOOK_KIND, build_book
 from maillage.observatory.models import FragilityMethod
 from maillage.observatory.svg import MAP_INDICATORS, cached_report_map
 from maillage.observatory.templatetags.observatory_tags import km, num
@@ -224,16 +228,37 @@ def sheet(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
 
 
 @login_required
+@require_POST
 def book(request: HttpRequest, code: str) -> HttpResponse:
+    """Queue the département's book of EPCI sheets; the job page shows progress, then the download."""
     found = selectors.get_territory_for_user(request.user, code)
     if found.kind != TerritoryKind.DEPARTMENT:
         raise Http404
-    stamp = timezone.localdate().isoformat()
-    response = HttpResponse(
-        sheets.department_book_pdf(found, user=request.user), content_type="application/pdf"
+    job = jobs.enqueue(
+        build_book,
+        actor=request.user,
+        territory_code=found.code,
+        department_id=found.pk,
+        user_id=request.user.pk,
     )
-    response["Content-Disposition"] = f'inline; filename="livret-epci-{found.code}-{stamp}.pdf"'
-    return response
+    return redirect(job)
+
+
+@login_required
+def book_download(request: HttpRequest, job_id: int) -> FileResponse:
+    record = get_object_or_404(
+        jobs.jobs_visible_to(request.user, kinds=[BOOK_KIND]), pk=job_id, status=JobStatus.SUCCEEDED
+    )
+    selectors.get_territory_for_user(request.user, record.territory_code)  # still a member of the territory
+    result = record.result or {}
+    path = result.get("path", "")
+    if not path or not default_storage.exists(path):
+        raise Http404
+    return FileResponse(
+        default_storage.open(path, "rb"),
+        content_type="application/pdf",
+        filename=result.get("filename", "livret.pdf"),
+    )
 
 
 @login_required

@@ -130,8 +130,27 @@ def test_epci_sheet_pdf_ua_and_docx(client, observed, lot_viewer, tmp_path):
     assert "CA du Grand Cahors" in body
     assert "Aucune action de feuille de route" in body
     assert client.get(reverse("observatory:sheet", args=["46", "pdf"])).status_code == 404  # EPCI only
-    book = client.get(reverse("observatory:book", args=["46"]))
-    assert book.content.startswith(b"%PDF")
+
+
+def test_department_book_is_a_background_job(
+    client, observed, lot_coordinator, lozere_coordinator, tmp_path, settings
+):
+    from maillage.core.models import Job
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(lot_coordinator)
+    assert client.get(reverse("observatory:book", args=["46"])).status_code == 405  # POST only
+    response = client.post(reverse("observatory:book", args=["46"]))
+    job = Job.objects.get(kind="observatory.book")
+    assert response.url == job.get_absolute_url()
+    assert job.status == "succeeded", job.error
+    assert job.result["epcis"] == 2
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert reverse("observatory:book_download", args=[job.pk]) in page
+    pdf = client.get(reverse("observatory:book_download", args=[job.pk]))
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF")
+    client.force_login(lozere_coordinator)
+    assert client.get(reverse("observatory:book_download", args=[job.pk])).status_code == 404
 
 
 def test_lot_choropleth_weight_and_missing_hatching(lot_with_mednum):
