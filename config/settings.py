@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "maillage.equipment",
+    "maillage.observatory",
 ]
 
 MIDDLEWARE = [
@@ -326,3 +327,14 @@ HEALTH_MIN_FREE_DISK_MB = env_int("HEALTH_MIN_FREE_DISK_MB", 500)
 # Accessibility statement (/accessibilite/): the e-mail address where people report an accessibility
 # problem (RGAA « retour d'information et contact »). Empty: the page lists the other contact means.
 ACCESSIBILITY_CONTACT_EMAIL = env_str("ACCESSIBILITY_CONTACT_EMAIL", "")
+# Observatory (docs/observatory.md): fragility thresholds and distances, all overridable per instance.
+OBSERVATORY_IFN_MIN_SCORES = env_int("OBSERVATORY_IFN_MIN_SCORES", 3)
+OBSERVATORY_LOW_EDUCATION_INCLUDES_BEPC = env_bool("OBSERVATORY_LOW_EDUCATION_INCLUDES_BEPC", True)
+# Compas-like note: rate / reference below each threshold → 1, 2, 3 (≤), 4 (≤), else 5.
+OBSERVATORY_COMPAS_THRESHOLDS = (0.80, 0.95, 1.05, 1.20)
+# « Fragile » from this IFN; « éloignée » beyond this distance (km) to the nearest place.
+OBSERVATORY_FRAGILE_IFN_MIN = float(env_str("OBSERVATORY_FRAGILE_IFN_MIN", "6.5"))
+OBSERVATORY_FAR_KM = float(env_str("OBSERVATORY_FAR_KM", "10"))
+# « Population à moins de N km d'un lieu »; distances beyond the maximum are unknown.
+OBSERVATORY_NEAR_KM = float(env_str("OBSERVATORY_NEAR_KM", "10"))
+OBSERVATORY_MAX_DISTANCE_KM = float(env_str("OBSERVATORY_MAX_DISTANCE_KM", "200"))

@@ -43,6 +43,9 @@ PUBLIC_ROUTES = {
     "accounts:proconnect_callback": 404,
     "places:contact_link": 404,  # signed reminder link for a place's contact; forged token → 404
     "places:report_error": 404,  # « Signaler une erreur » on a public place page (honeypot + rate limit)
+    "observatory:public": 404,  # published observatories only (no personal data); others → 404
+    "observatory:public_export": 404,
+    "observatory:public_map": 404,
 }
 
 

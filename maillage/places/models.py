@@ -473,15 +473,6 @@ class DuplicateCandidate(models.Model):
         return f"{self.place_a_id} ≈ {self.place_b_id} ({self.get_reason_display()})"
 
 
-from maillage.places.models_loops import (  # noqa: E402,F401 — registers the loops' models with the app
-    ChangeStatus,
-    ContactChangesMode,
-    DirectorySettings,
-    ErrorReport,
-    FreshnessCampaign,
-    PlaceChangeRequest,
-    PlaceReminder,
-)
 class OpeningSchedule(models.Model):
     """A distinct opening-hours string and its small number (the rank of its bit in « open now » sets)."""
 
@@ -548,3 +539,14 @@ def hours_key(hours: str) -> int | None:
     if not hours:
         return None
     return int(hashlib.sha1(hours.encode("utf-8"), usedforsecurity=False).hexdigest()[:12], 16)
+
+
+from maillage.places.models_loops import (  # noqa: E402,F401 — registers the loops' models with the app
+    ChangeStatus,
+    ContactChangesMode,
+    DirectorySettings,
+    ErrorReport,
+    FreshnessCampaign,
+    PlaceChangeRequest,
+    PlaceReminder,
+)
