@@ -306,3 +306,7 @@ class ImportForm(TerritoryChoiceMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self._territory_field(territories)
         self.order_fields(["territory", "file"])
+
+
+class CriterionForm(forms.Form):
+    label = forms.CharField(label=_("Nouveau critère de priorité"), max_length=200)

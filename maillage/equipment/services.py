@@ -640,5 +640,50 @@ def record_follow_up(
     return follow_up
 
 
+@transaction.atomic
+def add_criterion(*, actor: Any, territory: Any, label: str) -> Any:
+    from django.utils.text import slugify
+
+    from maillage.equipment.models import PriorityCriterion
+
+    _check_territory(actor, territory, roles=("coordinator",))
+    label = " ".join(label.split())
+    if not label:
+        raise EquipmentError(_("Le libellé du critère est obligatoire."))
+    code = slugify(label)[:40] or "critere"
+    if PriorityCriterion.objects.filter(territory=territory, code=code).exists():
+        raise EquipmentError(_("Ce critère existe déjà."))
+    position = PriorityCriterion.objects.filter(territory=territory).count()
+    criterion = PriorityCriterion.objects.create(
+        territory=territory, code=code, label=label, position=position
+    )
+    record_change(
+        actor=actor,
+        action="create",
+        instance=criterion,
+        territory_code=territory.code,
+        changes={"label": label},
+    )
+    return criterion
+
+
+@transaction.atomic
+def toggle_criterion(*, actor: Any, criterion_id: int) -> Any:
+    from maillage.equipment.models import PriorityCriterion
+
+    criterion = PriorityCriterion.objects.select_for_update().select_related("territory").get(pk=criterion_id)
+    _check_territory(actor, criterion.territory, roles=("coordinator",))
+    criterion.is_active = not criterion.is_active
+    criterion.save(update_fields=["is_active"])
+    record_change(
+        actor=actor,
+        action="update",
+        instance=criterion,
+        territory_code=criterion.territory.code,
+        changes={"is_active": [not criterion.is_active, criterion.is_active]},
+    )
+    return criterion
+
+
 def can_correct(user: Any) -> bool:
     return has_role(user, "coordinator")

@@ -22,4 +22,5 @@ urlpatterns = [
     path("bilan.pdf", views.bilan_pdf, name="bilan_pdf"),
     path("bilan.docx", views.bilan_docx, name="bilan_docx"),
     path("importer/", views.inventory_import, name="import"),
+    path("criteres/", views.criteria, name="criteria"),
 ]

@@ -19,6 +19,7 @@ from maillage.equipment import documents, importer, selectors, services
 from maillage.equipment.forms import (
     CancelForm,
     CorrectionForm,
+    CriterionForm,
     DeviceBatchForm,
     DonationForm,
     ErasureForm,
@@ -543,4 +544,38 @@ def inventory_import(request: HttpRequest) -> HttpResponse:
             "required": importer.REQUIRED,
         },
         status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def criteria(request: HttpRequest) -> HttpResponse:
+    """The territory's priority criteria for allocations (coordinators set them, mediators read them)."""
+    territories = _workshop_territories(request)
+    territory = territories[0]
+    can_edit = services.can_correct(request.user)
+    form = CriterionForm(request.POST if request.POST.get("action") == "add" else None)
+    if request.method == "POST" and can_edit:
+        try:
+            if request.POST.get("action") == "toggle" and request.POST.get("criterion", "").isdigit():
+                get_object_or_404(
+                    PriorityCriterion, pk=int(request.POST["criterion"]), territory__in=territories
+                )
+                services.toggle_criterion(actor=request.user, criterion_id=int(request.POST["criterion"]))
+                return redirect("equipment:criteria")
+            if form.is_valid():
+                services.add_criterion(
+                    actor=request.user, territory=territory, label=form.cleaned_data["label"]
+                )
+                messages.success(request, _("Critère ajouté."))
+                return redirect("equipment:criteria")
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
+    elif request.method == "POST":
+        raise Http404
+    items = PriorityCriterion.objects.filter(territory__in=territories).order_by("position", "label")
+    return render(
+        request,
+        "equipment/criteria.html",
+        {"items": items, "form": form, "can_edit": can_edit, "territory": territory},
     )

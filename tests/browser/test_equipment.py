@@ -49,6 +49,7 @@ def test_every_page_is_accessible_and_fits_320px(page, login_as, lot_mediator, l
         "/equipement/suivis/",
         "/equipement/statistiques/",
         "/equipement/importer/",
+        "/equipement/criteres/",
     ]
     for width in (1280, 320):
         page.set_viewport_size({"width": width, "height": 900})

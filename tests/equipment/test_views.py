@@ -217,3 +217,22 @@ def test_workshop_list_query_count_does_not_grow(client, lot_mediator, lot, djan
     with django_assert_max_num_queries(12):
         response = client.get(reverse("equipment:workshop"), {"state": "received"})
     assert len(re.findall(r"EQ-\d{6}", response.content.decode())) >= 30
+
+
+def test_coordinator_sets_priority_criteria_mediator_reads_them(client, lot_coordinator, lot_mediator, lot):
+    client.force_login(lot_coordinator)
+    response = client.post(
+        reverse("equipment:criteria"), {"action": "add", "label": "Bénéficiaire de minima sociaux"}
+    )
+    assert response.status_code == 302
+    from maillage.equipment.models import PriorityCriterion
+
+    criterion = PriorityCriterion.objects.get()
+    assert criterion.code == "beneficiaire-de-minima-sociaux" and criterion.is_active
+    client.post(reverse("equipment:criteria"), {"action": "toggle", "criterion": criterion.pk})
+    criterion.refresh_from_db()
+    assert not criterion.is_active
+    client.force_login(lot_mediator)
+    assert "minima sociaux" in client.get(reverse("equipment:criteria")).content.decode()
+    assert client.post(reverse("equipment:criteria"), {"action": "add", "label": "Autre"}).status_code == 404
+    assert PriorityCriterion.objects.count() == 1
