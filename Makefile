@@ -56,8 +56,8 @@ browser-deps: ## Debian's chromium for the browser tests (never a downloaded bro
 test: install browser-deps ## Run the whole test suite (browser tests included)
 	$(BIN)/python -m pytest -q
 
-test-fast: install ## The suite without the browser tests
-	$(BIN)/python -m pytest -q -m "not browser"
+test-fast: install ## The suite without the browser tests (two processes: pytest-xdist)
+	$(BIN)/python -m pytest -q -m "not browser" -n 2
 
 lint: install ## ruff, mypy, migrations up to date, Django checks
 	$(BIN)/ruff check .
@@ -70,7 +70,7 @@ fix: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install ## Performance figures (needs DATABASE_URL to a PostgreSQL database you can fill)
+bench: install ## Performance figures beside their baselines (needs BENCH_DATABASE_URL to a PostgreSQL database you can fill)
 	$(BIN)/python -m maillage.bench all
 
 messages: install

@@ -17,5 +17,12 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 DEMO_MODE = False
+# The throttle's cache is per test (cleared by tests/conftest.py); tests/accounts/test_throttle.py runs
+# it on the database cache, the default of a real install.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"},
+}
+TWO_FACTOR_REQUIRED = False  # tests/accounts/test_two_factor.py turns it on
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 MEDIA_ROOT = Path(tempfile.gettempdir()) / f"maillage-test-media-{os.getpid()}"

@@ -13,6 +13,8 @@ urlpatterns = [
     path("feuilles-de-route/", include("maillage.roadmaps.urls")),
     path("activites/", include("maillage.activities.urls")),
     path("parcours/", include("maillage.pathways.urls")),
+    path("observatoire/", include("maillage.observatory.urls")),
+    path("equipement/", include("maillage.equipment.urls")),
     path("admin/", admin.site.urls),
     path("sante/", health, name="health"),
     path("traitements/", core_views.job_list, name="jobs"),

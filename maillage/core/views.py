@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -10,8 +12,18 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html")
 
 
+#: Date of the accessibility statement (update it with the statement).
+ACCESSIBILITY_STATEMENT_DATE = date(2026, 12, 1)
+
+
 def accessibility(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/accessibility.html")
+    from django.conf import settings
+
+    context = {
+        "statement_date": ACCESSIBILITY_STATEMENT_DATE,
+        "contact_email": getattr(settings, "ACCESSIBILITY_CONTACT_EMAIL", ""),
+    }
+    return render(request, "core/accessibility.html", context)
 
 
 def _error(request: HttpRequest, status: int, title: str, text: str) -> HttpResponse:

@@ -1,4 +1,4 @@
-"""Long work of the places context, run by the task worker (maillage.core.jobs).
+"""Background jobs of the directory (imported by the worker, maillage.core.jobs).
 
 The web import: the page stores the file, queues this job and shows its progress; the service stays
 all-or-nothing and idempotent, so a retry after a crash (or a killed worker) starts afresh.
@@ -77,3 +77,21 @@ def start_import(*, data: bytes, filename: str, user: Any, territory: Any, sourc
         territory_id=territory.pk if territory is not None else None,
         source=source,
     )
+
+
+@jobs.job("places.freshness_campaign", label=_("Campagne de mise à jour des lieux"), atomic=False)
+def freshness_campaign(ctx: jobs.JobContext, *, campaign_id: int, base_url: str = "") -> dict[str, Any]:
+    """Send a campaign's reminders (idempotent: a retry never reminds a place twice)."""
+    from maillage.places import campaigns
+
+    campaign = campaigns.run_campaign(
+        campaign_id,
+        base_url=base_url,
+        progress=lambda done, total: ctx.progress(_("Envoi des relances"), done=done, total=total),
+    )
+    return {
+        "campagne": campaign.pk,
+        "lieux": campaign.places_count,
+        "relances": campaign.places_count - campaign.skipped_count,
+        "sans_destinataire": campaign.skipped_count,
+    }
