@@ -91,7 +91,7 @@ migrate: install ## Apply the database migrations (production: run before `make 
 serve: install ## Production server: checks migrations, collects static files, runs gunicorn (docs/operations.md)
 	@$(MAILLAGE) migrate --check >/dev/null 2>&1 || { echo "Des migrations ne sont pas appliquées : lancez « make migrate » (après une sauvegarde : « $(MAILLAGE) backup »)." >&2; exit 1; }
 	$(MAILLAGE) collectstatic --no-input -v0
-	$(BIN)/gunicorn -c config/gunicorn.conf.py
+	$(BIN)/gunicorn -c python:config.gunicorn_conf
 
 worker: install ## Background jobs worker (imports, PDF, e-mails): run beside the server
 	$(MAILLAGE) worker

@@ -323,6 +323,9 @@ JOB_HEARTBEAT_TIMEOUT_S = env_int("JOB_HEARTBEAT_TIMEOUT_S", 3600)
 # /sante/ (maillage.core.health): thresholds that make the probe answer 503.
 HEALTH_MAX_QUEUE_LAG_S = env_int("HEALTH_MAX_QUEUE_LAG_S", 600)
 HEALTH_MIN_FREE_DISK_MB = env_int("HEALTH_MIN_FREE_DISK_MB", 500)
+# Backups (maillage backup / restore, docs/operations.md): where, and how many archives are kept.
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(DATA_DIR / "backups")))
+BACKUP_KEEP = env_int("BACKUP_KEEP", 14)
 
 # Accessibility statement (/accessibilite/): the e-mail address where people report an accessibility
 # problem (RGAA « retour d'information et contact »). Empty: the page lists the other contact means.

@@ -1,6 +1,8 @@
 """Test settings: production settings plus fast, isolated, strict overrides."""
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789-abcdefghijklmnopqrstuv")
 
@@ -23,3 +25,4 @@ CACHES = {
 }
 TWO_FACTOR_REQUIRED = False  # tests/accounts/test_two_factor.py turns it on
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+MEDIA_ROOT = Path(tempfile.gettempdir()) / f"maillage-test-media-{os.getpid()}"

@@ -19,8 +19,9 @@ from django.views.decorators.http import require_POST
 
 from maillage.core.permissions import territories_for
 from maillage.places.choices import DuplicateStatus
+from maillage.places.jobs import start_import
 from maillage.places.models import DuplicateCandidate, ImportJob, Place
-from maillage.places.services import mark_distinct, merge_duplicate, places_import
+from maillage.places.services import mark_distinct, merge_duplicate
 from maillage.territories.models import Territory
 
 
@@ -93,14 +94,15 @@ def import_places(request: HttpRequest) -> HttpResponse:
         form = ImportForm(request.POST, request.FILES, territories=territories)
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            job = places_import(
+            # In the background (maillage.places.jobs): the job page shows progress, then the report.
+            background = start_import(
                 data=upload.read(),
                 filename=upload.name,
                 user=request.user,
                 territory=form.cleaned_data["territory"],
                 source=form.cleaned_data["source"].strip(),
             )
-            return redirect("places:import_report", pk=job.pk)
+            return redirect(background)
     else:
         form = ImportForm(territories=territories)
     recent = list(_jobs_for(request.user).order_by("-started_at", "-pk")[:10])

@@ -75,6 +75,8 @@ def test_sessions_on_audited_detail_pages_and_an_import_give_no_error(request, t
                     try:
                         with urllib.request.urlopen(req, timeout=60) as response:  # noqa: S310
                             outcome: int | str = response.status
+                            if not response.geturl().endswith(url):  # redirected elsewhere: not the page
+                                outcome = f"redirigé vers {response.geturl()}"
                             response.read()
                     except urllib.error.HTTPError as error:
                         outcome = error.code
