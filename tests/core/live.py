@@ -64,6 +64,8 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         "WHITENOISE_USE_FINDERS": "1",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",
+        # Sessions are opened by force_login (no second factor): tests/accounts covers two-factor.
+        "TWO_FACTOR_REQUIRED": "0",
     }
     env.update(extra)
     return env
