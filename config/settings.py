@@ -81,13 +81,16 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "maillage.equipment",
+    "maillage.observatory",
 ]
 
 MIDDLEWARE = [
+    "maillage.core.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "maillage.core.middleware.PublicGZipMiddleware",
     "maillage.core.middleware.SecurityHeadersMiddleware",
+    "maillage.core.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -96,7 +99,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "maillage.core.middleware.AtomicWritesMiddleware",
+    "maillage.core.middleware.RevokedMemberMiddleware",
+    "maillage.core.middleware.AtomicWritesMiddleware",  # last: it calls write views itself on SQLite
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -185,7 +189,12 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", DEBUG)
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Every e-mail goes through the job queue (maillage.core.mail), then through the delivery backend:
+# EMAIL_BACKEND names the delivery (SMTP in production; the demo keeps them in its outbox page).
+EMAIL_DELIVERY_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = (
+    "maillage.core.mail.QueuedEmailBackend" if env_bool("EMAIL_QUEUE", True) else EMAIL_DELIVERY_BACKEND
+)
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
@@ -225,11 +234,26 @@ IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 
+# Logs: JSON lines in production (LOG_FORMAT=json), readable text in development; each record carries
+# the request id and the user's numeric id (maillage.core.logs), never names, e-mails or paths.
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "maillage.core.logs.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "maillage.core.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": LOG_FORMAT}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # one line per request from maillage.requests instead (route pattern, no path, no query string)
+        "django.server": {"level": "WARNING"},
+        "maillage.requests": {"level": env_str("REQUEST_LOG_LEVEL", "INFO" if not DEBUG else "WARNING")},
+    },
 }
 
 # Accounts (issue 9): login throttling in a cache shared by every worker, trusted proxies, two-factor,
@@ -296,3 +320,21 @@ LOGIN_REDIRECT_URL_FAILURE = "accounts:login"
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 # A running job with no sign of life for this long is taken as interrupted by the next worker.
 JOB_HEARTBEAT_TIMEOUT_S = env_int("JOB_HEARTBEAT_TIMEOUT_S", 3600)
+# /sante/ (maillage.core.health): thresholds that make the probe answer 503.
+HEALTH_MAX_QUEUE_LAG_S = env_int("HEALTH_MAX_QUEUE_LAG_S", 600)
+HEALTH_MIN_FREE_DISK_MB = env_int("HEALTH_MIN_FREE_DISK_MB", 500)
+
+# Accessibility statement (/accessibilite/): the e-mail address where people report an accessibility
+# problem (RGAA « retour d'information et contact »). Empty: the page lists the other contact means.
+ACCESSIBILITY_CONTACT_EMAIL = env_str("ACCESSIBILITY_CONTACT_EMAIL", "")
+# Observatory (docs/observatory.md): fragility thresholds and distances, all overridable per instance.
+OBSERVATORY_IFN_MIN_SCORES = env_int("OBSERVATORY_IFN_MIN_SCORES", 3)
+OBSERVATORY_LOW_EDUCATION_INCLUDES_BEPC = env_bool("OBSERVATORY_LOW_EDUCATION_INCLUDES_BEPC", True)
+# Compas-like note: rate / reference below each threshold → 1, 2, 3 (≤), 4 (≤), else 5.
+OBSERVATORY_COMPAS_THRESHOLDS = (0.80, 0.95, 1.05, 1.20)
+# « Fragile » from this IFN; « éloignée » beyond this distance (km) to the nearest place.
+OBSERVATORY_FRAGILE_IFN_MIN = float(env_str("OBSERVATORY_FRAGILE_IFN_MIN", "6.5"))
+OBSERVATORY_FAR_KM = float(env_str("OBSERVATORY_FAR_KM", "10"))
+# « Population à moins de N km d'un lieu »; distances beyond the maximum are unknown.
+OBSERVATORY_NEAR_KM = float(env_str("OBSERVATORY_NEAR_KM", "10"))
+OBSERVATORY_MAX_DISTANCE_KM = float(env_str("OBSERVATORY_MAX_DISTANCE_KM", "200"))

@@ -81,6 +81,12 @@ WORKSPACE_LINKS: list[WorkspaceLink] = [
         ("coordinator", "mediator", "viewer", "action_lead"),
         _("Dons de matériel, atelier, personnes équipées, suivi à six mois."),
     ),
+    WorkspaceLink(
+        "observatory:index",
+        _("Observatoire territorial"),
+        ALL,
+        _("Fragilité numérique et offre, commune par commune ; fiches EPCI."),
+    ),
 ]
 
 
