@@ -18,6 +18,7 @@ import argparse
 import gzip
 import os
 import random
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -222,17 +223,11 @@ def run(args: argparse.Namespace) -> None:
     from django.conf import settings
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django_otp import DEVICE_ID_SESSION_KEY
 
     from maillage.accounts.models import Organisation
 
     logging.getLogger("django.request").setLevel(logging.ERROR)
-    # Count the queries of one request (Django resets the query log when a request starts).
-    from django.core.signals import request_started
-    from django.db import reset_queries
-
-    request_started.disconnect(reset_queries)
     ensure_database()
     print(
         f"Charge de la machine (1, 5, 15 min) : {os.getloadavg()} sur {os.cpu_count()} processeurs.",
@@ -269,8 +264,19 @@ def run(args: argparse.Namespace) -> None:
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code, response.get("Location"))
         body = response.content
-        with CaptureQueriesContext(connection) as queries:
+        queries = 0
+
+        def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+            nonlocal queries
+            queries += 1
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
             client.get(url)
+        cpu_start = time.process_time()
+        for _ in range(10):
+            client.get(url)
+        cpu_ms = (time.process_time() - cpu_start) * 100
 
         def fetch(url: str = url) -> None:
             client.get(url)
@@ -278,7 +284,7 @@ def run(args: argparse.Namespace) -> None:
         samples = time_calls(fetch, repeat=args.repeat, warmup=2)
         kb = len(body) / 1024
         print(
-            f"{label} : {len(queries.captured_queries)} requêtes SQL, {kb:.1f} Ko envoyés "
+            f"{label} : {queries} requêtes SQL, {cpu_ms:.0f} ms de processeur (Python) par page, {kb:.1f} Ko envoyés "
             f"({len(gzip.compress(body)) / 1024:.1f} Ko compressés)",
             flush=True,
         )
