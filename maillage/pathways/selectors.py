@@ -15,7 +15,12 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from maillage.core.permissions import commune_scope_q, organisation_ids_for, territories_for
+from maillage.core.permissions import (
+    commune_scope_q,
+    grants_revoked,
+    organisation_ids_for,
+    territories_for,
+)
 from maillage.pathways.models import Diagnostic, Referral, ReferralStatus
 from maillage.pathways.services import PRESCRIBING_ROLES
 
@@ -43,7 +48,7 @@ def get_diagnostic_for_user(user: Any, pk: int) -> Diagnostic:
 def managed_place_ids(user: Any) -> list[int]:
     from maillage.places.models import PlaceManager
 
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not getattr(user, "is_authenticated", False) or not user.is_active or grants_revoked(user):
         return []
     return list(PlaceManager.objects.filter(user=user).values_list("place_id", flat=True))
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from maillage.core.audit import record_change
-from maillage.core.permissions import has_role, territories_for
+from maillage.core.permissions import has_role, refuse_if_revoked, territories_for
 from maillage.pathways import answer_links, selectors, services, stats, workflow
 from maillage.pathways import grid as grid_engine
 from maillage.pathways.forms import DiagnosticForm, FollowUpForm, ReferralForm, RefusalForm, StatsFilterForm
@@ -34,6 +34,7 @@ def _prescribing_territories(user: Any) -> list[Any]:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     _no_store(request)
+    refuse_if_revoked(request.user)
     now = timezone.now()
     can_prescribe = bool(_prescribing_territories(request.user))
     sent = selectors.referrals_sent_by_org(request.user).select_related("place", "commune")
@@ -243,6 +244,7 @@ def referral_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def follow_ups(request: HttpRequest) -> HttpResponse:
     _no_store(request)
+    refuse_if_revoked(request.user)
     due = selectors.follow_ups_due(request.user, now=timezone.now())
     return render(request, "pathways/follow_ups.html", {"due": due[:200]})
 

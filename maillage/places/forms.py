@@ -44,7 +44,8 @@ class SearchForm(forms.Form):
     """Public search. French parameter names: they show in shared links."""
 
     q = forms.CharField(
-        label=_("Nom du lieu, commune ou code postal"),
+        label=_("Besoin, nom du lieu ou commune"),
+        help_text=_("Par exemple : impôts, CAF, France Services, atelier smartphone."),
         required=False,
         max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
@@ -98,11 +99,26 @@ class SearchForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     ouvert = forms.BooleanField(label=_("Ouvert maintenant"), required=False)
+    # « Autour de moi »: « 44.6086,2.0317 », filled by the browser's geolocation when the visitor asks
+    # (never required: the commune field does the same without JavaScript).
+    position = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         text = data.get("commune") or ""
         data["commune_obj"] = None
+        data["position_obj"] = None
+        position = (data.get("position") or "").strip()
+        if position:
+            try:
+                lat, lon = (float(part) for part in position.split(","))
+                if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                    raise ValueError
+            except ValueError:
+                self.add_error("position", _("Position invalide : recherchez plutôt par commune."))
+            else:
+                data["position_obj"] = (lat, lon)
+                return data  # the position wins over the commune field
         if text:
             commune = resolve_commune(text)
             if commune is None:
@@ -130,6 +146,8 @@ class SearchForm(forms.Form):
             national_programmes=data.get("dispositif") or [],
             accessibility_sheet=bool(data.get("acceslibre")),
             open_now=bool(data.get("ouvert")),
+            position=data.get("position_obj"),
+            invalid=self.is_bound and bool(self.errors),
         )
 
     GROUPS = ("service", "accompagnement", "public", "frais", "prise_en_charge", "dispositif")

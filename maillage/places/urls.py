@@ -7,6 +7,7 @@ app_name = "places"
 urlpatterns = [
     path("", views.search, name="search"),
     path("communes.json", views.communes, name="communes"),
+    path("carte.json", views.map_points, name="map_points"),
     path("<int:pk>/", views.detail, name="detail"),
     path("gestion/", views.manage, name="manage"),
     path("<int:pk>/modifier/", views.edit, name="edit"),

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from maillage.core.listing import Column, Listing
+from maillage.core.permissions import refuse_if_revoked
 from maillage.places import corrections, opening_hours, selectors
 from maillage.places.choices import NationalProgramme
 from maillage.places.editing import update_place
@@ -89,6 +90,9 @@ def search(request: HttpRequest) -> HttpResponse:
     cards = [_card(place, now) for place in page.object_list]
     params = request.GET.copy()
     params.pop("page", None)
+    map_params = params.copy()
+    for key in ("retour",):
+        map_params.pop(key, None)
     context = {
         "form": form,
         "searched": searched,
@@ -102,9 +106,62 @@ def search(request: HttpRequest) -> HttpResponse:
         "acceslibre_checked": filters.accessibility_sheet,
         "map_tile_url": _tile_url(),
         "map_attribution": _tile_attribution(),
+        "map_points_url": f"{reverse('places:map_points')}?{map_params.urlencode()}",
+        "empty_reason": _empty_reason(filters)
+        if searched and not form.errors and not paginator.count
+        else None,
     }
     template = "places/partials/_result_list.html" if _is_htmx_partial(request) else "places/search.html"
     return render(request, template, context)
+
+
+def _empty_reason(filters: selectors.SearchFilters) -> dict[str, Any] | None:
+    """Why a search around a commune or a position found nothing: the directory may have no place in
+    that département, and the nearest place matching the search may be far away."""
+    origin = filters.origin
+    if origin is None:
+        return None
+    reason: dict[str, Any] = {"department": None, "nearest": None, "distance": ""}
+    commune = filters.commune if filters.position is None else None
+    department = getattr(commune, "department", None) if commune is not None else None
+    if (
+        department is not None
+        and not selectors.public_places().filter(commune__department=department).exists()
+    ):
+        reason["department"] = department
+    found = selectors.nearest_place(origin, filters)
+    if found is not None:
+        place, km = found
+        reason["nearest"] = place
+        reason["distance"] = selectors.format_distance(km)
+    return reason
+
+
+MAP_POINTS_MAX = 2000
+
+
+@require_GET
+def map_points(request: HttpRequest) -> JsonResponse:
+    """Every result of a search for the map (the list pages, the map does not): the points themselves
+    up to 2 000, else counts per grid cell (clusters) — a few kilobytes whatever the directory's size."""
+    data = request.GET.copy()
+    if not data.get("rayon"):
+        data["rayon"] = str(selectors.DEFAULT_RADIUS_KM)
+    form = SearchForm(data)
+    form.is_valid()
+    filters = form.filters()
+    queryset = selectors.place_search(filters).exclude(latitude=None).exclude(longitude=None).order_by()
+    rows = list(queryset.values_list("pk", "latitude", "longitude", "name")[: MAP_POINTS_MAX + 1])
+    if len(rows) <= MAP_POINTS_MAX:
+        points = [
+            [round(lat or 0.0, 5), round(lon or 0.0, 5), reverse("places:detail", args=[pk]), name]
+            for pk, lat, lon, name in rows
+        ]
+        response = JsonResponse({"points": points, "clusters": []})
+    else:
+        response = JsonResponse({"points": [], "clusters": selectors.map_clusters(queryset, filters)})
+    response["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 def _is_htmx_partial(request: HttpRequest) -> bool:
@@ -218,6 +275,7 @@ MANAGE_EXPORT_HEADERS = [
 @login_required
 @require_GET
 def manage(request: HttpRequest) -> HttpResponse:
+    refuse_if_revoked(request.user)
     queryset = selectors.places_editable_by(request.user)
     text = request.GET.get("q", "").strip()[:100]
     if text:
