@@ -163,3 +163,28 @@ def test_queued_contact_correction_accepted_from_the_queue(client, lot, lot_coor
     client.post(reverse("places:decide_change", args=[change.pk]), {"decision": "accept", "reason": ""})
     place.refresh_from_db()
     assert place.opening_hours == "Tu-Sa 10:00-17:00"
+
+
+def test_purge_blanks_old_reports(place) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from maillage.places import corrections, retention
+
+    old = corrections.create_report(
+        place=place,
+        message="Appelez Jean Dupont au 0600000000",
+        email="jean@exemple.fr",
+        key="k",
+        now=timezone.now() - timedelta(days=400),
+    )
+    ErrorReport.objects.filter(pk=old.pk).update(status=ChangeStatus.DECLINED)
+    recent = corrections.create_report(place=place, message="Horaires faux", email="a@b.fr", key="k2")
+    counts = retention.purge(now=timezone.now())
+    assert counts["signalements d'erreur"] == 1
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert old.email == "" and "Dupont" not in old.message and old.client_key == ""
+    assert recent.email == "a@b.fr" and recent.client_key == "k2"
+    assert retention.purge(now=timezone.now())["signalements d'erreur"] == 0
