@@ -37,9 +37,16 @@ def database_url_for_server(tmp_path: Path) -> str:
         connection.ensure_connection()
         # The test's transaction is still open: the backup API would wait for it forever, a dump
         # read through the same connection sees the test's rows.
+        from maillage.places import spatial
+
         destination = sqlite3.connect(target)
         try:
-            destination.executescript("\n".join(connection.connection.iterdump()))
+            # iterdump() cannot recreate a virtual table (the places' R-tree): rebuilt after the copy.
+            statements = [s for s in connection.connection.iterdump() if spatial.RTREE not in s]
+            destination.executescript("\n".join(statements))
+            for statement in spatial.sqlite_rtree_statements():
+                destination.execute(statement)
+            destination.commit()
         finally:
             destination.close()
         return f"sqlite:///{target}"
