@@ -22,6 +22,7 @@ from maillage.places.choices import (
     SpecificSupport,
     SupportMode,
 )
+from maillage.places.contact_links import CONTACT_FIELDS
 from maillage.places.editing import EDITABLE_FIELDS
 from maillage.places.models import Place
 from maillage.places.selectors import (
@@ -317,7 +318,9 @@ class ReminderForm(forms.Form):
 class AnnuaireForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Périmètre"),
+        required=False,
         choices=[
+            ("", _("Indifférent")),
             ("commune", _("Commune")),
             ("epci", _("Intercommunalité (EPCI)")),
             ("departement", _("Département")),
@@ -325,6 +328,69 @@ class AnnuaireForm(forms.Form):
     )
     territoire = forms.CharField(
         label=_("Nom ou code du territoire"),
-        help_text=_("Par exemple « Figeac », « 46102 », « CC du Grand Figeac » ou « 46 »."),
+        help_text=_(
+            "Nom, surnom ou code : par exemple « Figeac », « 46102 », « CC du Grand Figeac », « Grand Figeac », "
+            "« Cauvaldor », « 200067361 » (SIREN) ou « 46 »."
+        ),
         max_length=120,
     )
+
+
+class ContactCorrectionForm(PlaceForm):
+    """The public fields a place's contact corrects from the reminder's link (no account)."""
+
+    class Meta(PlaceForm.Meta):
+        fields = list(CONTACT_FIELDS)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in list(self.fields):
+            if name not in CONTACT_FIELDS:
+                del self.fields[name]
+
+    def clean(self) -> dict[str, Any]:
+        return forms.ModelForm.clean(self) or {}
+
+
+class ErrorReportForm(forms.Form):
+    """« Signaler une erreur » (public). ``site_web`` is a honeypot: people never see nor fill it."""
+
+    message = forms.CharField(
+        label=_("Qu'est-ce qui est inexact ?"),
+        help_text=_("Par exemple : « Fermé le mercredi depuis septembre », « Le numéro a changé »."),
+        min_length=5,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5, "maxlength": 2000}),
+    )
+    email = forms.EmailField(
+        label=_("Votre adresse e-mail (facultatif)"),
+        help_text=_("Seulement pour vous dire ce que nous en avons fait ; elle n'est pas publiée."),
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    site_web = forms.CharField(
+        label=_("Ne pas remplir ce champ"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Décision"),
+        choices=[("accept", _("Accepter")), ("decline", _("Refuser"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Motif ou réponse"),
+        help_text=_("Obligatoire pour un refus ; envoyé à la personne si elle a laissé son adresse."),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "decline" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Indiquez le motif du refus."))
+        return data

@@ -82,11 +82,11 @@ class PlaceQuerySet(models.QuerySet["Place"]):
     def editable_by(self, user: Any) -> PlaceQuerySet:
         """Places ``user`` may edit: coordinators → every place of their territories; others → places
         they manage (``PlaceManager``) or work in (``Mediator.user``)."""
-        from maillage.core.permissions import commune_scope_q, territories_for
+        from maillage.core.permissions import commune_scope_q, grants_revoked, territories_for
 
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
-        q = Q(managers=user) | Q(mediators__user=user)
+        q = Q(pk__in=[]) if grants_revoked(user) else Q(managers=user) | Q(mediators__user=user)
         if territories_for(user, ["coordinator"]):
             q |= commune_scope_q(user, roles=["coordinator"])
         return self.filter(q).distinct()
@@ -539,3 +539,14 @@ def hours_key(hours: str) -> int | None:
     if not hours:
         return None
     return int(hashlib.sha1(hours.encode("utf-8"), usedforsecurity=False).hexdigest()[:12], 16)
+
+
+from maillage.places.models_loops import (  # noqa: E402,F401 — registers the loops' models with the app
+    ChangeStatus,
+    ContactChangesMode,
+    DirectorySettings,
+    ErrorReport,
+    FreshnessCampaign,
+    PlaceChangeRequest,
+    PlaceReminder,
+)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
@@ -18,6 +19,7 @@ from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from maillage.places.choices import Service
@@ -28,6 +30,7 @@ from maillage.places.services import export_queryset, standard_rows, territory_b
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+MAX_OFFSET = 2**31 - 1  # far beyond any dataset; larger values overflow the databases' OFFSET
 STREAM_ABOVE = 100  # pages of more items are streamed
 API_FIELDS = ("pk", *EXPORT_FIELDS)
 
@@ -74,15 +77,50 @@ def _clashes(source_ids: list[str]) -> set[str]:
     )
 
 
-def _int(value: str | None, default: int, *, minimum: int, maximum: int | None = None) -> int:
-    if value in (None, ""):
+def _int(value: str | None, default: int, *, minimum: int, maximum: int) -> int:
+    if value is None:
         return default
-    number = int(value)  # ValueError handled by the caller
-    if number < minimum or (maximum is not None and number > maximum):
+    if not value.isascii() or not value.isdigit() or len(value) > 12:
+        raise ValueError  # handled by the caller: no « 1_000 », « ٣ », signs or 5 000-digit numbers
+    number = int(value)
+    if number < minimum or number > maximum:
         raise ValueError
     return number
 
 
+UNKNOWN_TERRITORY = "territoire_inconnu"  # marker: 404 when it is the only problem, else 400
+TERRITORY_PATTERN = "^([0-9]{2,3}|2[AB]|[0-9][0-9AB][0-9]{3}|[0-9]{9})$"
+
+
+def _territory(request: HttpRequest, errors: dict[str, str]) -> Any:
+    """The ``territoire`` parameter: absent → None; empty → 400; unknown → 404."""
+    if "territoire" not in request.GET:
+        return None
+    code = request.GET.get("territoire", "").strip()
+    if not code:
+        errors["territoire"] = _("Code de territoire vide : retirez le paramètre ou indiquez un code.")
+        return None
+    if not re.match(TERRITORY_PATTERN, code):
+        errors["territoire"] = _(
+            "Code de territoire mal formé : %(code)s (code INSEE de commune ou de département, SIREN d'EPCI)."
+        ) % {"code": code[:20]}
+        return None
+    territory = territory_by_code(code)
+    if territory is None:
+        errors["territoire"] = _(
+            "Territoire inconnu : %(code)s (code INSEE de commune ou de département, SIREN d'EPCI)."
+        ) % {"code": code}
+        errors[UNKNOWN_TERRITORY] = UNKNOWN_TERRITORY
+    return territory
+
+
+def _errors_response(errors: dict[str, str]) -> JsonResponse:
+    status = 404 if UNKNOWN_TERRITORY in errors and len(errors) == 2 else 400
+    errors.pop(UNKNOWN_TERRITORY, None)
+    return _error(errors, status=status)
+
+
+@csrf_exempt  # read-only and cookie-less: any other method gets 405 (not a CSRF 403)
 @require_GET
 def place_list(request: HttpRequest) -> HttpResponseBase:
     errors: dict[str, str] = {}
@@ -92,20 +130,14 @@ def place_list(request: HttpRequest) -> HttpResponseBase:
         errors["limit"] = _("Entier entre 1 et %(max)s attendu.") % {"max": MAX_LIMIT}
         limit = DEFAULT_LIMIT
     try:
-        offset = _int(request.GET.get("offset"), 0, minimum=0)
+        offset = _int(request.GET.get("offset"), 0, minimum=0, maximum=MAX_OFFSET)
     except ValueError:
-        errors["offset"] = _("Entier positif ou nul attendu.")
+        errors["offset"] = _("Entier entre 0 et %(max)s attendu.") % {"max": MAX_OFFSET}
         offset = 0
     places: PlaceQuerySet = Place.objects.published()
-    code = request.GET.get("territoire", "").strip()
-    if code:
-        territory = territory_by_code(code)
-        if territory is None:
-            errors["territoire"] = _(
-                "Territoire inconnu : %(code)s (code INSEE de commune ou de département, SIREN d'EPCI)."
-            ) % {"code": code}
-        else:
-            places = places.in_territory(territory)
+    territory = _territory(request, errors)
+    if territory is not None:
+        places = places.in_territory(territory)
     for service in request.GET.getlist("service"):
         if service not in Service.values:
             errors["service"] = _("Valeur inconnue : « %(value)s ». Valeurs permises : %(allowed)s.") % {
@@ -121,7 +153,7 @@ def place_list(request: HttpRequest) -> HttpResponseBase:
         except ValueError:
             errors["mis_a_jour_depuis"] = _("Date au format AAAA-MM-JJ attendue.")
     if errors:
-        return _error(errors)
+        return _errors_response(errors)
     total = places.count()
     rows = list(places.order_by("pk").values(*API_FIELDS)[offset : offset + limit])
     clashes = _clashes([r["source_id"] for r in rows]) if rows else set()
@@ -167,15 +199,14 @@ def _page_chunks(
     yield "]}"
 
 
+@csrf_exempt
 @require_GET
 def place_export(request: HttpRequest, file_format: str) -> HttpResponseBase:
     """The whole open dataset (optionally of one territory) as a standard CSV or JSON file, streamed."""
-    territory = None
-    code = request.GET.get("territoire", "").strip()
-    if code:
-        territory = territory_by_code(code)
-        if territory is None:
-            return _error({"territoire": _("Territoire inconnu : %(code)s.") % {"code": code}})
+    errors: dict[str, str] = {}
+    territory = _territory(request, errors)
+    if errors:
+        return _errors_response(errors)
     rows = standard_rows(export_queryset(territory))
     if file_format == "csv":
         response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
@@ -194,12 +225,22 @@ def _json_chunks(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
     yield "\n]\n"
 
 
+@csrf_exempt
 @require_GET
 def place_detail(request: HttpRequest, pk: int) -> JsonResponse:
-    values = Place.objects.published().filter(pk=pk).values(*API_FIELDS).first()
+    values = None
+    if pk <= MAX_OFFSET:  # larger ids do not exist (and overflow the databases' integers)
+        values = Place.objects.published().filter(pk=pk).values(*API_FIELDS).first()
     if values is None:
         return _error({"id": _("Lieu introuvable.")}, status=404)
     return _json(_item(request, values, _clashes([values["source_id"]])))
+
+
+@csrf_exempt
+@require_GET
+def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """Any other path under /api/v1/ (e.g. ``lieux/null``): a JSON 404, never the site's HTML page."""
+    return _error({"id": _("Ressource introuvable : l'identifiant d'un lieu est un entier.")}, status=404)
 
 
 # --- OpenAPI --------------------------------------------------------------------------------------
@@ -236,7 +277,7 @@ def _territory_parameter() -> dict[str, Any]:
         "in": "query",
         "description": "Code INSEE d'une commune (5 caractères) ou d'un département, "
         "ou SIREN d'un EPCI (9 chiffres) : lieux situés dans ce territoire.",
-        "schema": {"type": "string", "pattern": "^([0-9]{2,3}|2[AB]|[0-9][0-9AB][0-9]{3}|[0-9]{9})$"},
+        "schema": {"type": "string", "pattern": TERRITORY_PATTERN},
         "example": "46",
     }
 
@@ -309,7 +350,7 @@ def openapi_document() -> dict[str, Any]:
                             "name": "offset",
                             "in": "query",
                             "description": "Nombre de lieux à sauter (pagination ; suivre « next »).",
-                            "schema": {"type": "integer", "minimum": 0, "default": 0},
+                            "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
                             "example": 1,
                         },
                         _territory_parameter(),
@@ -331,7 +372,10 @@ def openapi_document() -> dict[str, Any]:
                     ],
                     "responses": responses(
                         "PageLieux",
-                        {"400": {"description": "Paramètre invalide", "content": error_content}},
+                        {
+                            "400": {"description": "Paramètre invalide", "content": error_content},
+                            "404": {"description": "Territoire inconnu", "content": error_content},
+                        },
                     ),
                 }
             },
@@ -364,7 +408,11 @@ def openapi_document() -> dict[str, Any]:
                             "description": "Fichier CSV",
                             "content": {"text/csv": {"schema": {"type": "string"}}},
                         },
-                        "400": {"description": "Territoire inconnu", "content": error_content},
+                        "400": {
+                            "description": "Code de territoire vide ou invalide",
+                            "content": error_content,
+                        },
+                        "404": {"description": "Territoire inconnu", "content": error_content},
                     },
                 }
             },
@@ -380,7 +428,11 @@ def openapi_document() -> dict[str, Any]:
                                 "application/json": {"schema": {"type": "array", "items": {"type": "object"}}}
                             },
                         },
-                        "400": {"description": "Territoire inconnu", "content": error_content},
+                        "400": {
+                            "description": "Code de territoire vide ou invalide",
+                            "content": error_content,
+                        },
+                        "404": {"description": "Territoire inconnu", "content": error_content},
                     },
                 }
             },
@@ -396,6 +448,7 @@ def openapi_document() -> dict[str, Any]:
     }
 
 
+@csrf_exempt
 @require_GET
 def openapi(request: HttpRequest) -> JsonResponse:
     return _json(json.loads(json.dumps(openapi_document(), ensure_ascii=False)))

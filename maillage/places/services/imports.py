@@ -209,7 +209,7 @@ def places_import(
         }
         return _refuse(job, [_issue(0, "", message)], message=message)
     try:
-        analysis = analyse(data, filename, default_source=source, progress=progress)
+        analysis = analyse(data, filename, default_source=source, progress=progress, max_rows=max_rows)
     except FileRefused as error:
         return _refuse(job, [_issue(0, "", str(error))], message=str(error))
     job.file_format = analysis.parsed.file_format
