@@ -40,6 +40,18 @@ _TRIGGERS = {
 }
 
 
+def sqlite_rtree_statements() -> list[str]:
+    """The statements that build the R-tree, its rows and its triggers on a SQLite database (also used
+    by copies of a database made with ``iterdump()``, which cannot dump a virtual table)."""
+    return [
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {RTREE} USING rtree(id, min_lat, max_lat, min_lon, max_lon)",
+        f"DELETE FROM {RTREE}",
+        f"INSERT INTO {RTREE} SELECT id, latitude, latitude, longitude, longitude FROM places_place "
+        "WHERE latitude IS NOT NULL AND longitude IS NOT NULL",
+        *_TRIGGERS.values(),
+    ]
+
+
 def ensure_sqlite_rtree(connection: Any) -> bool:
     """Create the R-tree and its triggers when missing (rebuilding its rows); True if it changed."""
     if connection.vendor != "sqlite":
@@ -54,15 +66,7 @@ def ensure_sqlite_rtree(connection: Any) -> bool:
         present = {row[0] for row in cursor.fetchall()}
         if RTREE in tables and present >= set(_TRIGGERS):
             return False
-        cursor.execute(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS {RTREE} USING rtree(id, min_lat, max_lat, min_lon, max_lon)"
-        )
-        cursor.execute(f"DELETE FROM {RTREE}")
-        cursor.execute(
-            f"INSERT INTO {RTREE} SELECT id, latitude, latitude, longitude, longitude FROM places_place "
-            "WHERE latitude IS NOT NULL AND longitude IS NOT NULL"
-        )
-        for sql in _TRIGGERS.values():
+        for sql in sqlite_rtree_statements():
             cursor.execute(sql)
     return True
 
