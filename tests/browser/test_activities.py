@@ -216,5 +216,6 @@ def test_cross_tab_and_tables_are_reachable_by_keyboard(
     region = page.evaluate("() => [document.activeElement.scrollWidth, document.activeElement.clientWidth]")
     assert region[0] > region[1]  # the cross-tab is wider than the phone: it scrolls inside its region
     page.keyboard.press("ArrowRight")
-    assert page.evaluate("() => document.activeElement.scrollLeft") > 0
+    page.keyboard.press("End")
+    page.wait_for_function("() => document.activeElement.scrollLeft > 0", timeout=10_000)  # smooth scrolling
     screenshot(page, "activities-crosstab-320")
