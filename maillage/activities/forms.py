@@ -34,6 +34,7 @@ from maillage.activities.choices import (
 )
 from maillage.activities.models import Activity, Beneficiary
 from maillage.core.permissions import territories_for
+from maillage.core.validators import period_validators
 from maillage.territories.models import Territory
 
 OTHER_DURATION = "autre"
@@ -520,10 +521,16 @@ class CoordinationForm(AccessibleFormMixin, forms.Form):
 class StatsFilterForm(AccessibleFormMixin, forms.Form):
     perimetre = forms.ChoiceField(label=_("Périmètre"), required=False)
     du = forms.DateField(
-        label=_("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("Du"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=period_validators(),
     )
     au = forms.DateField(
-        label=_("Au"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("Au"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=period_validators(),
     )
     lignes = forms.ChoiceField(label=_("Croiser : en lignes"), required=False)
     colonnes = forms.ChoiceField(label=_("en colonnes"), required=False)

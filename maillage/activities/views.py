@@ -324,6 +324,7 @@ def import_team_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def import_template(request: HttpRequest) -> HttpResponse:
+    _require_mediator(request)
     response = HttpResponse(
         ("\ufeff" + importer.template_csv()).encode("utf-8"), content_type="text/csv; charset=utf-8"
     )
