@@ -338,48 +338,17 @@ def _check_zip(content: bytes, *, max_bytes: int) -> None:
 
 def _xlsx_lines(content: bytes, *, max_bytes: int) -> Iterator[tuple[int, list[Any]]]:
     """Rows of the sheet « Activités » (or the one naming « accompagnements », or the first), streamed
-    from the sheet's XML with their real row numbers: the declared ``<dimension>`` is ignored (openpyxl
-    would pad every row to it), missing rows cost nothing, columns stop at ``MAX_COLUMNS + 1``."""
-    from openpyxl import load_workbook
-    from openpyxl.worksheet._reader import WorkSheetParser
+    from the sheet's XML with their real row numbers (``xlsx.rows``): the declared ``<dimension>`` is
+    ignored, missing rows cost nothing, columns stop at ``MAX_COLUMNS + 1``."""
+    from maillage.activities.importer import xlsx
 
     _check_zip(content, max_bytes=max_bytes)
-    workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    try:
-        sheets = list(workbook.worksheets)
-        if not sheets:
-            raise _refuse(_("Le fichier XLSX ne contient aucune feuille."))
-        sheet = sheets[0]
-        for candidate in sheets:
-            title = _norm(candidate.title)
-            if title == "activites" or "accompagnement" in title:
-                sheet = candidate
-                break
-        if not hasattr(sheet, "_get_source"):
-            raise _refuse(_("La feuille du fichier XLSX n’est pas un tableau."))
-        with sheet._get_source() as source:
-            parser = WorkSheetParser(
-                source,
-                workbook.shared_strings,
-                data_only=True,
-                epoch=workbook.epoch,
-                date_formats=workbook._date_formats,
-                timedelta_formats=workbook._timedelta_formats,
-            )
-            for line, cells in parser.parse():
-                if not cells:
-                    continue
-                width = min(max(cell["column"] for cell in cells), MAX_COLUMNS)
-                row: list[Any] = [None] * width
-                for cell in cells:
-                    column = cell["column"]
-                    if 1 <= column <= width:
-                        row[column - 1] = cell["value"]
-                    elif column > MAX_COLUMNS and cell["value"] not in (None, ""):
-                        raise _too_wide(line)
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        try:
+            for line, row in xlsx.rows(archive, max_columns=MAX_COLUMNS):
                 yield line, _check_cells(line, row)
-    finally:
-        workbook.close()
+        except xlsx.SheetError as exc:
+            raise _refuse(str(exc)) from exc
 
 
 def _decode(content: bytes) -> str:
