@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from maillage.core import jobs
 from maillage.core.models import JobStatus
-from maillage.core.permissions import territories_for
+from maillage.core.permissions import refuse_if_revoked, territories_for
 from maillage.observatory import exports, selectors, services, sheets
 from maillage.observatory.access import KIND_LABELS, KINDS
 from maillage.observatory.fragility import IFN_KEYS, IFN_LABELS
@@ -147,6 +147,7 @@ def _context(request: HttpRequest, territory: Territory, *, public: bool) -> dic
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
+    refuse_if_revoked(request.user)
     territories = selectors.observable_territories(request.user)
     if len(territories) == 1:
         return redirect("observatory:territory", code=territories[0].code)
@@ -155,6 +156,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def territory(request: HttpRequest, code: str) -> HttpResponse:
+    refuse_if_revoked(request.user)
     found = selectors.get_territory_for_user(request.user, code)
     return render(request, "observatory/territory.html", _context(request, found, public=False))
 
@@ -184,6 +186,7 @@ def _export(territory: Territory, request: HttpRequest, fmt: str) -> HttpRespons
 
 @login_required
 def export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    refuse_if_revoked(request.user)
     return _export(selectors.get_territory_for_user(request.user, code), request, fmt)
 
 
@@ -202,6 +205,7 @@ def _map(territory: Territory, request: HttpRequest) -> HttpResponse:
 
 @login_required
 def map_svg(request: HttpRequest, code: str) -> HttpResponse:
+    refuse_if_revoked(request.user)
     return _map(selectors.get_territory_for_user(request.user, code), request)
 
 
@@ -211,6 +215,7 @@ def public_map_svg(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def sheet(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    refuse_if_revoked(request.user)
     found = selectors.get_territory_for_user(request.user, code)
     if found.kind != TerritoryKind.EPCI or fmt not in ("pdf", "docx"):
         raise Http404
@@ -230,6 +235,7 @@ def sheet(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
 @login_required
 @require_POST
 def book(request: HttpRequest, code: str) -> HttpResponse:
+    refuse_if_revoked(request.user)
     """Queue the département's book of EPCI sheets; the job page shows progress, then the download."""
     found = selectors.get_territory_for_user(request.user, code)
     if found.kind != TerritoryKind.DEPARTMENT:
@@ -246,6 +252,7 @@ def book(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def book_download(request: HttpRequest, job_id: int) -> FileResponse:
+    refuse_if_revoked(request.user)
     record = get_object_or_404(
         jobs.jobs_visible_to(request.user, kinds=[BOOK_KIND]), pk=job_id, status=JobStatus.SUCCEEDED
     )
@@ -264,6 +271,7 @@ def book_download(request: HttpRequest, job_id: int) -> FileResponse:
 @login_required
 @require_POST
 def publish(request: HttpRequest, code: str) -> HttpResponse:
+    refuse_if_revoked(request.user)
     found = selectors.get_territory_for_user(request.user, code)
     if not _is_coordinator(request.user, found):
         raise Http404

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from maillage.core.audit import record_change
 from maillage.core.listing import Column, Listing
+from maillage.core.permissions import refuse_if_revoked
 from maillage.places import campaigns, contact_links, corrections, opening_hours, selectors
 from maillage.places.forms import ContactCorrectionForm, DecisionForm, ErrorReportForm
 from maillage.places.models import (
@@ -124,6 +125,7 @@ def report_error(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def corrections_queue(request: HttpRequest) -> HttpResponse:
     """Reports and contact corrections on the user's places: pending first, then recent decisions."""
+    refuse_if_revoked(request.user)
     reports = corrections.reports_for(request.user).select_related("place", "decided_by")
     changes = corrections.change_requests_for(request.user).select_related("place", "decided_by")
     coordinator_of = selectors.coordinator_territories(request.user)
