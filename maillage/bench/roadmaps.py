@@ -46,10 +46,13 @@ def _territory(lot: Any, accompaniments: int, mediators: int) -> None:
     from maillage.territories.models import Territory
 
     activities_bench._territories()
-    if activities_bench._scalar("SELECT count(*) FROM activities_accompaniment") == accompaniments and (
+    existing = activities_bench._scalar("SELECT count(*) FROM activities_accompaniment")
+    if existing >= accompaniments * 0.9 and (
         activities_bench._scalar("SELECT to_regclass('bench_mediator') IS NOT NULL")
     ):
-        print("Territoire : données du précédent passage réutilisées.", flush=True)
+        print(
+            f"Territoire : données du précédent passage réutilisées ({existing} accompagnements).", flush=True
+        )
         return
     manager = Territory.objects
     original = manager.communes
