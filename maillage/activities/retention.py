@@ -1,7 +1,8 @@
 """Retention of followed beneficiaries: anonymised BENEFICIARY_RETENTION_DAYS after their last activity.
 
 Identity and contact (names, birth year, phone, e-mail) are erased; the coarse categories (gender,
-age band, social status, commune) stay so statistics do not change. Run daily by ``maillage purge``.
+age band, social status, commune) stay so statistics do not change. Team exports waiting for their
+mapping are deleted after a day. Run daily by ``maillage purge``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Q
 
-from maillage.activities.models import Beneficiary
+from maillage.activities.models import Beneficiary, PendingTeamImport
 from maillage.activities.services import anonymise_beneficiary
 
 
@@ -24,11 +25,14 @@ def expired(*, now: datetime) -> Q:
 
 
 def purge(*, now: datetime, dry_run: bool = False) -> dict[str, int]:
+    from maillage.activities.team import PENDING_HOURS, purge_pending
+
     candidates = Beneficiary.objects.filter(expired(now=now))
     if dry_run:
-        return {"beneficiaries": candidates.count()}
+        stale = PendingTeamImport.objects.filter(created_at__lt=now - timedelta(hours=PENDING_HOURS))
+        return {"beneficiaries": candidates.count(), "pending_team_imports": stale.count()}
     count = 0
     for beneficiary in candidates.iterator():
         anonymise_beneficiary(actor=None, beneficiary=beneficiary, now=now)
         count += 1
-    return {"beneficiaries": count}
+    return {"beneficiaries": count, "pending_team_imports": purge_pending(now=now)}

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.http.response import HttpResponseBase
 from django.middleware.gzip import GZipMiddleware
 
@@ -20,6 +20,11 @@ class SecurityHeadersMiddleware:
         nonce = secrets.token_urlsafe(16)
         request.csp_nonce = nonce  # type: ignore[attr-defined]
         response = self.get_response(request)
+        if response.status_code == 405 and isinstance(response, HttpResponseNotAllowed):
+            from maillage.core.views import method_not_allowed  # a French page instead of an empty body
+
+            allowed = [m.strip() for m in response.get("Allow", "").split(",") if m.strip()]
+            response = method_not_allowed(request, allowed)
         tile_origin = _origin(settings.MAP_TILE_URL)
         img_src = "'self' data:" + (f" {tile_origin}" if tile_origin else "")
         response.headers.setdefault(
@@ -118,3 +123,83 @@ class PublicGZipMiddleware(GZipMiddleware):
         ):
             return response
         return super().process_response(request, response)
+
+
+NUL_MESSAGE = (
+    "Requête refusée : un champ ou un paramètre contient un caractère nul (U+0000), "
+    "qui n'est pas du texte. Retirez-le puis recommencez."
+)
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+        return True
+    for key, values in request.GET.lists():
+        if "\x00" in key or any("\x00" in value for value in values):
+            return True
+    if request.method == "POST" and request.content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        for key, values in request.POST.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                return True
+    return False
+
+
+class RejectNulBytesMiddleware:
+    """NUL bytes in a path, query parameter or form field are refused with a French 400, before any
+    view runs: PostgreSQL cannot store them (it would be a 500) and no text needs them. Nothing is
+    written. Uploaded files are checked by their own parsers."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.utils.translation import gettext as _
+
+        if _has_nul(request):
+            message = _(NUL_MESSAGE)
+            if request.path.startswith("/api/"):
+                import json
+
+                return HttpResponse(
+                    json.dumps({"erreurs": {"requête": message}}, ensure_ascii=False),
+                    status=400,
+                    content_type="application/json",
+                )
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
+class RevokedMemberMiddleware:
+    """A removed member (memberships all deactivated) gets 404, never 403, on pages reserved to a role:
+    404 is what every object page answers them, and 403 would confirm the page exists for the role.
+
+    Works on the response too: on SQLite, ``AtomicWritesMiddleware`` calls write views itself, so a
+    ``PermissionDenied`` they raise never reaches ``process_exception``."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code == 403 and self._revoked(request):
+            from maillage.core.views import page_not_found
+
+            return page_not_found(request)
+        return response
+
+    @staticmethod
+    def _revoked(request: HttpRequest) -> bool:
+        from maillage.core.permissions import grants_revoked
+
+        user = getattr(request, "user", None)
+        return bool(getattr(user, "is_authenticated", False) and grants_revoked(user))
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        from django.core.exceptions import PermissionDenied
+        from django.http import Http404
+
+        if isinstance(exception, PermissionDenied) and self._revoked(request):
+            raise Http404 from exception

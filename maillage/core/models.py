@@ -142,3 +142,21 @@ class Job(models.Model):
         if not self.total:
             return None
         return min(100, round(100 * self.done / self.total))
+
+
+class OutboxMessage(models.Model):
+    """An e-mail kept instead of sent, in demo mode (« Boîte d'envoi (démo) »)."""
+
+    subject = models.CharField(_("objet"), max_length=500)
+    from_email = models.CharField(_("expéditeur"), max_length=300)
+    to = models.JSONField(_("destinataires"), default=list)
+    body = models.TextField(_("texte"))
+    sent_at = models.DateTimeField(_("envoyé le"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        verbose_name = _("courriel de démonstration")
+        verbose_name_plural = _("courriels de démonstration")
+
+    def __str__(self) -> str:
+        return self.subject

@@ -29,6 +29,33 @@ def active_memberships(user: Any) -> list[Membership]:
     return list(cached)
 
 
+def grants_revoked(user: Any) -> bool:
+    """True when ``user`` was removed: they hold memberships but none is active any more.
+
+    Direct grants on one object (a place's manager, a mediator working in a place) hold only while the
+    user is not removed: deactivating someone's last membership closes every door at the next request.
+    A user who never had a membership (a place's outside manager) keeps their direct grants.
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return True
+    if active_memberships(user):
+        return False
+    cached = getattr(user, "_maillage_has_memberships", None)
+    if cached is None:
+        cached = user.memberships.exists()
+        user._maillage_has_memberships = cached
+    return bool(cached)
+
+
+def refuse_if_revoked(user: Any) -> None:
+    """For the lists of a role (which show « nothing » to someone without it): a removed member gets 404
+    like on every object page, not an empty page."""
+    from django.http import Http404
+
+    if getattr(user, "is_authenticated", False) and grants_revoked(user):
+        raise Http404
+
+
 def territories_for(user: Any, roles: Iterable[str] | None = None) -> list[Territory]:
     wanted = set(roles) if roles is not None else set(PROFESSIONAL_ROLES)
     seen: dict[int, Territory] = {}

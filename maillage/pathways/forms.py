@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from maillage.core.validators import period_validators
 from maillage.pathways import grid as grid_engine
 from maillage.pathways.models import (
     ContactPreference,
@@ -203,10 +204,16 @@ class FollowUpForm(forms.Form):
 
 class StatsFilterForm(forms.Form):
     start = forms.DateField(
-        label=_("Du"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}), required=False
+        label=_("Du"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        required=False,
+        validators=period_validators(),
     )
     end = forms.DateField(
-        label=_("Au"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}), required=False
+        label=_("Au"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        required=False,
+        validators=period_validators(),
     )
 
     def clean(self) -> dict[str, Any]:

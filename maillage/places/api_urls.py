@@ -12,4 +12,5 @@ urlpatterns = [
     path("lieux.csv", views_api.place_export, {"file_format": "csv"}, name="places_csv"),
     path("lieux.json", views_api.place_export, {"file_format": "json"}, name="places_json"),
     path("openapi.json", views_api.openapi, name="openapi"),
+    path("<path:rest>", views_api.not_found, name="not_found"),  # JSON 404, e.g. « lieux/null »
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
@@ -18,6 +19,7 @@ from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from maillage.places.choices import Service
@@ -28,6 +30,8 @@ from maillage.places.services import export_queryset, standard_rows, territory_b
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+MAX_OFFSET = 2**31 - 1  # far beyond any dataset; larger values overflow the databases' OFFSET
+STREAM_ABOVE = 100  # pages of more items are streamed
 API_FIELDS = ("pk", *EXPORT_FIELDS)
 
 
@@ -43,12 +47,21 @@ def _error(errors: dict[str, str], status: int = 400) -> JsonResponse:
     return _json({"erreurs": errors}, status=status)
 
 
-def _item(request: HttpRequest, values: dict[str, Any], clashes: set[str]) -> dict[str, Any]:
+_URL_PK = 987654321  # placeholder pk: the item URL is built once per page, then filled in
+
+
+def _url_template(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("api:place", args=[_URL_PK]))
+
+
+def _item(
+    request: HttpRequest, values: dict[str, Any], clashes: set[str], url_template: str | None = None
+) -> dict[str, Any]:
     place_id = None
     if values["source_id"] in clashes:
         place_id = f"{values['source'] or 'maillage'}_{values['source_id']}".replace(" ", "-")
     item = to_json_item(to_standard(values, place_id=place_id))
-    item["url"] = request.build_absolute_uri(reverse("api:place", args=[values["pk"]]))
+    item["url"] = (url_template or _url_template(request)).replace(str(_URL_PK), str(values["pk"]))
     return item
 
 
@@ -64,17 +77,52 @@ def _clashes(source_ids: list[str]) -> set[str]:
     )
 
 
-def _int(value: str | None, default: int, *, minimum: int, maximum: int | None = None) -> int:
-    if value in (None, ""):
+def _int(value: str | None, default: int, *, minimum: int, maximum: int) -> int:
+    if value is None:
         return default
-    number = int(value)  # ValueError handled by the caller
-    if number < minimum or (maximum is not None and number > maximum):
+    if not value.isascii() or not value.isdigit() or len(value) > 12:
+        raise ValueError  # handled by the caller: no « 1_000 », « ٣ », signs or 5 000-digit numbers
+    number = int(value)
+    if number < minimum or number > maximum:
         raise ValueError
     return number
 
 
+UNKNOWN_TERRITORY = "territoire_inconnu"  # marker: 404 when it is the only problem, else 400
+TERRITORY_PATTERN = "^([0-9]{2,3}|2[AB]|[0-9][0-9AB][0-9]{3}|[0-9]{9})$"
+
+
+def _territory(request: HttpRequest, errors: dict[str, str]) -> Any:
+    """The ``territoire`` parameter: absent → None; empty → 400; unknown → 404."""
+    if "territoire" not in request.GET:
+        return None
+    code = request.GET.get("territoire", "").strip()
+    if not code:
+        errors["territoire"] = _("Code de territoire vide : retirez le paramètre ou indiquez un code.")
+        return None
+    if not re.match(TERRITORY_PATTERN, code):
+        errors["territoire"] = _(
+            "Code de territoire mal formé : %(code)s (code INSEE de commune ou de département, SIREN d'EPCI)."
+        ) % {"code": code[:20]}
+        return None
+    territory = territory_by_code(code)
+    if territory is None:
+        errors["territoire"] = _(
+            "Territoire inconnu : %(code)s (code INSEE de commune ou de département, SIREN d'EPCI)."
+        ) % {"code": code}
+        errors[UNKNOWN_TERRITORY] = UNKNOWN_TERRITORY
+    return territory
+
+
+def _errors_response(errors: dict[str, str]) -> JsonResponse:
+    status = 404 if UNKNOWN_TERRITORY in errors and len(errors) == 2 else 400
+    errors.pop(UNKNOWN_TERRITORY, None)
+    return _error(errors, status=status)
+
+
+@csrf_exempt  # read-only and cookie-less: any other method gets 405 (not a CSRF 403)
 @require_GET
-def place_list(request: HttpRequest) -> JsonResponse:
+def place_list(request: HttpRequest) -> HttpResponseBase:
     errors: dict[str, str] = {}
     try:
         limit = _int(request.GET.get("limit"), DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
@@ -82,20 +130,14 @@ def place_list(request: HttpRequest) -> JsonResponse:
         errors["limit"] = _("Entier entre 1 et %(max)s attendu.") % {"max": MAX_LIMIT}
         limit = DEFAULT_LIMIT
     try:
-        offset = _int(request.GET.get("offset"), 0, minimum=0)
+        offset = _int(request.GET.get("offset"), 0, minimum=0, maximum=MAX_OFFSET)
     except ValueError:
-        errors["offset"] = _("Entier positif ou nul attendu.")
+        errors["offset"] = _("Entier entre 0 et %(max)s attendu.") % {"max": MAX_OFFSET}
         offset = 0
     places: PlaceQuerySet = Place.objects.published()
-    code = request.GET.get("territoire", "").strip()
-    if code:
-        territory = territory_by_code(code)
-        if territory is None:
-            errors["territoire"] = _(
-                "Territoire inconnu : %(code)s (code INSEE de commune ou de département, SIREN d'EPCI)."
-            ) % {"code": code}
-        else:
-            places = places.in_territory(territory)
+    territory = _territory(request, errors)
+    if territory is not None:
+        places = places.in_territory(territory)
     for service in request.GET.getlist("service"):
         if service not in Service.values:
             errors["service"] = _("Valeur inconnue : « %(value)s ». Valeurs permises : %(allowed)s.") % {
@@ -111,7 +153,7 @@ def place_list(request: HttpRequest) -> JsonResponse:
         except ValueError:
             errors["mis_a_jour_depuis"] = _("Date au format AAAA-MM-JJ attendue.")
     if errors:
-        return _error(errors)
+        return _errors_response(errors)
     total = places.count()
     rows = list(places.order_by("pk").values(*API_FIELDS)[offset : offset + limit])
     clashes = _clashes([r["source_id"] for r in rows]) if rows else set()
@@ -126,25 +168,45 @@ def place_list(request: HttpRequest) -> JsonResponse:
         params += [("limit", str(limit)), ("offset", str(new_offset))]
         return request.build_absolute_uri(f"{request.path}?{urlencode(params)}")
 
-    return _json(
-        {
-            "count": total,
-            "next": page_url(offset + limit) if offset + limit < total else None,
-            "previous": page_url(max(offset - limit, 0)) if offset > 0 else None,
-            "results": [_item(request, r, clashes) for r in rows],
-        }
+    payload = {
+        "count": total,
+        "next": page_url(offset + limit) if offset + limit < total else None,
+        "previous": page_url(max(offset - limit, 0)) if offset > 0 else None,
+    }
+    template = _url_template(request)
+    if limit <= STREAM_ABOVE:
+        return _json({**payload, "results": [_item(request, r, clashes, template) for r in rows]})
+    # Large pages are streamed item by item: the whole JSON document is never held in memory.
+    response = StreamingHttpResponse(
+        _page_chunks(request, payload, rows, clashes, template), content_type="application/json"
     )
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cache-Control"] = "public, max-age=300"
+    return response
 
 
+def _page_chunks(
+    request: HttpRequest,
+    payload: dict[str, Any],
+    rows: list[dict[str, Any]],
+    clashes: set[str],
+    template: str,
+) -> Iterator[str]:
+    head = json.dumps(payload, ensure_ascii=False)
+    yield head[:-1] + ', "results": ['
+    for index, row in enumerate(rows):
+        yield ("," if index else "") + json.dumps(_item(request, row, clashes, template), ensure_ascii=False)
+    yield "]}"
+
+
+@csrf_exempt
 @require_GET
 def place_export(request: HttpRequest, file_format: str) -> HttpResponseBase:
     """The whole open dataset (optionally of one territory) as a standard CSV or JSON file, streamed."""
-    territory = None
-    code = request.GET.get("territoire", "").strip()
-    if code:
-        territory = territory_by_code(code)
-        if territory is None:
-            return _error({"territoire": _("Territoire inconnu : %(code)s.") % {"code": code}})
+    errors: dict[str, str] = {}
+    territory = _territory(request, errors)
+    if errors:
+        return _errors_response(errors)
     rows = standard_rows(export_queryset(territory))
     if file_format == "csv":
         response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
@@ -163,12 +225,22 @@ def _json_chunks(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
     yield "\n]\n"
 
 
+@csrf_exempt
 @require_GET
 def place_detail(request: HttpRequest, pk: int) -> JsonResponse:
-    values = Place.objects.published().filter(pk=pk).values(*API_FIELDS).first()
+    values = None
+    if pk <= MAX_OFFSET:  # larger ids do not exist (and overflow the databases' integers)
+        values = Place.objects.published().filter(pk=pk).values(*API_FIELDS).first()
     if values is None:
         return _error({"id": _("Lieu introuvable.")}, status=404)
     return _json(_item(request, values, _clashes([values["source_id"]])))
+
+
+@csrf_exempt
+@require_GET
+def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """Any other path under /api/v1/ (e.g. ``lieux/null``): a JSON 404, never the site's HTML page."""
+    return _error({"id": _("Ressource introuvable : l'identifiant d'un lieu est un entier.")}, status=404)
 
 
 # --- OpenAPI --------------------------------------------------------------------------------------
@@ -205,7 +277,7 @@ def _territory_parameter() -> dict[str, Any]:
         "in": "query",
         "description": "Code INSEE d'une commune (5 caractères) ou d'un département, "
         "ou SIREN d'un EPCI (9 chiffres) : lieux situés dans ce territoire.",
-        "schema": {"type": "string", "pattern": "^([0-9]{2,3}|2[AB]|[0-9][0-9AB][0-9]{3}|[0-9]{9})$"},
+        "schema": {"type": "string", "pattern": TERRITORY_PATTERN},
         "example": "46",
     }
 
@@ -278,7 +350,7 @@ def openapi_document() -> dict[str, Any]:
                             "name": "offset",
                             "in": "query",
                             "description": "Nombre de lieux à sauter (pagination ; suivre « next »).",
-                            "schema": {"type": "integer", "minimum": 0, "default": 0},
+                            "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
                             "example": 1,
                         },
                         _territory_parameter(),
@@ -300,7 +372,10 @@ def openapi_document() -> dict[str, Any]:
                     ],
                     "responses": responses(
                         "PageLieux",
-                        {"400": {"description": "Paramètre invalide", "content": error_content}},
+                        {
+                            "400": {"description": "Paramètre invalide", "content": error_content},
+                            "404": {"description": "Territoire inconnu", "content": error_content},
+                        },
                     ),
                 }
             },
@@ -333,7 +408,11 @@ def openapi_document() -> dict[str, Any]:
                             "description": "Fichier CSV",
                             "content": {"text/csv": {"schema": {"type": "string"}}},
                         },
-                        "400": {"description": "Territoire inconnu", "content": error_content},
+                        "400": {
+                            "description": "Code de territoire vide ou invalide",
+                            "content": error_content,
+                        },
+                        "404": {"description": "Territoire inconnu", "content": error_content},
                     },
                 }
             },
@@ -349,7 +428,11 @@ def openapi_document() -> dict[str, Any]:
                                 "application/json": {"schema": {"type": "array", "items": {"type": "object"}}}
                             },
                         },
-                        "400": {"description": "Territoire inconnu", "content": error_content},
+                        "400": {
+                            "description": "Code de territoire vide ou invalide",
+                            "content": error_content,
+                        },
+                        "404": {"description": "Territoire inconnu", "content": error_content},
                     },
                 }
             },
@@ -365,6 +448,7 @@ def openapi_document() -> dict[str, Any]:
     }
 
 
+@csrf_exempt
 @require_GET
 def openapi(request: HttpRequest) -> JsonResponse:
     return _json(json.loads(json.dumps(openapi_document(), ensure_ascii=False)))

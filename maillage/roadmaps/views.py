@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from maillage.core.permissions import has_role, territories_for
+from maillage.core.permissions import has_role, refuse_if_revoked, territories_for
 from maillage.roadmaps import reporting, selectors, services
 from maillage.roadmaps.exchange.exporter import export_data, to_json, to_yaml
 from maillage.roadmaps.exchange.importer import (
@@ -46,6 +46,7 @@ from maillage.territories.models import Territory
 
 @login_required
 def roadmap_list(request: HttpRequest) -> HttpResponse:
+    refuse_if_revoked(request.user)
     roadmaps = list(selectors.list_roadmaps(request.user))
     return render(
         request,

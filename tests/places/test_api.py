@@ -70,7 +70,9 @@ def test_list_filters_and_pagination(client, places, figeac_epci):
         {"limit": "0"},
         {"limit": "x"},
         {"offset": "-1"},
-        {"territoire": "99999"},
+        {"offset": "99999999999999999999999"},
+        {"limit": "1_0"},
+        {"territoire": ""},
         {"service": "Cuisine"},
         {"mis_a_jour_depuis": "hier"},
     ],
@@ -81,6 +83,30 @@ def test_invalid_parameters_are_400_in_french(client, params):
     body = response.json()
     assert set(body["erreurs"]) == set(params)
     _validator("Erreur").validate(body)
+
+
+def test_unknown_territory_is_a_json_404(client):
+    response = client.get(LIST, {"territoire": "99999"})
+    assert response.status_code == 404
+    assert set(response.json()["erreurs"]) == {"territoire"}
+    _validator("Erreur").validate(response.json())
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/lieux/null", "/api/v1/lieux/-1", "/api/v1/lieux/99999999999999999999"]
+)
+def test_unknown_place_paths_are_json_404(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.headers["Content-Type"] == "application/json"
+    _validator("Erreur").validate(response.json())
+
+
+def test_other_methods_are_405_not_a_csrf_403(client):
+    for url in (LIST, "/api/v1/lieux.csv", "/api/v1/openapi.json"):
+        response = client.post(url, enforce_csrf_checks=True)
+        assert response.status_code == 405
+        assert response.headers["Allow"] == "GET"
 
 
 def test_no_personal_data(client, places, lot_mediator):
@@ -158,3 +184,16 @@ def test_list_query_count(client, figeac, django_assert_max_num_queries):
     with django_assert_max_num_queries(6):
         data = client.get(LIST, {"territoire": "46", "limit": 100}).json()
     assert len(data["results"]) == 30
+
+
+def test_large_pages_are_streamed_and_equal_small_ones(client, figeac):
+    PlaceFactory.create_batch(120, commune=figeac)
+    response = client.get(LIST, {"limit": 150})
+    assert response.streaming
+    assert response["Access-Control-Allow-Origin"] == "*"
+    streamed = json.loads(b"".join(response.streaming_content))
+    assert streamed["count"] == 120 and streamed["next"] is None and len(streamed["results"]) == 120
+    small = client.get(LIST, {"limit": 100}).json()
+    assert streamed["results"][:100] == small["results"]
+    paged = client.get(LIST, {"limit": 101, "offset": 1})
+    assert json.loads(b"".join(paged.streaming_content))["results"][0] == small["results"][1]

@@ -12,7 +12,7 @@ from maillage.activities.models import (
     Beneficiary,
     CoordinationActivity,
 )
-from maillage.core.permissions import active_memberships, territories_for
+from maillage.core.permissions import active_memberships, has_role, territories_for, territory_scope_q
 from maillage.territories.models import Territory
 
 AGGREGATE_ROLES = ("coordinator", "action_lead", "viewer")
@@ -25,8 +25,13 @@ def _is_active(user: Any) -> bool:
     return user is not None and getattr(user, "is_authenticated", False) and user.is_active
 
 
+def _acts_as_mediator(user: Any) -> bool:
+    """Decided at each request from the ACTIVE memberships: a removed mediator sees nothing any more."""
+    return _is_active(user) and has_role(user, "mediator")
+
+
 def activities_visible_to(user: Any) -> QuerySet[Activity]:
-    if not _is_active(user):
+    if not _acts_as_mediator(user):
         return Activity.objects.none()
     return Activity.objects.filter(mediator=user)
 
@@ -39,7 +44,7 @@ def get_activity_for_user(user: Any, pk: int) -> Activity:
 
 
 def beneficiaries_visible_to(user: Any) -> QuerySet[Beneficiary]:
-    if not _is_active(user):
+    if not _acts_as_mediator(user):
         return Beneficiary.objects.none()
     return Beneficiary.objects.filter(mediator=user, anonymised_at__isnull=True)
 
@@ -52,9 +57,11 @@ def get_beneficiary_for_user(user: Any, pk: int) -> Beneficiary:
 
 
 def coordination_visible_to(user: Any) -> QuerySet[CoordinationActivity]:
-    if not _is_active(user):
+    if not _is_active(user) or not has_role(user, "coordinator"):
         return CoordinationActivity.objects.none()
-    return CoordinationActivity.objects.filter(coordinator=user)
+    return CoordinationActivity.objects.filter(coordinator=user).filter(
+        territory_scope_q(user, field="territory", roles=["coordinator"])
+    )
 
 
 def is_mediator(user: Any) -> bool:
@@ -66,7 +73,9 @@ def coordinator_territories(user: Any) -> list[Territory]:
 
 
 def last_activity(user: Any) -> Activity | None:
-    return activities_visible_to(user).order_by("-created_at", "-id").first()
+    """The most recent activity by date (then the last recorded that day): what « Dupliquer la
+    dernière » copies — an activity recorded today for last month is not « the last »."""
+    return activities_visible_to(user).order_by("-date", "-created_at", "-id").first()
 
 
 def recent_durations(user: Any, limit: int = 50) -> list[int]:

@@ -41,13 +41,16 @@ def analyse(
     *,
     default_source: str = "",
     progress: Callable[[str, int, int], None] | None = None,
+    max_rows: int | None = None,
 ) -> Analysis:
     """Read and validate a whole file; never raises on content errors (they are in ``issues``) but
     raises ``FileRefused`` when the file cannot be read at all."""
-    parsed = read(data, filename)
+    parsed = read(data, filename, max_rows=max_rows)
     analysis = Analysis(parsed)
     analysis.issues.extend(check_headers(parsed))
     analysis.issues.extend(parsed.issues)
+    if max_rows is not None and len(parsed.records) > max_rows:
+        return analysis  # refused by the caller (too many rows): validating them would be wasted time
     missing = frozenset(c.name for c in COLUMNS if c.required and c.name not in set(parsed.headers))
     analysis.rows = validate_records(
         parsed.records,

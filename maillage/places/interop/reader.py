@@ -19,8 +19,13 @@ from django.utils.translation import gettext as _
 
 from maillage.places.interop.standard import COLUMN_NAMES, LIST_SEPARATOR
 
-# A very long free-text cell is legitimate (presentation_detail) but not a megabyte.
-csv.field_size_limit(1_000_000)
+# Bounds: every parser is total (it only raises ``FileRefused``) and bounded in time and memory.
+# The standard has 32 columns: 200 leaves room for extra columns without reading a million of them.
+MAX_COLUMNS = 200
+# A long free-text cell is legitimate (presentation_detail) but not 100 000 characters.
+MAX_CELL_CHARS = 65_536
+MAX_JSON_DEPTH = 8  # {"data": [ {"adresse": {…}, "services": [ … ]} ]} needs 4
+csv.field_size_limit(MAX_CELL_CHARS)
 
 
 @dataclass
@@ -133,8 +138,19 @@ def _clean(value: Any) -> str:
     return text.strip()
 
 
-def read_csv(text: str, *, encoding: str = "utf-8") -> ParsedFile:
+def _too_many_columns(count: int) -> FileRefused:
+    return FileRefused(
+        _("L'en-tête compte %(count)d colonnes, %(max)d au maximum (le standard en a 32).")
+        % {"count": count, "max": MAX_COLUMNS}
+    )
+
+
+def read_csv(text: str, *, encoding: str = "utf-8", max_rows: int | None = None) -> ParsedFile:
+    """``max_rows``: stop after that many data rows + 1 (the caller refuses the file: too many rows)."""
     delimiter = _detect_delimiter(text)
+    first_line = text.split("\n", 1)[0]
+    if first_line.count(delimiter) >= MAX_COLUMNS:  # counted before parsing: no million-cell list
+        raise _too_many_columns(first_line.count(delimiter) + 1)
     parsed = ParsedFile("csv", encoding=encoding, delimiter=delimiter)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
@@ -143,9 +159,11 @@ def read_csv(text: str, *, encoding: str = "utf-8") -> ParsedFile:
         raise FileRefused(_("Le fichier est vide.")) from None
     except csv.Error as error:
         raise FileRefused(_("Ligne 1 : en-tête illisible (%(error)s).") % {"error": error}) from None
+    if len(header) > MAX_COLUMNS:  # a quoted header spanning several physical lines
+        raise _too_many_columns(len(header))
     parsed.headers = [_clean(h).strip('"').lower() for h in header]
     previous_end = reader.line_num
-    while True:
+    while max_rows is None or len(parsed.records) <= max_rows:
         try:
             row = next(reader)
         except StopIteration:
@@ -192,7 +210,33 @@ def _flatten_dataspace(item: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
-def read_json(text: str) -> ParsedFile:
+def _check_depth(payload: Any) -> None:
+    """Refuse nesting deeper than ``MAX_JSON_DEPTH`` (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(payload, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise FileRefused(
+                _("JSON trop imbriqué : plus de %(max)d niveaux (un tableau d'objets plats est attendu).")
+                % {"max": MAX_JSON_DEPTH}
+            )
+        if isinstance(node, dict):
+            stack.extend((value, depth + 1) for value in node.values())
+        elif isinstance(node, list):
+            stack.extend((value, depth + 1) for value in node)
+
+
+def _json_cell(value: Any) -> str:
+    text = _clean(value)
+    if len(text) > MAX_CELL_CHARS:
+        raise FileRefused(
+            _("Une valeur dépasse %(max)d caractères : ce n'est pas une fiche de lieu.")
+            % {"max": MAX_CELL_CHARS}
+        )
+    return text
+
+
+def read_json(text: str, *, max_rows: int | None = None) -> ParsedFile:
     parsed = ParsedFile("json")
     try:
         payload = json.loads(text)
@@ -201,6 +245,14 @@ def read_json(text: str) -> ParsedFile:
             _("JSON invalide ligne %(line)d, colonne %(col)d : %(msg)s.")
             % {"line": error.lineno, "col": error.colno, "msg": error.msg}
         ) from None
+    except RecursionError:
+        raise FileRefused(
+            _("JSON trop imbriqué : plus de %(max)d niveaux (un tableau d'objets plats est attendu).")
+            % {"max": MAX_JSON_DEPTH}
+        ) from None
+    except ValueError as error:  # e.g. an integer of more than 4 300 digits
+        raise FileRefused(_("JSON invalide : %(msg)s.") % {"msg": str(error)[:200]}) from None
+    _check_depth(payload)
     if isinstance(payload, dict):
         for key in ("data", "results", "lieux", "items"):
             if isinstance(payload.get(key), list):
@@ -210,23 +262,47 @@ def read_json(text: str) -> ParsedFile:
         raise FileRefused(_("Le JSON doit être un tableau d'objets (un objet par lieu)."))
     headers: dict[str, None] = {}
     for index, item in enumerate(payload, start=1):
+        if max_rows is not None and index > max_rows + 1:
+            break  # the caller refuses the file: too many elements
         if not isinstance(item, dict):
             parsed.issues.append(Issue(index, "", _("L'élément n'est pas un objet JSON.")))
             continue
         flat = _flatten_dataspace(item) if isinstance(item.get("adresse"), dict) else item
-        values = {str(k).strip().lower(): _clean(v) for k, v in flat.items()}
+        if len(flat) > MAX_COLUMNS:
+            raise FileRefused(
+                _("L'élément %(index)d compte %(count)d champs, %(max)d au maximum (le standard en a 32).")
+                % {"index": index, "count": len(flat), "max": MAX_COLUMNS}
+            )
+        values = {_json_cell(k).lower(): _json_cell(v) for k, v in flat.items()}
         headers.update(dict.fromkeys(values))
+        if len(headers) > MAX_COLUMNS:
+            raise _too_many_columns(len(headers))
         parsed.records.append(RawRecord(index, values))
     # JSON omits empty fields: every standard column is "present" for the header checks.
     parsed.headers = list(dict.fromkeys([*COLUMN_NAMES, *headers]))
     return parsed
 
 
-def read(data: bytes, filename: str = "") -> ParsedFile:
+def _refuse_nul(text: str) -> None:
+    position = text.find("\x00")
+    if position >= 0:
+        line = text.count("\n", 0, position) + 1
+        raise FileRefused(
+            _(
+                "Ligne %(line)d : caractère nul (octet 0x00) : ce n'est pas un fichier texte. "
+                "Enregistrez-le en CSV (UTF-8) ou en JSON."
+            )
+            % {"line": line}
+        )
+
+
+def read(data: bytes, filename: str = "", *, max_rows: int | None = None) -> ParsedFile:
+    """Bytes → raw records. Only ever raises ``FileRefused`` (with a French message)."""
     file_format = detect_format(filename, data)
     text, encoding = decode(data)
+    _refuse_nul(text)
     if file_format == "json":
-        parsed = read_json(text)
+        parsed = read_json(text, max_rows=max_rows)
         parsed.encoding = encoding
         return parsed
-    return read_csv(text, encoding=encoding)
+    return read_csv(text, encoding=encoding, max_rows=max_rows)

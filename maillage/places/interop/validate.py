@@ -456,7 +456,12 @@ def check_headers(parsed: ParsedFile) -> list[Issue]:
                 "warning",
             )
         )
-    duplicated = sorted({h for h in parsed.headers if h and parsed.headers.count(h) > 1})
+    seen: set[str] = set()
+    repeated: set[str] = set()
+    for header in parsed.headers:  # linear (``list.count`` per header was quadratic)
+        if header:
+            (repeated if header in seen else seen).add(header)
+    duplicated = sorted(repeated)
     if duplicated:
         issues.append(
             Issue(
