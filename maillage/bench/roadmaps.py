@@ -46,11 +46,15 @@ def _territory(lot: Any, accompaniments: int, mediators: int) -> None:
     from maillage.territories.models import Territory
 
     activities_bench._territories()
-    if activities_bench._scalar("SELECT count(*) FROM activities_accompaniment") == accompaniments and (
-        activities_bench._scalar("SELECT to_regclass('bench_mediator') IS NOT NULL")
-    ):
-        print("Territoire : données du précédent passage réutilisées.", flush=True)
+    existing = activities_bench._scalar("SELECT count(*) FROM activities_accompaniment")
+    if existing >= accompaniments * 0.9:
+        print(
+            f"Territoire : données du précédent passage réutilisées ({existing} accompagnements).", flush=True
+        )
         return
+    # a fresh fill empties the activities tables: first the rows that reference them (own bench database)
+    if activities_bench._scalar("SELECT to_regclass('equipment_allocation') IS NOT NULL"):
+        activities_bench._exec("TRUNCATE equipment_allocation CASCADE")
     manager = Territory.objects
     original = manager.communes
     manager.communes = lambda: Territory.objects.filter(kind="commune", department=lot)  # type: ignore[method-assign]
