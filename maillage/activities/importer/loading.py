@@ -253,7 +253,13 @@ def _import_activities(
                 new.append(record)
             elif current[1] != mediator.pk:
                 errors.append(
-                    RowError(record.line, "ID CRA", _("cet identifiant appartient à une autre personne."))
+                    RowError(
+                        record.line,
+                        "ID CRA",
+                        _(
+                            "identifiant en conflit avec une activité déjà enregistrée : retirez la ligne ou changez l’ID CRA."
+                        ),
+                    )
                 )
             elif current[2] == record.signature():
                 result.unchanged += 1
