@@ -153,6 +153,9 @@ def find_territory(kind_slug: str, text: str) -> Territory | None:
     )
 
 
+MAX_PLACES = 1500  # about 150 printed pages: beyond, ask for a smaller territory
+
+
 def cached_annuaire(territory: Territory) -> bytes:
     """The annuaire PDF, from the cache while the territory's places have not changed (same day)."""
     from django.core.cache import cache
