@@ -315,10 +315,14 @@ class PlaceForm(forms.ModelForm):
                 % {**labels, "postcodes": ", ".join(commune.postcodes)},
             )
         lat, lon = data.get("latitude"), data.get("longitude")
-        known = None not in (lat, lon, commune.latitude, commune.longitude) and not self.errors.get(
-            "latitude"
-        )
-        if known and distance_m(lat, lon, commune.latitude, commune.longitude) > MAX_KM_FROM_COMMUNE * 1000:
+        if (
+            lat is not None
+            and lon is not None
+            and commune.latitude is not None
+            and commune.longitude is not None
+            and not self.errors.get("latitude")
+            and distance_m(lat, lon, commune.latitude, commune.longitude) > MAX_KM_FROM_COMMUNE * 1000
+        ):
             self.add_error(
                 "latitude",
                 _("Ce point est à plus de %(km)d km de %(name)s (%(code)s) : vérifiez les coordonnées.")
