@@ -9,6 +9,7 @@ unpacked in a temporary folder and only the listed files are copied, with the li
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import tarfile
@@ -36,6 +37,19 @@ PACKAGES: dict[str, dict[str, object]] = {
 }
 
 
+# A source map comment names a file we do not vendor: `collectstatic` with the manifest storage follows
+# it and fails (MissingFileError), and browsers would request it. The comment is dropped on copy.
+SOURCE_MAP = re.compile(rb"\n?(?://# sourceMappingURL=[^\n]*|/\*# sourceMappingURL=[^*]*\*/)\s*$")
+
+
+def strip_source_map(path: Path) -> None:
+    if path.suffix in {".js", ".css"}:
+        data = path.read_bytes()
+        stripped = SOURCE_MAP.sub(b"\n", data)
+        if stripped != data:
+            path.write_bytes(stripped)
+
+
 def vendor(name: str, spec: dict[str, object]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         output = subprocess.run(  # noqa: S603 — fixed argument list, names from PACKAGES
@@ -59,6 +73,7 @@ def vendor(name: str, spec: dict[str, object]) -> None:
                 destination = target / relative
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, destination)
+                strip_source_map(destination)
         (target / "VERSION").write_text(
             f"{name}@{spec['version']} {info.get('integrity', '')}\n", encoding="utf-8"
         )

@@ -27,10 +27,11 @@ class InvalidTemplateVariable(str):
 
 @pytest.fixture(autouse=True)
 def _strict_settings(settings):  # noqa: PT004
-    from django.core.cache import cache
+    from django.core.cache import cache, caches
 
     settings.TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = InvalidTemplateVariable("%s")
     cache.clear()  # login throttling counters and cached fragments never leak between tests
+    caches["throttle"].clear()
 
 
 _real_connect = socket.socket.connect

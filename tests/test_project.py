@@ -30,3 +30,11 @@ def test_maillage_command_accepts_dashed_names():
 
     assert _underscore("import-places") == "import_places"
     assert _underscore("--help") == "--help"
+
+
+def test_accessibility_statement_has_date_contact_and_remedies(client, settings, db) -> None:
+    settings.ACCESSIBILITY_CONTACT_EMAIL = "accessibilite@territoire.fr"
+    html = client.get("/accessibilite/").content.decode()
+    assert "Cette déclaration a été établie le" in html
+    assert "mailto:accessibilite@territoire.fr" in html
+    assert "Voies de recours" in html and "Défenseur des droits" in html

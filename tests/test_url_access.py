@@ -18,6 +18,7 @@ PUBLIC_ROUTES = {
     "accounts:logout": 405,  # POST only
     "places:search": 200,  # public directory
     "places:communes": 200,  # commune suggestions (reference data)
+    "places:map_points": 200,  # every result of a public search for the map (public data only)
     "places:detail": 404,  # public place page (no mediators shown)
     "places:annuaire": 200,  # printed annuaire, public data only
     "places:annuaire_pdf": 404,
@@ -28,6 +29,23 @@ PUBLIC_ROUTES = {
     "api:openapi": 200,
     "api:not_found": 404,  # JSON 404 for any other /api/v1/ path
     "pathways:answer": 404,  # signed link for the receiving place; forged token → 404
+    "health": 200,  # monitoring probe: database, queue lag, free disk (no personal data)
+    # Accounts (issue 9): getting in without an account; every form throttled, nothing private shown.
+    "accounts:password_reset": 200,
+    "accounts:password_reset_done": 200,
+    "accounts:password_reset_confirm": 200,  # forged link → « ce lien n'est plus valable »
+    "accounts:password_reset_complete": 200,
+    "accounts:invitation": 404,  # signed invitation link; forged token → 404 page saying what to do
+    "accounts:access_request": 200,  # « demander un accès »
+    "accounts:terms": 200,
+    "accounts:privacy": 200,
+    "accounts:proconnect_login": 404,  # ProConnect off unless configured
+    "accounts:proconnect_callback": 404,
+    "places:contact_link": 404,  # signed reminder link for a place's contact; forged token → 404
+    "places:report_error": 404,  # « Signaler une erreur » on a public place page (honeypot + rate limit)
+    "observatory:public": 404,  # published observatories only (no personal data); others → 404
+    "observatory:public_export": 404,
+    "observatory:public_map": 404,
 }
 
 

@@ -52,6 +52,8 @@ def seed(ctx: DemoContext) -> None:
         )
         ctx.users["coordinator_lozere"] = user
 
+    _team_examples(ctx)
+
     admin = _user("admin@demo.maillage.fr", "Admin", "Démo")
     if not admin.is_superuser:
         admin.is_superuser = admin.is_staff = True
@@ -64,3 +66,40 @@ def _user(email: str, first: str, last: str) -> User:
     if user is None:
         user = User.objects.create_user(email=email, password=DEMO_PASSWORD, first_name=first, last_name=last)
     return user
+
+
+def _team_examples(ctx: DemoContext) -> None:
+    """Something to see on the coordinator's team pages: a pending invitation and an access request."""
+    import secrets
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from maillage.accounts.models import AccessRequest, Invitation
+
+    Invitation.objects.update_or_create(
+        email="nouvelle-mediatrice@demo.maillage.fr",
+        organisation=ctx.organisations["mediation"],
+        territory=ctx.department,
+        role=Role.MEDIATOR,
+        accepted_at=None,
+        revoked_at=None,
+        defaults={
+            "first_name": "Léa",
+            "last_name": "Fabre",
+            "invited_by": ctx.users.get("coordinator"),
+            "nonce": secrets.token_urlsafe(24),
+            "expires_at": timezone.now() + timedelta(days=7),
+        },
+    )
+    AccessRequest.objects.get_or_create(
+        email="accueil@ccas-demo.maillage.fr",
+        defaults={
+            "first_name": "Karim",
+            "last_name": "Benali",
+            "organisation_name": "CCAS de Figeac (démo)",
+            "territory": ctx.department,
+            "role": Role.PRESCRIBER,
+            "message": "Travailleur social, j'oriente les personnes vers les lieux de médiation.",
+        },
+    )

@@ -27,6 +27,15 @@ ALL = ("coordinator", "action_lead", "mediator", "prescriber", "viewer")
 
 WORKSPACE_LINKS: list[WorkspaceLink] = [
     WorkspaceLink(
+        "accounts:team",
+        _("Équipe du territoire"),
+        ("coordinator",),
+        _("Inviter, habiliter, structures et gestionnaires de lieux."),
+    ),
+    WorkspaceLink(
+        "accounts:account", _("Mon compte"), ALL, _("Identité, mot de passe, double authentification.")
+    ),
+    WorkspaceLink(
         "places:manage", _("Lieux et acteurs"), ALL, _("Tenir à jour les lieux et les médiateurs.")
     ),
     WorkspaceLink(
@@ -65,6 +74,18 @@ WORKSPACE_LINKS: list[WorkspaceLink] = [
         _("Parcours usager"),
         ("prescriber", "coordinator", "mediator", "viewer"),
         _("Diagnostics et orientations."),
+    ),
+    WorkspaceLink(
+        "equipment:home",
+        _("Reconditionnement"),
+        ("coordinator", "mediator", "viewer", "action_lead"),
+        _("Dons de matériel, atelier, personnes équipées, suivi à six mois."),
+    ),
+    WorkspaceLink(
+        "observatory:index",
+        _("Observatoire territorial"),
+        ALL,
+        _("Fragilité numérique et offre, commune par commune ; fiches EPCI."),
     ),
 ]
 

@@ -140,7 +140,8 @@ MAX_DURATION_MINUTES = 23 * 60 + 59
 
 
 class DurationBand(models.TextChoices):
-    """Duration bands of the Coop's statistics."""
+    """Duration bands of the Coop's statistics: half-open [0, 30), [30, 60), [60, 120), [120, ∞) minutes
+    (a 60-minute accompaniment is in « 1 h à 2 h »)."""
 
     UNDER_30 = "moins_30", _("Moins de 30 min")
     FROM_30_TO_60 = "30_60", _("30 min à 1 h")
@@ -159,11 +160,33 @@ _BANDS = (
 def duration_band(minutes: int) -> str:
     if minutes < 30:
         return _BANDS[0]
-    if minutes <= 60:
+    if minutes < 60:
         return _BANDS[1]
     if minutes < 120:
         return _BANDS[2]
     return _BANDS[3]
+
+
+# The Coop's display orders where they differ from the order of the enumeration.
+DISPLAY_ORDERS: dict[str, tuple[str, ...]] = {
+    "age_band": (
+        AgeBand.OVER_70.value,
+        AgeBand.AGE_60_69.value,
+        AgeBand.AGE_40_59.value,
+        AgeBand.AGE_25_39.value,
+        AgeBand.AGE_18_24.value,
+        AgeBand.AGE_12_17.value,
+        AgeBand.UNDER_12.value,
+        AgeBand.NOT_GIVEN.value,
+    ),
+    "social_status": (
+        SocialStatus.RETIRED.value,
+        SocialStatus.SCHOOL.value,
+        SocialStatus.UNEMPLOYED.value,
+        SocialStatus.EMPLOYED.value,
+        SocialStatus.NOT_GIVEN.value,
+    ),
+}
 
 
 # Collective participant counts: the three categories the Coop counts for anonymous participants.

@@ -131,7 +131,9 @@ def charts(stats: Stats) -> list[dict[str, Any]]:
             continue
         shown = breakdown.rows[:TABLE_LIMIT]
         # Long lists arrive already cut to TABLE_LIMIT by the selector: say so when they are full.
-        limited = breakdown.dimension in ("commune", "place", "residence") and len(shown) == TABLE_LIMIT
+        limited = (
+            breakdown.dimension in ("commune", "place", "residence", "tag") and len(shown) == TABLE_LIMIT
+        )
         result.append(
             {
                 "id": breakdown.dimension,
@@ -150,3 +152,129 @@ def charts(stats: Stats) -> list[dict[str, Any]]:
         chart["label_x"] = LABEL_WIDTH - 8
         chart["width"] = CHART_WIDTH
     return result
+
+
+# --- A mediator's own activity list ------------------------------------------------------------
+
+LIST_HEADERS = [
+    "ID CRA",
+    "Date",
+    "Type",
+    "Participants",
+    "Canaux d’accompagnement",
+    "Nom du lieu",
+    "Commune",
+    "Code Insee",
+    "Durée (min)",
+    "Nom de l’atelier",
+    "Matériel numérique utilisé",
+    "Thématique(s) d’accompagnement",
+    "Tags",
+    "Nom de la démarche administrative",
+    "Niveau d’autonomie (ou de l’atelier)",
+    "Bénéficiaire réorienté",
+    "Structure de redirection",
+    "Commune du bénéficiaire",
+    "Code Insee du bénéficiaire",
+    "Genre du bénéficiaire",
+    "Tranche d’âge du bénéficiaire",
+    "Statut du bénéficiaire",
+    "Source de la donnée",
+]
+_AUTONOMY_SCORE = {"entierement_accompagne": "1/3", "partiellement_autonome": "2/3", "autonome": "3/3"}
+_LEVEL_SCORE = {"debutant": "1/3", "intermediaire": "2/3", "avance": "3/3"}
+
+
+def _people(activity: Any) -> list[tuple[Any, str, str, str]]:
+    """(residence commune, gender, age band, status) per person: the accompaniments, then the anonymous
+    workshop participants rebuilt from their counts (each category keeps its exact totals)."""
+    from maillage.activities.choices import NOT_GIVEN
+
+    people = [
+        (p.residence_commune, p.gender, p.age_band, p.social_status) for p in activity.accompaniments.all()
+    ]
+    anonymous = activity.participants_count - len(people)
+    if anonymous > 0:
+        columns = {}
+        for dimension in ("gender", "age_band", "social_status"):
+            values = [
+                c.value
+                for c in sorted(activity.participant_counts.all(), key=lambda c: c.value)
+                if c.dimension == dimension
+                for _ in range(c.count)
+            ][:anonymous]
+            columns[dimension] = values + [NOT_GIVEN] * (anonymous - len(values))
+        people += [
+            (None, g, a, s)
+            for g, a, s in zip(columns["gender"], columns["age_band"], columns["social_status"], strict=True)
+        ]
+    return people or [(None, NOT_GIVEN, NOT_GIVEN, NOT_GIVEN)]
+
+
+def activity_rows(activities: Any) -> Any:
+    """One row per accompaniment, as the Coop exports them (a workshop of N people spans N rows sharing
+    its « ID CRA »), with its column names and value formats (labels, one value per line in a
+    multi-valued cell, « n/3 »): the file imports back unchanged (idempotent on « ID CRA »)."""
+    from maillage.activities.choices import AgeBand, Gender, SocialStatus
+
+    genders, ages, statuses = (dict(c.choices) for c in (Gender, AgeBand, SocialStatus))
+    for a in activities:
+        individual = a.kind == "individuel"
+        people = _people(a)
+        common = [
+            a.get_place_type_display(),
+            a.place.name if a.place_id and a.place else "",
+            a.commune.name if a.commune_id and a.commune else "",
+            a.commune.code if a.commune_id and a.commune else "",
+            a.duration_minutes,
+            a.workshop_title,
+            "\n".join(a.device_labels()),
+            "\n".join([*a.theme_labels(), *a.procedure_labels()]),
+            "\n".join(a.tags or []),
+            a.procedure_details,
+            _AUTONOMY_SCORE.get(a.autonomy, "") if individual else _LEVEL_SCORE.get(a.workshop_level, ""),
+            "" if a.oriented is None else (_("Oui") if a.oriented else _("Non")),
+            a.get_orientation_display() if a.orientation else "",
+        ]
+        for index, (residence, gender, age, status) in enumerate(people, start=1):
+            yield [
+                a.coop_id or f"maillage-{a.pk}",
+                a.date,
+                a.get_kind_display(),
+                1 if individual else f"{index}/{len(people)}",
+                *common,
+                residence.name if residence else "",
+                residence.code if residence else "",
+                str(genders.get(gender, gender)),
+                str(ages.get(age, age)),
+                str(statuses.get(status, status)),
+                a.get_source_display(),
+            ]
+
+
+def activities_response(activities: Any, fmt: str, stem: str) -> HttpResponse:
+    if fmt == "csv":
+        out = io.StringIO()
+        out.write("\ufeff")
+        writer = csv.writer(out, delimiter=";")
+        writer.writerow(LIST_HEADERS)
+        for row in activity_rows(activities):
+            row[1] = f"{row[1]:%d/%m/%Y}"
+            writer.writerow([neutralise(v) for v in row])
+        response = HttpResponse(out.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
+    else:
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("Activités")
+        sheet.append(LIST_HEADERS)
+        for row in activity_rows(activities):
+            sheet.append([neutralise(v) for v in row])
+        buffer = io.BytesIO()
+        book.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
+    return response

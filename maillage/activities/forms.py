@@ -559,3 +559,55 @@ class ImportForm(AccessibleFormMixin, forms.Form):
         help_text=_("Export XLSX « Liste des accompagnements » de la Coop ou modèle CSV ; 10 Mo au plus."),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,text/csv"}),
     )
+
+
+class TeamImportForm(ImportForm):
+    file = forms.FileField(
+        label=_("Export d’équipe"),
+        help_text=_(
+            "Export XLSX « Liste des accompagnements » de votre équipe dans la Coop ; 10 Mo au plus."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,text/csv"}),
+    )
+
+
+class TeamMappingForm(AccessibleFormMixin, forms.Form):
+    """One choice per mediator named by the file: a mediator of the territory, or leave their rows out."""
+
+    def __init__(self, *args: Any, proposals: list[Any], mediators: list[Any], **kwargs: Any) -> None:
+        from maillage.activities.team import SKIP
+
+        super().__init__(*args, **kwargs)
+        self.proposals = proposals
+        choices = [
+            ("", _("— Choisir —")),
+            (SKIP, _("Ne pas importer ses lignes")),
+            *[(str(user.pk), f"{user.get_full_name() or user.email} ({user.email})") for user in mediators],
+        ]
+        for index, proposal in enumerate(proposals):
+            member = proposal.member
+            label = member.label + (f" — Conum {member.conum_id}" if member.conum_id else "")
+            self.fields[f"m{index}"] = forms.ChoiceField(
+                label=label,
+                choices=choices,
+                initial=str(proposal.mediator.pk) if proposal.mediator is not None else "",
+                help_text=(
+                    _("%(n)s ligne(s) ; proposé·e : %(reason)s")
+                    % {"n": member.rows, "reason": proposal.reason}
+                    if proposal.mediator is not None
+                    else _(
+                        "%(n)s ligne(s) ; aucun·e médiateur·rice du territoire ne correspond : choisissez."
+                    )
+                    % {"n": member.rows}
+                ),
+                error_messages={
+                    "required": _("Choisissez un·e médiateur·rice ou « Ne pas importer ses lignes ».")
+                },
+                widget=forms.Select(attrs={"aria-describedby": f"id_m{index}_helptext"}),
+            )
+
+    def choices(self) -> dict[str, str]:
+        return {p.member.key: self.cleaned_data[f"m{i}"] for i, p in enumerate(self.proposals)}
+
+    def rows(self) -> list[tuple[Any, Any]]:
+        return [(self[f"m{i}"], p) for i, p in enumerate(self.proposals)]

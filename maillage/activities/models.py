@@ -419,3 +419,43 @@ class CoordinationActivity(TimestampedModel):
         return (
             self.mediators_count + self.structures_count + self.other_actors_count + self.participants_count
         )
+
+
+class PendingTeamImport(models.Model):
+    """A coordinator's team export waiting for the mapping of its mediators (nothing written yet).
+
+    The file is held here between the upload and the confirmation (a team export holds no names of
+    beneficiaries nor notes); deleted once imported, and by ``maillage purge`` after a day."""
+
+    coordinator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(_("fichier"), max_length=255)
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    content = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("import d'équipe en attente")
+        verbose_name_plural = _("imports d'équipe en attente")
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class TeamMemberLink(models.Model):
+    """A coordinator's choice remembered: the mediator named ``key`` in the Coop's team exports (Conum id,
+    e-mail or name, see ``importer.member_key``) is this user. Proposed first at the next import."""
+
+    key = models.CharField(max_length=320)
+    mediator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("rattachement d'un·e médiateur·rice de la Coop")
+        verbose_name_plural = _("rattachements de médiateur·rices de la Coop")
+        constraints = [models.UniqueConstraint(fields=["key", "mediator"], name="team_member_link_unique")]
+
+    def __str__(self) -> str:
+        return self.key

@@ -43,6 +43,8 @@ ACTIVITY_SINGLE_DIMENSIONS = (
     "level",
 )
 ACTIVITY_MULTI_DIMENSIONS = {"theme": Theme, "procedure": Procedure, "device": Device}
+TAG = "tag"  # free labels (the Coop's tags), cut to the rollup's 64 characters
+TAG_LENGTH = 64
 PERSON_DIMENSIONS = ("age_band", "gender", "social_status", "residence")
 INDIVIDUAL = ActivityKind.INDIVIDUAL.value
 FOLLOWED = "beneficiary"  # rows whose value is a followed beneficiary id: COUNT(DISTINCT value) = people
@@ -73,6 +75,7 @@ def activity_values(activity: Any, place_id: int | None) -> dict[str, list[str]]
         "theme": list(activity.themes),
         "procedure": list(activity.procedures),
         "device": list(activity.devices),
+        TAG: list(dict.fromkeys(str(t)[:TAG_LENGTH] for t in activity.tags or [])),
     }
     if activity.commune_id:
         values["commune"] = [str(activity.commune_id)]
@@ -207,7 +210,7 @@ def _bits_sql(choices: Any) -> str:
 def _duration_sql(column: str) -> str:
     return (
         f"CASE WHEN {column} < 30 THEN '{DurationBand.UNDER_30.value}' "
-        f"WHEN {column} <= 60 THEN '{DurationBand.FROM_30_TO_60.value}' "
+        f"WHEN {column} < 60 THEN '{DurationBand.FROM_30_TO_60.value}' "
         f"WHEN {column} < 120 THEN '{DurationBand.FROM_60_TO_120.value}' "
         f"ELSE '{DurationBand.OVER_120.value}' END"
     )
@@ -241,6 +244,15 @@ def _activity_value_sql() -> dict[str, tuple[str, str, str]]:
     for dimension, choices in ACTIVITY_MULTI_DIMENSIONS.items():
         column = {"theme": "themes_mask", "procedure": "procedures_mask", "device": "devices_mask"}[dimension]
         sql[dimension] = (f", ({_bits_sql(choices)}) b", "b.value", f"(a.{column} & b.bit) <> 0")
+    # Tags: one row per distinct tag of the activity (JSON array unnested by the database).
+    if connection.vendor == "postgresql":
+        sql[TAG] = (
+            ", LATERAL (SELECT DISTINCT LEFT(e, 64) AS value FROM jsonb_array_elements_text(a.tags) e) t",
+            "t.value",
+            "1=1",
+        )
+    else:
+        sql[TAG] = (", json_each(a.tags) t", "substr(t.value, 1, 64)", "1=1")
     return sql
 
 

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from maillage.activities import exports, forms, importer, selectors, services
-from maillage.activities.choices import ActivityKind
+from maillage.activities import exports, forms, importer, selectors, services, team
+from maillage.activities.choices import PARTICIPANT_CHOICES, ActivityKind
 from maillage.core.audit import record_change
 
 
@@ -118,6 +118,9 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     request.no_store = True  # type: ignore[attr-defined]
     accompaniments = list(activity.accompaniments.select_related("beneficiary", "residence_commune"))
     counts = list(activity.participant_counts.order_by("dimension", "-count"))
+    for count in counts:
+        choices = PARTICIPANT_CHOICES.get(count.dimension)
+        count.label = str(dict(choices.choices).get(count.value, count.value)) if choices else count.value  # type: ignore[attr-defined]
     return render(
         request,
         "activities/detail.html",
@@ -264,6 +267,62 @@ def import_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def import_team(request: HttpRequest) -> HttpResponse:
+    """A coordinator's team export: upload, then the mapping of its mediators (``import_team_confirm``)."""
+    _require_coordinator(request)
+    form = forms.TeamImportForm(request.POST or None, request.FILES or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > importer.MAX_BYTES:
+            form.add_error("file", _("Fichier trop volumineux : 10 Mo au plus."))
+        else:
+            try:
+                pending = team.stage(coordinator=request.user, content=upload.read(), filename=upload.name)
+            except importer.ImportFailed as failure:
+                errors = importer.iter_errors(failure.errors)
+            else:
+                return redirect("activities:import_team_confirm", pk=pending.pk)
+    return render(request, "activities/import_team.html", {"form": form, "errors": errors})
+
+
+@login_required
+def import_team_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_coordinator(request)
+    request.no_store = True  # type: ignore[attr-defined]
+    pending = team.pending_for(request.user, pk)
+    members = team.members_of(pending)
+    form = forms.TeamMappingForm(
+        request.POST or None,
+        proposals=team.proposals(request.user, members),
+        mediators=team.candidates(request.user),
+    )
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = team.confirm(coordinator=request.user, pending=pending, choices=form.choices())
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        except importer.ImportFailed as failure:
+            errors = importer.iter_errors(failure.errors)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Import de l’équipe terminé : %(c)s activité(s) créée(s), %(u)s mise(s) à jour, "
+                    "%(n)s inchangée(s), %(s)s ligne(s) laissée(s) de côté."
+                )
+                % {"c": result.created, "u": result.updated, "n": result.unchanged, "s": result.skipped},
+            )
+            return redirect("activities:stats")
+    return render(
+        request,
+        "activities/import_team_confirm.html",
+        {"form": form, "pending": pending, "errors": errors, "rows": sum(m.rows for m in members)},
+    )
+
+
+@login_required
 def import_template(request: HttpRequest) -> HttpResponse:
     _require_mediator(request)
     response = HttpResponse(
@@ -271,6 +330,29 @@ def import_template(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = 'attachment; filename="modele-activites-maillage.csv"'
     return response
+
+
+@login_required
+def activity_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """A mediator's own activity list, as CSV or XLSX (the Coop's column names)."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    _require_mediator(request)
+    activities = (
+        selectors.activities_visible_to(request.user)
+        .select_related("commune", "place")
+        .prefetch_related("accompaniments__residence_commune", "participant_counts")
+        .order_by("-date", "-id")
+    )
+    record_change(
+        actor=request.user,
+        action="export",
+        object_type="activities.Activity",
+        object_id=request.user.pk,
+        changes={"format": fmt},
+    )
+    stem = f"mes-activites-{timezone.localdate():%Y-%m-%d}"
+    return exports.activities_response(activities.iterator(chunk_size=2000), fmt, stem)
 
 
 # --- Statistics -----------------------------------------------------------------------------

@@ -1,130 +1,99 @@
-"""Benchmark of the public directory at the national target (25 000 places) on PostgreSQL.
+"""Benchmark of the public directory on PostgreSQL, at several sizes in one run (growth is the point).
 
-    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/maillage_bench_directory \\
-        .venv/bin/python -m maillage.bench directory [--rows 25000] [--requests 300] [--keep]
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/maillage_bench_perf \\
+        .venv/bin/python -m maillage.bench directory [--rows 25000,100000] [--requests 300] [--keep]
 
-Prints:
-* p50/p95 server time of the public search ``/lieux/`` — every request combines a text (``q``), a
-  filter (a service, a fee or « ouvert maintenant ») and the distance sort from a commune —, measured
-  through Django's test client (URL routing, middleware, queries, template rendering; no network);
-* the size of the search page: HTML + CSS + JS without map tiles (raw and gzip), and what Leaflet
-  adds when someone opens the map;
-* the time to render the annuaire PDF of an EPCI (the EPCI holding the most places, and a median one).
+For each size, places come from the places benchmark's realistic generator imported through the real
+importer (``maillage.bench.places.fill_places``: kinds, services, programmes and hours drawn from skewed
+distributions, thousands of distinct opening hours, places clustered where people live), then
+``VACUUM ANALYZE``. Every figure is printed with the load average and the database size, beside its
+honest baseline measured in the same run:
 
-Places come from the places benchmark's generator (``maillage.bench.places.fill_places``: a standard
-CSV imported through the real importer) when available, else from a bulk generator here.
+* **search** — the public page ``/lieux/`` (commune + radius, a text, a filter or « ouvert maintenant »),
+  server time through Django's test client (routing, middleware, queries, template; no network). Its
+  baseline is the same queries (count + page) with index scans disabled: a sequential scan of the table;
+* **full-text search** — people's words (« impots », « CAF », « France Services »…) over the whole
+  directory, no commune, against the same sequential-scan baseline;
+* **what a 50 km search reads**: ``EXPLAIN (ANALYZE, BUFFERS)`` of the search around the most populated
+  commune: rows read by the index against rows kept, and buffers;
+* **page weight as sent on the wire**: the HTML as the app sends it (compressed only if the app
+  compresses it) and static files as WhiteNoise sends them in production (precompressed gzip/Brotli);
+* the annuaire PDF of an EPCI (median and largest).
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
+import json
 import random
 import statistics
 import time
 from typing import Any
 
 BENCH_SOURCE = "Banc d'essai"
-TEXTS = ["mediatheque", "france services", "espace", "centre social", "mairie", "association", "tiers"]
+# What people type (accents, plurals, abbreviations as they come), and names.
+TEXTS = [
+    "impots",
+    "impôts",
+    "CAF",
+    "France Services",
+    "Aidants Connect",
+    "mediatheque",
+    "centre social",
+    "mairie",
+    "démarches en ligne",
+    "carte grise",
+    "smartphone",
+    "retraite",
+]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rows", type=int, default=25_000, help="Nombre de lieux (25 000 par défaut)")
-    parser.add_argument("--requests", type=int, default=300, help="Nombre de recherches mesurées")
+    parser.add_argument(
+        "--rows",
+        default="25000,100000",
+        help="Nombre(s) de lieux, séparés par des virgules (25000,100000 par défaut : la croissance compte)",
+    )
+    parser.add_argument("--requests", type=int, default=300, help="Nombre de recherches mesurées par taille")
     parser.add_argument("--keep", action="store_true", help="Garder les lieux en base après la mesure")
     parser.add_argument("--seed", type=int, default=46)
+    parser.add_argument("--api-clients", type=int, default=10, help="Clients simultanés de l'API (10)")
+    parser.add_argument("--api-workers", type=int, default=4, help="Workers gunicorn pour l'API (4)")
+    parser.add_argument("--api-seconds", type=float, default=10, help="Durée de la mesure de l'API (10 s)")
 
 
-def _fill(rows: int, seed: int) -> int:
+def _fill(rows: int) -> int:
     from django.conf import settings
 
-    try:
-        from maillage.bench.places import fill_places
-    except ImportError:
-        return _bulk_fill(rows, seed)
+    from maillage.bench.places import fill_places
+
     settings.IMPORT_MAX_ROWS = max(getattr(settings, "IMPORT_MAX_ROWS", 0), rows)
     settings.IMPORT_MAX_BYTES = max(getattr(settings, "IMPORT_MAX_BYTES", 0), rows * 2000)
     return fill_places(rows)
 
 
-def _bulk_fill(rows: int, seed: int) -> int:
-    """Fallback generator: ``rows`` places over the loaded communes, weighted by population."""
-    from datetime import date
-
-    from maillage.places.choices import Fee, NationalProgramme, Service, SupportMode
-    from maillage.places.models import Place
-    from maillage.territories.models import Territory
-
-    if Place.objects.filter(source=BENCH_SOURCE).count() == rows:
-        return rows
-    Place.objects.filter(source=BENCH_SOURCE).delete()
-    rng = random.Random(seed)
-    communes = list(Territory.objects.communes().exclude(latitude=None).exclude(postcodes=[]))
-    weights = [max(c.population or 1, 1) ** 0.5 for c in communes]
-    kinds = [
-        "Médiathèque",
-        "France Services",
-        "Espace public numérique",
-        "Centre social",
-        "Mairie",
-        "Tiers-lieu",
-    ]
-    hours = [
-        "Mo-Fr 09:00-12:00,14:00-17:00",
-        "Tu-Sa 10:00-12:30,14:00-18:00",
-        "We 14:00-18:00; Sa 09:00-12:00",
-        "",
-    ]
-    batch: list[Place] = []
-    for i, commune in enumerate(rng.choices(communes, weights=weights, k=rows)):
-        place = Place(
-            source=BENCH_SOURCE,
-            source_id=f"bench-{i:06d}",
-            name=f"{kinds[i % len(kinds)]} de {commune.name}",
-            address=f"{rng.randint(1, 120)} RUE DE LA RÉPUBLIQUE",
-            postcode=commune.postcodes[0],
-            insee_code=commune.code,
-            commune_name=commune.name,
-            commune=commune,
-            latitude=(commune.latitude or 0) + rng.uniform(-0.01, 0.01),
-            longitude=(commune.longitude or 0) + rng.uniform(-0.01, 0.01),
-            opening_hours=rng.choice(hours),
-            data_updated_on=date(2026, rng.randint(1, 10), rng.randint(1, 28)),
-            services=rng.sample(list(Service.values), rng.randint(1, 4)),
-            fees=[rng.choice(list(Fee.values))],
-            support_modes=rng.sample(list(SupportMode.values), rng.randint(1, 2)),
-            national_programmes=rng.sample(list(NationalProgramme.values), rng.randint(0, 2)),
-        )
-        place.sync_search_columns()
-        batch.append(place)
-    Place.objects.bulk_create(batch, batch_size=2000)
-    return Place.objects.filter(source=BENCH_SOURCE).count()
-
-
 def _scenarios(count: int, seed: int) -> list[dict[str, Any]]:
-    """Realistic searches: a commune with places nearby, a text, one filter."""
-    from django.db.models import Count
-
+    """Searches as people make them: from where they live (communes weighted by population), a text
+    one time in two, a filter or « ouvert maintenant »."""
     from maillage.places.choices import Fee, Service
     from maillage.territories.models import Territory
 
     rng = random.Random(seed)
     communes = list(
         Territory.objects.communes()
-        .annotate(n=Count("places"))
-        .filter(n__gt=0)
         .exclude(latitude=None)
-        .order_by("-n", "code")
-        .values_list("name", "code", "postcodes")[:2000]
+        .exclude(population=None)
+        .values_list("name", "code", "postcodes", "population")
     )
+    weights = [max(c[3] or 1, 1) for c in communes]
     scenarios = []
-    for i in range(count):
-        name, code, postcodes = rng.choice(communes)
+    for i, (name, code, postcodes, _population) in enumerate(rng.choices(communes, weights=weights, k=count)):
         params: dict[str, Any] = {
-            "q": rng.choice(TEXTS),
             "commune": f"{name} ({code})" if i % 3 else (postcodes[0] if postcodes else name),
-            "rayon": rng.choice(["10", "20", "30", "50"]),
+            "rayon": rng.choice(["10", "20", "30", "30", "50"]),
         }
+        if i % 2:
+            params["q"] = rng.choice(TEXTS)
         kind = i % 3
         if kind == 0:
             params["service"] = rng.choice(list(Service.values))
@@ -136,40 +105,144 @@ def _scenarios(count: int, seed: int) -> list[dict[str, Any]]:
     return scenarios
 
 
-def _static_size(path: str) -> tuple[int, int]:
-    from django.contrib.staticfiles import finders
+def _text_scenarios(count: int, seed: int) -> list[dict[str, Any]]:
+    rng = random.Random(seed + 1)
+    return [{"q": rng.choice(TEXTS), **({"ouvert": "on"} if i % 4 == 0 else {})} for i in range(count)]
 
-    found = finders.find(path)
-    if not found:
-        return 0, 0
-    with open(found, "rb") as handle:
-        data = handle.read()
-    return len(data), len(gzip.compress(data))
+
+def _queryset(params: dict[str, Any]) -> Any:
+    from django.http import QueryDict
+
+    from maillage.places.forms import SearchForm
+    from maillage.places.selectors import DEFAULT_RADIUS_KM, place_search
+
+    data = QueryDict(mutable=True)
+    for key, value in params.items():
+        data.setlist(key, value if isinstance(value, list) else [value])
+    data.setdefault("rayon", str(DEFAULT_RADIUS_KM))
+    form = SearchForm(data)
+    form.is_valid()
+    return place_search(form.filters())
+
+
+def _sql_samples(querysets: list[Any], *, sequential: bool) -> list[float]:
+    """The search's own queries (count + first page) per scenario, in ms; ``sequential`` disables index
+    and bitmap scans for the transaction: the honest « read the whole table » baseline."""
+    from django.db import connection, transaction
+
+    samples = []
+    for queryset in querysets:
+        with transaction.atomic():
+            if sequential:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off; "
+                        "SET LOCAL enable_indexonlyscan = off"
+                    )
+            start = time.perf_counter()
+            queryset.count()
+            list(queryset[:20])
+            samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def _requests(client: Any, scenarios: list[dict[str, Any]]) -> tuple[list[float], list[int]]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for params in scenarios[:10]:  # warm-up: connections, caches, templates
+        client.get("/lieux/", params)
+    samples: list[float] = []
+    queries: list[int] = []
+    for params in scenarios:
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            response = client.get("/lieux/", params)
+            samples.append((time.perf_counter() - start) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"Recherche en erreur {response.status_code} : {params}")
+        queries.append(len(captured.captured_queries))
+    return samples, queries
+
+
+def _line(label: str, samples: list[float], baseline: list[float] | None = None) -> float:
+    from maillage.bench.common import context_line, percentile, ratio
+
+    p95 = percentile(samples, 95)
+    text = f"{label} : p50 {percentile(samples, 50):.1f} ms, p95 {p95:.1f} ms (n={len(samples)})"
+    if baseline:
+        base = percentile(baseline, 95)
+        text += f" — référence balayage séquentiel p95 {base:.1f} ms, rapport {ratio(p95, base)}"
+    print(f"{text} {context_line()}", flush=True)
+    return p95
+
+
+def _explain_50km() -> None:
+    """What a 50 km search around the most populated commune reads, against what it keeps."""
+    from django.db import connection
+
+    from maillage.territories.models import Territory
+
+    commune = Territory.objects.communes().exclude(latitude=None).order_by("-population").first()
+    if commune is None:
+        return
+    queryset = _queryset({"commune": f"{commune.name} ({commune.code})", "rayon": "50"})
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    root = plan[0]["Plan"]
+    scanned = {"rows": 0, "removed": 0}
+    nodes: list[str] = []
+
+    def walk(node: dict[str, Any]) -> None:
+        if "Scan" in node["Node Type"]:
+            scanned["rows"] += node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)
+            scanned["removed"] += node.get("Rows Removed by Filter", 0) + node.get(
+                "Rows Removed by Index Recheck", 0
+            )
+            nodes.append(f"{node['Node Type']} {node.get('Index Name', node.get('Relation Name', ''))}")
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(root)
+    blocks = root.get("Shared Hit Blocks", 0) + root.get("Shared Read Blocks", 0)
+    print(
+        f"Recherche à 50 km de {commune.name} : {root['Actual Rows']} lieux gardés, "
+        f"{scanned['rows']} lignes lues par les parcours ({scanned['removed']} écartées), {blocks} blocs "
+        f"({' + '.join(nodes)})",
+        flush=True,
+    )
 
 
 def _page_weight(client: Any, params: dict[str, Any]) -> None:
-    response = client.get("/lieux/", params)
+    from maillage.bench.common import static_wire_size
+
+    response = client.get("/lieux/", params, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
     html = response.content
-    parts = {
-        "HTML": (len(html), len(gzip.compress(html))),
-        "css/maillage.css": _static_size("css/maillage.css"),
-        "css/places.css": _static_size("css/places.css"),
-        "vendor/htmx/htmx.min.js": _static_size("vendor/htmx/htmx.min.js"),
-        "js/places-map.js": _static_size("js/places-map.js"),
+    encoding = response.get("Content-Encoding", "")
+    parts: dict[str, tuple[int, int, str]] = {
+        "HTML": (len(html), len(html), encoding or "non compressé par l'application"),
     }
-    raw = sum(size for size, _ in parts.values())
-    packed = sum(size for _, size in parts.values())
-    detail = ", ".join(f"{name} {size / 1024:.1f}" for name, (size, _) in parts.items())
-    print(
-        f"Page de recherche (20 résultats), HTML+CSS+JS sans tuiles : {raw / 1024:.1f} Ko ({packed / 1024:.1f} Ko gzip)"
+    for path in ("css/maillage.css", "css/places.css", "vendor/htmx/htmx.min.js", "js/places-map.js"):
+        parts[path] = static_wire_size(path)
+    raw = sum(size for size, _, _ in parts.values())
+    wire = sum(size for _, size, _ in parts.values())
+    detail = ", ".join(
+        f"{name} {size / 1024:.1f} ({enc or 'brut'})" for name, (_r, size, enc) in parts.items()
     )
-    print(f"  détail (Ko) : {detail}")
-    leaflet = [_static_size("vendor/leaflet/leaflet.js"), _static_size("vendor/leaflet/leaflet.css")]
-    extra = sum(size for size, _ in leaflet)
-    extra_gz = sum(size for _, size in leaflet)
     print(
-        f"  + Leaflet chargé seulement à l'ouverture de la carte : {extra / 1024:.1f} Ko ({extra_gz / 1024:.1f} Ko gzip)"
-        f" → {(raw + extra) / 1024:.1f} Ko avec la carte",
+        f"Page de recherche (20 résultats), HTML+CSS+JS sans tuiles, tel qu'envoyé : {wire / 1024:.1f} Ko "
+        f"({raw / 1024:.1f} Ko décompressé)\n  détail sur le fil (Ko) : {detail}",
+        flush=True,
+    )
+    leaflet = [static_wire_size("vendor/leaflet/leaflet.js"), static_wire_size("vendor/leaflet/leaflet.css")]
+    extra = sum(size for _, size, _ in leaflet)
+    print(
+        f"  + Leaflet chargé seulement à l'ouverture de la carte : {extra / 1024:.1f} Ko sur le fil "
+        f"→ {(wire + extra) / 1024:.1f} Ko avec la carte",
         flush=True,
     )
 
@@ -177,6 +250,7 @@ def _page_weight(client: Any, params: dict[str, Any]) -> None:
 def _annuaire_times() -> None:
     from django.db.models import Count
 
+    from maillage.bench.common import context_line
     from maillage.places.pdf import render_annuaire
     from maillage.places.selectors import public_places
     from maillage.territories.models import Territory, TerritoryKind
@@ -204,73 +278,224 @@ def _annuaire_times() -> None:
             samples.append(time.perf_counter() - start)
         print(
             f"Annuaire PDF de l'EPCI {label} ({epci.name}, {row['n']} lieux) : "
-            f"{statistics.median(samples):.2f} s (médiane de {repeat}), {size / 1024:.0f} Ko",
+            f"{statistics.median(samples):.2f} s (médiane de {repeat}), {size / 1024:.0f} Ko {context_line()}",
             flush=True,
         )
 
 
-def run(args: argparse.Namespace) -> None:
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+def _free_port() -> int:
+    import socket
 
-    from maillage.bench.common import ensure_database, percentile, report, timer
-    from maillage.places.forms import SearchForm
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _hammer(call: Any, *, clients: int, seconds: float) -> tuple[float, list[float]]:
+    """``clients`` threads calling ``call(rng)`` for ``seconds``: (calls per second, latencies in ms)."""
+    import threading
+
+    latencies: list[float] = []
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def work(index: int) -> None:
+        rng = random.Random(index)
+        mine: list[float] = []
+        while time.perf_counter() < deadline:
+            start = time.perf_counter()
+            call(rng)
+            mine.append((time.perf_counter() - start) * 1000)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(latencies) / (time.perf_counter() - start), latencies
+
+
+def _api_throughput(args: argparse.Namespace) -> None:
+    """/api/v1/lieux?limit=100 under ``--api-clients`` concurrent clients against gunicorn with
+    ``--api-workers`` workers (the production server), beside the same SQL alone (count + the page's
+    100 rows, from as many connections): what the database alone could serve."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import urllib.request
+
+    import psycopg
+    from django.conf import settings
+
+    from maillage.bench.common import context_line, percentile, ratio
     from maillage.places.models import Place
-    from maillage.places.selectors import place_search
+    from maillage.places.views_api import API_FIELDS
 
-    ensure_database()
-    with timer(f"Préparation de {args.rows} lieux"):
-        total = _fill(args.rows, args.seed)
+    gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable))
+    if gunicorn is None:
+        print(
+            "API : gunicorn absent de l'environnement (serveur de production), mesure non faite.", flush=True
+        )
+        return
+    total = Place.objects.published().count()
+    pages = max(total // 100, 1)
+    port = _free_port()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_bench"}
+    server = subprocess.Popen(  # noqa: S603 — fixed arguments
+        [
+            gunicorn,
+            "config.wsgi",
+            "--workers",
+            str(args.api_workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}/api/v1/lieux?limit=100"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}&offset=0", timeout=5).read()  # noqa: S310 — local server
+                break
+            except OSError:
+                time.sleep(0.2)
+
+        def fetch(rng: random.Random) -> None:
+            url = f"{base}&offset={rng.randrange(pages) * 100}"
+            with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 — local server
+                response.read()
+
+        _hammer(fetch, clients=args.api_clients, seconds=2)  # warm-up: every worker connected
+        rate, latencies = _hammer(fetch, clients=args.api_clients, seconds=args.api_seconds)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    queryset = Place.objects.published().order_by("pk").values(*API_FIELDS)
+    page_sql, page_params = queryset[:100].query.sql_with_params()
+    page_sql = page_sql.replace("LIMIT 100", "LIMIT 100 OFFSET %s")
+    count_sql, count_params = Place.objects.published().order_by().query.sql_with_params()
+    count_sql = f"SELECT COUNT(*) FROM ({count_sql}) AS c"  # noqa: S608 — the ORM's own SQL
+    db = settings.DATABASES["default"]
+    conninfo = (
+        f"host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} user={db['USER']} dbname={db['NAME']}"
+    )
+    if db.get("PASSWORD"):
+        conninfo += f" password={db['PASSWORD']}"
+    connections = [psycopg.connect(conninfo, autocommit=True) for _ in range(args.api_clients)]
+    free = list(connections)
+    import threading
+
+    lock = threading.Lock()
+
+    def raw(rng: random.Random) -> None:
+        with lock:
+            conn = free.pop()
+        try:
+            conn.execute(count_sql, count_params).fetchone()
+            conn.execute(page_sql, [*page_params, rng.randrange(pages) * 100]).fetchall()
+        finally:
+            with lock:
+                free.append(conn)
+
+    try:
+        _hammer(raw, clients=args.api_clients, seconds=1)
+        raw_rate, _ = _hammer(raw, clients=args.api_clients, seconds=args.api_seconds)
+    finally:
+        for conn in connections:
+            conn.close()
     print(
-        f"Lieux publiés en base : {Place.objects.published().count()} (dont banc d'essai : {total})",
+        f"API /api/v1/lieux?limit=100 ({args.api_clients} clients, gunicorn {args.api_workers} workers) : "
+        f"{rate:.0f} requêtes/s, p50 {percentile(latencies, 50):.0f} ms, p95 {percentile(latencies, 95):.0f} ms — "
+        f"référence SQL seul (comptage + page, {args.api_clients} connexions) {raw_rate:.0f} pages/s, "
+        f"rapport {ratio(rate, raw_rate)} {context_line()}",
         flush=True,
     )
 
-    client = Client()
-    scenarios = _scenarios(args.requests, args.seed)
-    for params in scenarios[:10]:  # warm-up: connections, caches, templates
-        client.get("/lieux/", params)
-    samples: list[float] = []
-    queries: list[int] = []
-    results: list[int] = []
-    for params in scenarios:
-        with CaptureQueriesContext(connection) as captured:
-            start = time.perf_counter()
-            response = client.get("/lieux/", params)
-            samples.append((time.perf_counter() - start) * 1000)
-        if response.status_code != 200:
-            raise SystemExit(f"Recherche en erreur {response.status_code} : {params}")
-        queries.append(len(captured.captured_queries))
-    for params in scenarios:
-        form = SearchForm(params)
-        form.is_valid()
-        results.append(place_search(form.filters()).count())
-    report("Recherche publique /lieux/ (texte + filtre + tri par distance)", samples)
+
+def _one_size(rows: int, args: argparse.Namespace, *, last: bool) -> dict[str, float]:
+    from django.test import Client
+
+    from maillage.bench.common import context_line, percentile, timer, vacuum_analyze
+    from maillage.places.models import Place
+
+    with timer(f"Préparation de {rows} lieux (import réel)"):
+        total = _fill(rows)
+    seconds = vacuum_analyze("places_place", "places_openinginterval", "territories_territory")
     print(
-        f"  requêtes SQL par recherche : {max(queries)} au plus ; résultats : médiane {statistics.median(results):.0f}, "
+        f"Lieux publiés en base : {Place.objects.published().count()} (dont banc d'essai : {total}), "
+        f"{Place.objects.exclude(opening_hours='').values('opening_hours').distinct().count()} horaires distincts ; "
+        f"VACUUM ANALYZE {seconds:.1f} s {context_line()}",
+        flush=True,
+    )
+    client = Client()
+    figures: dict[str, float] = {}
+
+    scenarios = _scenarios(args.requests, args.seed)
+    samples, queries = _requests(client, scenarios)
+    querysets = [_queryset(p) for p in scenarios]
+    indexed = _sql_samples(querysets, sequential=False)
+    sequential = _sql_samples(querysets, sequential=True)
+    figures["search"] = _line(
+        "Recherche publique /lieux/ (commune + rayon, texte, filtre)", samples, sequential
+    )
+    _line("  requêtes SQL seules (comptage + page)", indexed, sequential)
+    open_now = [i for i, p in enumerate(scenarios) if "ouvert" in p]
+    figures["open"] = _line(
+        "  dont « ouvert maintenant »",
+        [samples[i] for i in open_now],
+        [sequential[i] for i in open_now],
+    )
+    results = [q.count() for q in querysets[:100]]
+    print(
+        f"  requêtes SQL par page : {max(queries)} au plus ; résultats : médiane {statistics.median(results):.0f}, "
         f"p95 {percentile([float(r) for r in results], 95):.0f}",
         flush=True,
     )
-    open_now = [s for s, p in zip(samples, scenarios, strict=True) if "ouvert" in p]
-    report("  dont « ouvert maintenant »", open_now)
 
-    broad: list[float] = []
-    for params in (
-        {},
-        {"ouvert": "on"},
-        {"q": "mediatheque"},
-        {"service": "Aide aux démarches administratives"},
-    ):
-        start = time.perf_counter()
-        client.get("/lieux/", params)
-        broad.append((time.perf_counter() - start) * 1000)
-    print(
-        "Recherches sans commune sur toute la base (vide, ouvert maintenant, texte, service) : "
-        + ", ".join(f"{ms:.0f} ms" for ms in broad),
-        flush=True,
+    texts = _text_scenarios(max(args.requests // 2, 50), args.seed)
+    text_samples, _ = _requests(client, texts)
+    text_querysets = [_queryset(p) for p in texts]
+    text_sequential = _sql_samples(text_querysets, sequential=True)
+    figures["text"] = _line(
+        "Recherche plein texte sur tout l'annuaire (« impots », « CAF », « France Services »…)",
+        text_samples,
+        text_sequential,
     )
-    _page_weight(client, scenarios[0])
-    _annuaire_times()
+    found = {p["q"]: q.count() for p, q in zip(texts, text_querysets, strict=True)}
+    print("  résultats : " + ", ".join(f"« {k} » {v}" for k, v in sorted(found.items())), flush=True)
+    _explain_50km()
+    if last:
+        _api_throughput(args)
+        _page_weight(client, scenarios[1])
+        _annuaire_times()
+    return figures
+
+
+def run(args: argparse.Namespace) -> None:
+    from maillage.bench.common import ensure_database
+    from maillage.bench.places import clear_places
+
+    ensure_database()
+    sizes = [int(v) for v in str(args.rows).replace(" ", "").split(",") if v]
+    figures: dict[int, dict[str, float]] = {}
+    for index, rows in enumerate(sizes):
+        print(f"--- {rows} lieux ---", flush=True)
+        figures[rows] = _one_size(rows, args, last=index == len(sizes) - 1)
+    if len(sizes) > 1:
+        small, large = sizes[0], sizes[-1]
+        for key, label in (("search", "recherche"), ("open", "ouvert maintenant"), ("text", "plein texte")):
+            growth = figures[large][key] / figures[small][key] if figures[small][key] else float("nan")
+            print(
+                f"Croissance p95 {label} de {small} à {large} lieux (×{large / small:.0f} lignes) : ×{growth:.2f}",
+                flush=True,
+            )
     if not args.keep:
-        Place.objects.filter(source=BENCH_SOURCE).delete()
+        clear_places()

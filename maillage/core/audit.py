@@ -56,13 +56,14 @@ def record_change(
     changes: Mapping[str, Any] | None = None,
     territory_code: str = "",
     message: str = "",
+    actor_label: str = "",
 ) -> AuditLog:
     if instance is not None:
         object_type = object_type or instance._meta.label
         object_id = object_id if object_id is not None else instance.pk
     return AuditLog.objects.create(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
-        actor_label=_label(actor),
+        actor_label=actor_label or _label(actor),
         action=str(action),
         object_type=object_type or "",
         object_id=str(object_id or ""),

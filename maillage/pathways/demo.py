@@ -14,6 +14,7 @@ from maillage.pathways import services, workflow
 from maillage.pathways.matching import compute_proposals
 from maillage.pathways.models import Diagnostic, RefusalReason
 from maillage.pathways.models import ReferralStatus as S
+from maillage.places.models import Place
 from maillage.territories.models import Territory
 
 SEED = 4646
@@ -79,8 +80,19 @@ def seed(ctx: DemoContext) -> None:
     if not communes:
         return
     now = timezone.now().replace(microsecond=0)
+    # Places managed by demo users (« Reçues par mes lieux » must not be empty): one diagnostic in five
+    # is made in the commune of one of them, and the referral goes to that place when it is proposed.
+    managed = list(
+        Place.objects.filter(pk__in=[p.pk for p in ctx.places], managers__isnull=False, commune__isnull=False)
+        .distinct()
+        .select_related("commune")
+        .order_by("pk")
+    )
     for index in range(DIAGNOSTIC_COUNT):
+        target = managed[index // 5 % len(managed)] if managed and index % 5 == 0 else None
         commune = communes[rng.randrange(len(communes))]
+        if target is not None and target.commune is not None:
+            commune = target.commune
         created = now - timedelta(days=rng.randrange(1, 300), hours=rng.randrange(0, 9))
         diagnostic = services.create_diagnostic(
             actor=prescriber, commune=commune, answers=_answers(rng), person_informed=True, now=created
@@ -89,13 +101,15 @@ def seed(ctx: DemoContext) -> None:
         Diagnostic.objects.filter(pk=diagnostic.pk).update(
             created_at=created, updated_at=created, duration_seconds=diagnostic.duration_seconds
         )
-        result = compute_proposals(diagnostic, with_hours=False, limit=3)
+        result = compute_proposals(diagnostic, with_hours=False, limit=10 if target else 3)
         services.record_proposals_outcome(
             diagnostic=diagnostic, nearest_match_km=result.nearest_match_km, unmet=result.unmet
         )
         if not result.proposals:
             continue
-        proposal = result.proposals[0]
+        proposal = next(
+            (p for p in result.proposals if target and p.place.pk == target.pk), result.proposals[0]
+        )
         _referral(rng, index, prescriber, diagnostic, proposal, created + timedelta(minutes=8), now)
 
 

@@ -24,6 +24,7 @@ from maillage.core.permissions import (
 from maillage.pathways.models import Diagnostic, Referral, ReferralStatus
 from maillage.pathways.services import PRESCRIBING_ROLES
 
+COORDINATION_ROLES = ("coordinator",)
 STATS_ROLES = ("coordinator", "viewer", "action_lead", "prescriber", "mediator")
 
 
@@ -59,8 +60,27 @@ def _place_q(user: Any) -> Q:
     return Q(place_id__in=ids) & ~Q(status=ReferralStatus.PROPOSED)
 
 
+def _territory_q(user: Any) -> Q:
+    """Coordinators see the referrals of their territories: the person's commune or the place's."""
+    if not territories_for(user, COORDINATION_ROLES):
+        return Q(pk__in=[])
+    return commune_scope_q(user, prefix="commune__", roles=COORDINATION_ROLES) | commune_scope_q(
+        user, prefix="place__commune__", roles=COORDINATION_ROLES
+    )
+
+
 def referrals_visible_to(user: Any) -> QuerySet[Referral]:
-    return Referral.objects.filter(_prescriber_q(user) | _place_q(user))
+    return Referral.objects.filter(_prescriber_q(user) | _place_q(user) | _territory_q(user))
+
+
+def referrals_of_territory(user: Any) -> QuerySet[Referral]:
+    """Every referral of the coordinator's territories (identity never shown from this side)."""
+    return Referral.objects.filter(_territory_q(user))
+
+
+def can_see_identity(side: str) -> bool:
+    """Only the two parties of a referral see the person's first name and contact."""
+    return side in ("prescriber", "place")
 
 
 def referrals_sent_by_org(user: Any) -> QuerySet[Referral]:

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_http_methods
 
 from maillage.core.audit import record_change
 from maillage.core.permissions import has_role, refuse_if_revoked, territories_for
+from maillage.pathways import answer_links, selectors, services, stats, workflow
 from maillage.pathways import grid as grid_engine
-from maillage.pathways import selectors, services, stats, workflow
 from maillage.pathways.forms import DiagnosticForm, FollowUpForm, ReferralForm, RefusalForm, StatsFilterForm
 from maillage.pathways.matching import compute_proposals
 from maillage.pathways.models import ReferralStatus
@@ -142,30 +142,24 @@ def referral_new(request: HttpRequest, pk: int, place_pk: int) -> HttpResponse:
 
 
 @login_required
-def referral_list(request: HttpRequest) -> HttpResponse:
-    _no_store(request)
-    refuse_if_revoked(request.user)
-    status = request.GET.get("statut", "")
-    sent = selectors.referrals_sent_by_org(request.user).select_related("place", "commune", "prescriber")
-    received = selectors.referrals_received(request.user).select_related("place", "commune", "organisation")
-    if status in ReferralStatus.values:
-        sent, received = sent.filter(status=status), received.filter(status=status)
-    context = {
-        "sent": sent[:100],
-        "received": received[:100],
-        "statuses": ReferralStatus.choices,
-        "status": status,
-    }
-    return render(request, "pathways/referral_list.html", context)
-
-
-@login_required
 @require_http_methods(["GET", "POST"])
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _no_store(request)
     referral = selectors.get_referral_for_user(request.user, pk)
     side = selectors.side_of(request.user, referral)
     refusal_form = RefusalForm(request.POST if request.POST.get("to") == ReferralStatus.REFUSED else None)
+    if request.method == "POST" and request.POST.get("action") == "resend" and side:
+        try:
+            answer_links.resend_link(referral_id=referral.pk, actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request, _("Nouveau lien envoyé au lieu ; les liens précédents ne fonctionnent plus.")
+            )
+        return redirect("pathways:referral", pk=referral.pk)
+    if request.method == "POST" and not side:
+        raise Http404
     if request.method == "POST":
         to_status = request.POST.get("to", "")
         if to_status not in workflow.allowed_moves(referral, side):
@@ -204,6 +198,8 @@ def _render_referral(
     context = {
         "referral": referral,
         "side": side,
+        "can_resend": bool(side) and referral.status in answer_links.RESENDABLE,
+        "show_identity": selectors.can_see_identity(side),
         "moves": [(m, workflow.ACTION_LABELS[m]) for m in moves if m != ReferralStatus.REFUSED],
         "can_refuse": ReferralStatus.REFUSED in moves,
         "refusal_form": refusal_form,
@@ -288,6 +284,9 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
         )
     refusal_form = RefusalForm(request.POST if request.POST.get("to") == ReferralStatus.REFUSED else None)
     moves = workflow.allowed_moves(referral, "place")
+    place_label = _("%(place)s (lien signé)") % {"place": referral.place.name}
+    if request.method == "POST" and request.POST.get("action") in ("resend", "message"):
+        return _answer_action(request, referral, token, place_label)
     if request.method == "POST":
         to_status = request.POST.get("to", "")
         if to_status not in moves:
@@ -306,7 +305,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
                 referral_id=referral.pk,
                 to_status=to_status,
                 side="place",
-                actor_label=_("%(place)s (lien signé)") % {"place": referral.place.name},
+                actor_label=place_label,
                 reason=reason,
                 refusal_reason=refusal_reason,
             )
@@ -322,10 +321,32 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     return _render_answer(request, referral, moves, refusal_form)
 
 
+def _answer_action(request: HttpRequest, referral: Any, token: str, place_label: str) -> HttpResponse:
+    """« Renvoyer le lien » (old links die) or a message back to the prescriber, from the signed link."""
+    action = request.POST["action"]
+    try:
+        if action == "resend":
+            answer_links.resend_link(referral_id=referral.pk, actor_label=place_label)
+        else:
+            answer_links.message_prescriber(
+                referral_id=referral.pk, text=request.POST.get("text", ""), actor_label=place_label
+            )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("pathways:answer", token=token)
+    if action == "resend":
+        return render(request, "pathways/answer_resent.html", {"referral": referral})
+    messages.success(request, _("Votre message est transmis à la personne qui a orienté."))
+    return redirect("pathways:answer", token=token)
+
+
 def _render_answer(
     request: HttpRequest, referral: Any, moves: list[str], refusal_form: RefusalForm, status: int = 200
 ) -> HttpResponse:
     context = {
+        "closed": referral.is_final,
+        "can_resend": referral.status in answer_links.RESENDABLE,
+        "message_max": answer_links.MESSAGE_MAX_LENGTH,
         "referral": referral,
         "moves": [(m, workflow.ACTION_LABELS[m]) for m in moves if m != ReferralStatus.REFUSED],
         "can_refuse": ReferralStatus.REFUSED in moves,
@@ -350,6 +371,9 @@ def statistics(request: HttpRequest) -> HttpResponse:
         start = form.cleaned_data.get("start") or start
         end = form.cleaned_data.get("end") or end
     data = stats.compute(territories, orgs, start, end)
+    fmt = request.GET.get("format", "")
+    if fmt in ("csv", "xlsx") and not form.errors:
+        return _statistics_export(request, data, start, end, fmt)
     context = {
         "form": form,
         "data": data,
@@ -360,3 +384,35 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "is_coordinator": has_role(request.user, "coordinator"),
     }
     return render(request, "pathways/statistics.html", context)
+
+
+def _statistics_export(
+    request: HttpRequest, data: dict[str, Any], start: date, end: date, fmt: str
+) -> HttpResponse:
+    """Every figure and table of the statistics page, one row each (section, label, value); audited."""
+    from maillage.core.listing import csv_response, neutralise, xlsx_response
+
+    period = f"{start:%d/%m/%Y} – {end:%d/%m/%Y}"
+    rows: list[list[Any]] = [
+        [_("Période"), "", period],
+        [_("Diagnostics"), _("Total"), data["diagnostics"]["total"]],
+        [_("Diagnostics"), _("Fragilité numérique"), data["diagnostics"]["fragile"]],
+        [_("Diagnostics"), _("Demandes non satisfaites"), data["diagnostics"]["unmet"]],
+        [_("Orientations"), _("Délai médian de réponse (jours)"), data["delay_median_days"]],
+    ]
+    for table in data["tables"].values():
+        for label, value in table.rows:
+            rows.append([str(table.caption), str(label), value])
+    rows = [[neutralise(v) for v in row] for row in rows]
+    record_change(
+        actor=request.user,
+        action="export",
+        object_type="pathways.Statistics",
+        changes={"format": fmt, "rows": len(rows), "period": period},
+        message=f"Export {fmt.upper()} des statistiques du parcours",
+    )
+    headers = [_("Rubrique"), _("Libellé"), _("Valeur")]
+    filename = f"statistiques-parcours-{start:%Y%m%d}-{end:%Y%m%d}"
+    if fmt == "xlsx":
+        return xlsx_response(headers, rows, filename)
+    return csv_response(headers, rows, filename)

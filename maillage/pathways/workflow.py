@@ -294,17 +294,22 @@ class Mail:
 
 def _mail_for(referral: Referral, event: str) -> Mail | None:
     context = {"referral": referral, "place": referral.place, "site_url": settings.SITE_URL.rstrip("/")}
-    if event in (S.SENT, "reminder"):
+    if event in (S.SENT, "reminder", "resend"):
         context["link"] = link_url(referral)
         context["max_age_days"] = link_max_age().days
         subject = (
             _("Nouvelle orientation vers %(place)s")
             if event == S.SENT
+            else _("Nouveau lien – Orientation n° %(pk)s (%(place)s)")
+            if event == "resend"
             else _("Relance – Demande d'orientation en attente (%(place)s)")
-        ) % {"place": referral.place.name}
+        ) % {"place": referral.place.name, "pk": referral.pk}
         return Mail(
             subject,
-            render_to_string("pathways/email/to_place.txt", {**context, "reminder": event == "reminder"}),
+            render_to_string(
+                "pathways/email/to_place.txt",
+                {**context, "reminder": event == "reminder", "resend": event == "resend"},
+            ),
             recipients_for(referral),
         )
     if event in (S.ACCEPTED, S.REFUSED, S.EXPIRED, S.UNDER_REVIEW, S.TAKEN_UP):

@@ -22,6 +22,7 @@ from maillage.places.choices import (
     SpecificSupport,
     SupportMode,
 )
+from maillage.places.contact_links import CONTACT_FIELDS
 from maillage.places.editing import EDITABLE_FIELDS
 from maillage.places.models import Place
 from maillage.places.selectors import (
@@ -43,7 +44,8 @@ class SearchForm(forms.Form):
     """Public search. French parameter names: they show in shared links."""
 
     q = forms.CharField(
-        label=_("Nom du lieu, commune ou code postal"),
+        label=_("Besoin, nom du lieu ou commune"),
+        help_text=_("Par exemple : impôts, CAF, France Services, atelier smartphone."),
         required=False,
         max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
@@ -97,11 +99,26 @@ class SearchForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     ouvert = forms.BooleanField(label=_("Ouvert maintenant"), required=False)
+    # « Autour de moi »: « 44.6086,2.0317 », filled by the browser's geolocation when the visitor asks
+    # (never required: the commune field does the same without JavaScript).
+    position = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         text = data.get("commune") or ""
         data["commune_obj"] = None
+        data["position_obj"] = None
+        position = (data.get("position") or "").strip()
+        if position:
+            try:
+                lat, lon = (float(part) for part in position.split(","))
+                if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                    raise ValueError
+            except ValueError:
+                self.add_error("position", _("Position invalide : recherchez plutôt par commune."))
+            else:
+                data["position_obj"] = (lat, lon)
+                return data  # the position wins over the commune field
         if text:
             commune = resolve_commune(text)
             if commune is None:
@@ -129,6 +146,8 @@ class SearchForm(forms.Form):
             national_programmes=data.get("dispositif") or [],
             accessibility_sheet=bool(data.get("acceslibre")),
             open_now=bool(data.get("ouvert")),
+            position=data.get("position_obj"),
+            invalid=self.is_bound and bool(self.errors),
         )
 
     GROUPS = ("service", "accompagnement", "public", "frais", "prise_en_charge", "dispositif")
@@ -340,7 +359,9 @@ class ReminderForm(forms.Form):
 class AnnuaireForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Périmètre"),
+        required=False,
         choices=[
+            ("", _("Indifférent")),
             ("commune", _("Commune")),
             ("epci", _("Intercommunalité (EPCI)")),
             ("departement", _("Département")),
@@ -348,6 +369,69 @@ class AnnuaireForm(forms.Form):
     )
     territoire = forms.CharField(
         label=_("Nom ou code du territoire"),
-        help_text=_("Par exemple « Figeac », « 46102 », « CC du Grand Figeac » ou « 46 »."),
+        help_text=_(
+            "Nom, surnom ou code : par exemple « Figeac », « 46102 », « CC du Grand Figeac », « Grand Figeac », "
+            "« Cauvaldor », « 200067361 » (SIREN) ou « 46 »."
+        ),
         max_length=120,
     )
+
+
+class ContactCorrectionForm(PlaceForm):
+    """The public fields a place's contact corrects from the reminder's link (no account)."""
+
+    class Meta(PlaceForm.Meta):
+        fields = list(CONTACT_FIELDS)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in list(self.fields):
+            if name not in CONTACT_FIELDS:
+                del self.fields[name]
+
+    def clean(self) -> dict[str, Any]:
+        return forms.ModelForm.clean(self) or {}
+
+
+class ErrorReportForm(forms.Form):
+    """« Signaler une erreur » (public). ``site_web`` is a honeypot: people never see nor fill it."""
+
+    message = forms.CharField(
+        label=_("Qu'est-ce qui est inexact ?"),
+        help_text=_("Par exemple : « Fermé le mercredi depuis septembre », « Le numéro a changé »."),
+        min_length=5,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5, "maxlength": 2000}),
+    )
+    email = forms.EmailField(
+        label=_("Votre adresse e-mail (facultatif)"),
+        help_text=_("Seulement pour vous dire ce que nous en avons fait ; elle n'est pas publiée."),
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    site_web = forms.CharField(
+        label=_("Ne pas remplir ce champ"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Décision"),
+        choices=[("accept", _("Accepter")), ("decline", _("Refuser"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Motif ou réponse"),
+        help_text=_("Obligatoire pour un refus ; envoyé à la personne si elle a laissé son adresse."),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "decline" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Indiquez le motif du refus."))
+        return data

@@ -66,3 +66,22 @@ def mediators_count(territory: Any, start: date, end: date) -> int:
 @register("places.aidants_connect", label=_("Aidant·es habilité·es Aidants Connect"), unit=_("personnes"))
 def aidants_connect_count(territory: Any, start: date, end: date) -> int:
     return _mediators(territory, end).filter(aidants_connect_habilitated=True).count()
+
+
+def _freshness_rate(territory: Any, start: date, end: date) -> float | None:
+    """Share (%) of the published places verified in the 6 months before ``end``; unknown (None)
+    when the territory has no place."""
+    places = _places(territory, end)
+    total = places.count()
+    if not total:
+        return None
+    since = _end_of(end) - timedelta(days=183)
+    fresh = places.filter(verified_at__gte=since, verified_at__lte=_end_of(end)).count()
+    return round(100.0 * fresh / total, 1)
+
+
+register(
+    "places.freshness_rate",
+    label=_("Taux de fraîcheur de l'annuaire (lieux vérifiés depuis moins de 6 mois)"),
+    unit="%",
+)(_freshness_rate)  # type: ignore[arg-type]  # None: no place, the rate is unknown (never 0 %)

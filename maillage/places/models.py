@@ -162,6 +162,18 @@ class Place(TimestampedModel):
     search_text = models.TextField(
         blank=True, editable=False, help_text="nom, commune, code postal, adresse sans accents ni casse"
     )
+    opening_hours_key = models.BigIntegerField(
+        null=True, blank=True, editable=False, help_text="clé des horaires (maillage.places.open_now)"
+    )
+    opening_schedule = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, help_text="numéro des horaires (OpeningSchedule.id)"
+    )
+    search_document = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="mots racinisés sans accents : nom, commune, services, publics, dispositifs, présentations "
+        "(maillage.places.search_document)",
+    )
 
     # Local management.
     organisation = models.ForeignKey(
@@ -220,6 +232,8 @@ class Place(TimestampedModel):
         indexes = [
             models.Index(fields=["commune", "is_published"], name="place_commune_published"),
             models.Index(fields=["pivot"], name="place_pivot"),
+            # The open-data API looks source ids up (duplicated ids across sources).
+            models.Index(fields=["source_id"], name="place_source_id"),
         ]
 
     def __str__(self) -> str:
@@ -231,11 +245,15 @@ class Place(TimestampedModel):
             setattr(self, name, value)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        from maillage.places import open_now
+
         self.sync_search_columns()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = set(update_fields) | set(SEARCH_COLUMNS)
         super().save(*args, **kwargs)
+        if update_fields is None or "opening_hours" in update_fields:
+            open_now.ensure_place(self)
 
     @property
     def has_location(self) -> bool:
@@ -246,7 +264,12 @@ class Place(TimestampedModel):
         return AccessMode.NO_PUBLIC.value not in (self.access_modes or [])
 
 
-SEARCH_COLUMNS = [f"{f}_search" for f in MULTI_VALUE_FIELDS] + ["normalized_name", "search_text"]
+SEARCH_COLUMNS = [f"{f}_search" for f in MULTI_VALUE_FIELDS] + [
+    "normalized_name",
+    "search_text",
+    "search_document",
+    "opening_hours_key",
+]
 
 
 class _Attributes:
@@ -261,7 +284,11 @@ class _Attributes:
 
 def search_columns(values: Any) -> dict[str, Any]:
     """The derived columns of a place from its field values (a mapping of attnames)."""
+    from maillage.places import search_document
+
     columns: dict[str, Any] = {f"{f}_search": pipe_column(values.get(f) or []) for f in MULTI_VALUE_FIELDS}
+    columns["search_document"] = search_document.build(values)
+    columns["opening_hours_key"] = hours_key(values.get("opening_hours") or "")
     name = fold(values.get("name") or "")
     columns["normalized_name"] = name[:250]
     columns["search_text"] = " ".join(
@@ -444,3 +471,82 @@ class DuplicateCandidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.place_a_id} ≈ {self.place_b_id} ({self.get_reason_display()})"
+
+
+class OpeningSchedule(models.Model):
+    """A distinct opening-hours string and its small number (the rank of its bit in « open now » sets)."""
+
+    hours_key = models.BigIntegerField(unique=True, editable=False)
+    hours = models.TextField(editable=False)
+
+    class Meta:
+        verbose_name = _("horaires distincts")
+        verbose_name_plural = _("horaires distincts")
+
+    def __str__(self) -> str:
+        return self.hours
+
+
+class WeeklyHours(models.Model):
+    """An opening-hours string whose open intervals of ``week`` are computed (``maillage.places.open_now``)."""
+
+    hours_key = models.BigIntegerField(editable=False)
+    hours = models.TextField(editable=False)
+    week = models.DateField(editable=False, help_text="lundi de la semaine (Europe/Paris)")
+
+    class Meta:
+        verbose_name = _("horaires calculés d'une semaine")
+        verbose_name_plural = _("horaires calculés des semaines")
+        constraints = [models.UniqueConstraint(fields=["week", "hours_key"], name="weekly_hours_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.week} {self.hours}"
+
+
+class OpeningInterval(models.Model):
+    """One open interval of an opening-hours string during a week, in minutes from Monday 00:00 (local
+    wall-clock time), never across midnight: « ouvert maintenant » is an index-only lookup of the
+    schedules open at a minute, then one bit test per place (``maillage.places.open_now``)."""
+
+    schedule = models.PositiveIntegerField(editable=False)
+    week = models.DateField(editable=False)
+    start_minute = models.PositiveSmallIntegerField(editable=False)
+    end_minute = models.PositiveSmallIntegerField(editable=False)
+
+    class Meta:
+        verbose_name = _("intervalle d'ouverture")
+        verbose_name_plural = _("intervalles d'ouverture")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["week", "schedule", "start_minute"], name="opening_interval_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["week", "start_minute", "end_minute", "schedule"], name="opening_interval_now"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.week} {self.start_minute}-{self.end_minute} {self.schedule}"
+
+
+def hours_key(hours: str) -> int | None:
+    """A 48-bit key of an opening-hours string (None when empty): strings may be long, keys are compared
+    fast. 10 000 distinct strings collide with a probability of about 2·10⁻⁷."""
+    import hashlib
+
+    if not hours:
+        return None
+    return int(hashlib.sha1(hours.encode("utf-8"), usedforsecurity=False).hexdigest()[:12], 16)
+
+
+from maillage.places.models_loops import (  # noqa: E402,F401 — registers the loops' models with the app
+    ChangeStatus,
+    ContactChangesMode,
+    DirectorySettings,
+    ErrorReport,
+    FreshnessCampaign,
+    PlaceChangeRequest,
+    PlaceReminder,
+)

@@ -15,7 +15,7 @@ from datetime import date
 from itertools import groupby
 from typing import Any
 
-from django.db.models import F, Max
+from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -125,31 +125,9 @@ def render_annuaire(territory: Territory) -> bytes:
     from weasyprint import HTML
 
     html = render_to_string("places/annuaire/annuaire.html", annuaire_context(territory))
-    return HTML(string=html, url_fetcher=_refuse_fetch, base_url="/").write_pdf()  # type: ignore[no-any-return]
-
-
-def find_territory(kind_slug: str, text: str) -> Territory | None:
-    """The territory of that kind named or coded ``text`` (« Figeac », « 46102 », « Grand Figeac », « 46 »)."""
-    from django.db.models import Q
-
-    from maillage.places.normalize import fold
-    from maillage.places.selectors import resolve_commune
-
-    kind = KINDS.get(kind_slug)
-    text = (text or "").strip()
-    if kind is None or not text:
-        return None
-    if kind == TerritoryKind.COMMUNE:
-        return resolve_commune(text)
-    territories = Territory.objects.filter(kind=kind)
-    exact = territories.filter(Q(code__iexact=text) | Q(name__iexact=text)).first()
-    if exact:
-        return exact
-    folded = fold(text)
-    return (
-        territories.filter(Q(name__icontains=text) | Q(search_name__contains=folded))
-        .order_by(F("population").desc(nulls_last=True), "name")
-        .first()
+    # Tagged PDF (PDF/UA-1): structure, reading order, language and title come from the HTML.
+    return HTML(string=html, url_fetcher=_refuse_fetch, base_url="/").write_pdf(  # type: ignore[no-any-return]
+        pdf_variant="pdf/ua-1"
     )
 
 

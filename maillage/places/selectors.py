@@ -2,8 +2,13 @@
 
 Distances use the equirectangular approximation, portable on SQLite and PostgreSQL: with the chosen
 commune at (lat0, lon0) and ``k = cos(lat0)`` computed in Python, the squared distance
-``(lat - lat0)² + ((lon - lon0)·k)²`` (in degrees²) orders the rows; a bounding box on the indexed-free
-float columns prefilters them. The error is far below a kilometre at the scale of a département.
+``(lat - lat0)² + ((lon - lon0)·k)²`` (in degrees²) orders the rows; the circle's bounding box is asked
+from a spatial index first (GiST on PostgreSQL, R-tree on SQLite: ``maillage.places.spatial``), so a
+search reads about the rows it keeps. The error is far below a kilometre at the scale of a département.
+
+The text is matched against ``search_document`` (``maillage.places.search_document``: services, publics,
+programmes, presentations, accents and plurals ignored) and « ouvert maintenant » against the
+precomputed weekly intervals (``maillage.places.open_now``): no opening-hours string is parsed to search.
 """
 
 from __future__ import annotations
@@ -15,13 +20,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import ExpressionWrapper, F, FloatField, Q, QuerySet, Value
+from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, F, FloatField, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from maillage.core.models import AuditLog
 from maillage.core.permissions import territories_for
-from maillage.places import opening_hours
+from maillage.places import open_now, search_document, spatial
 from maillage.places.models import Mediator, Place, PlaceQuerySet
 from maillage.places.normalize import fold
 from maillage.territories.models import Territory, TerritoryKind
@@ -135,6 +142,18 @@ class SearchFilters:
     national_programmes: list[str] = field(default_factory=list)
     accessibility_sheet: bool = False
     open_now: bool = False
+    position: tuple[float, float] | None = None  # « autour de moi »: (latitude, longitude)
+    invalid: bool = False  # the form had errors: search nothing rather than everything
+
+    @property
+    def origin(self) -> tuple[float, float] | None:
+        """Where distances are measured from: the visitor's position, else the commune's centre."""
+        if self.position is not None:
+            return self.position
+        commune = self.commune
+        if commune is not None and commune.latitude is not None and commune.longitude is not None:
+            return float(commune.latitude), float(commune.longitude)
+        return None
 
 
 def public_places() -> PlaceQuerySet:
@@ -172,22 +191,50 @@ def _text_filter(queryset: QuerySet[Place], text: str, *, near: bool = False) ->
     return queryset
 
 
-def open_hours_values(queryset: QuerySet[Place], at: datetime) -> list[str]:
-    """The distinct ``opening_hours`` values among ``queryset`` that are open at ``at``.
+def _document_filter(queryset: QuerySet[Place], text: str) -> QuerySet[Place]:
+    """Places whose ``search_document`` holds a word starting with each term of ``text`` (stemmed,
+    accents and case ignored): the stored ``search_vector`` and its GIN index on PostgreSQL, ``LIKE`` on
+    SQLite."""
+    text = text.strip()
+    if not text:
+        return queryset
+    if _POSTCODE.match(text):
+        return queryset.filter(Q(postcode=text) | Q(insee_code=text))
+    terms = search_document.query_terms(text)
+    if not terms:
+        return queryset
+    if connection.vendor == "postgresql":
+        condition = RawSQL(  # noqa: S611 — constant SQL, the query as a parameter
+            'to_tsvector(\'simple\'::regconfig, "places_place"."search_document") '
+            "@@ to_tsquery('simple'::regconfig, %s)",
+            [search_document.tsquery(terms)],
+            output_field=BooleanField(),
+        )
+        return queryset.filter(condition)
+    for term in terms:
+        queryset = queryset.filter(search_document__contains=f" {term}")
+    return queryset
 
-    Few distinct values exist (places copy each other's hours), so « ouvert maintenant » costs one
-    small query plus one cached evaluation per distinct value, whatever the number of places.
-    """
-    values = queryset.exclude(opening_hours="").values_list("opening_hours", flat=True).distinct()
-    return [value for value in values.order_by() if opening_hours.is_open(value, at)]
+
+def within_box(
+    queryset: QuerySet[Place], lat_min: float, lat_max: float, lon_min: float, lon_max: float
+) -> QuerySet[Place]:
+    """Places inside a latitude/longitude box, asked from the spatial index."""
+    vendor = connection.vendor
+    condition = RawSQL(  # noqa: S611 — constant SQL, values as parameters
+        spatial.box_sql(vendor),
+        spatial.box_params(vendor, lat_min, lat_max, lon_min, lon_max),
+        output_field=BooleanField(),
+    )
+    return queryset.filter(condition)
 
 
 def place_search(filters: SearchFilters, *, at: datetime | None = None) -> QuerySet[Place]:
-    """Published places matching ``filters``; with a commune, within its radius and nearest first
-    (annotated ``distance_sq``, degrees²; use :func:`distance_km`)."""
-    commune = filters.commune
-    near = commune is not None and commune.latitude is not None and commune.longitude is not None
-    queryset = _text_filter(public_places(), filters.q, near=near)
+    """Published places matching ``filters``; with an origin (commune or position), within its radius
+    and nearest first (annotated ``distance_sq``, degrees²; use :func:`distance_km`)."""
+    if filters.invalid:
+        return public_places().none()
+    queryset = _document_filter(public_places(), filters.q)
     queryset = _any_of(queryset, "services", filters.services)
     queryset = _any_of(queryset, "publics", filters.publics)
     queryset = _any_of(queryset, "support_modes", filters.support_modes)
@@ -196,30 +243,84 @@ def place_search(filters: SearchFilters, *, at: datetime | None = None) -> Query
     queryset = _any_of(queryset, "national_programmes", filters.national_programmes)
     if filters.accessibility_sheet:
         queryset = queryset.exclude(accessibility_url="")
-    if near and commune is not None and commune.latitude is not None and commune.longitude is not None:
-        lat0, lon0 = float(commune.latitude), float(commune.longitude)
-        k = max(math.cos(math.radians(lat0)), 0.01)
-        radius_deg = filters.radius_km / KM_PER_DEGREE
-        queryset = queryset.filter(
-            latitude__gte=lat0 - radius_deg,
-            latitude__lte=lat0 + radius_deg,
-            longitude__gte=lon0 - radius_deg / k,
-            longitude__lte=lon0 + radius_deg / k,
-        )
-        dlat = F("latitude") - Value(lat0)
-        dlon = (F("longitude") - Value(lon0)) * Value(k)
-        queryset = queryset.annotate(
-            distance_sq=ExpressionWrapper(dlat * dlat + dlon * dlon, output_field=FloatField())
-        ).filter(distance_sq__lte=radius_deg * radius_deg)  # type: ignore[misc]
-        return _open_now(queryset, filters, at).order_by("distance_sq", "name", "pk")  # type: ignore[misc]
-    return _open_now(queryset, filters, at).order_by("normalized_name", "pk")  # indexed
+    queryset = _open_now(queryset, filters, at)
+    origin = filters.origin
+    if origin is None:
+        return queryset.order_by("normalized_name", "pk")  # indexed
+    lat0, lon0 = origin
+    k = max(math.cos(math.radians(lat0)), 0.01)
+    radius_deg = filters.radius_km / KM_PER_DEGREE
+    queryset = within_box(
+        queryset, lat0 - radius_deg, lat0 + radius_deg, lon0 - radius_deg / k, lon0 + radius_deg / k
+    )
+    dlat = F("latitude") - Value(lat0)
+    dlon = (F("longitude") - Value(lon0)) * Value(k)
+    queryset = queryset.annotate(
+        distance_sq=ExpressionWrapper(dlat * dlat + dlon * dlon, output_field=FloatField())
+    ).filter(distance_sq__lte=radius_deg * radius_deg)  # type: ignore[misc]
+    return queryset.order_by("distance_sq", "name", "pk")  # type: ignore[misc]
 
 
 def _open_now(queryset: QuerySet[Place], filters: SearchFilters, at: datetime | None) -> QuerySet[Place]:
     if not filters.open_now:
         return queryset
-    moment = at or timezone.now()
-    return queryset.filter(opening_hours__in=open_hours_values(queryset, moment))
+    numbers = open_now.open_schedules(at or timezone.now())
+    if not numbers:
+        return queryset.none()
+    sql, params = open_now.open_condition(numbers, connection.vendor)
+    return queryset.filter(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611 — constant SQL
+
+
+def nearest_place(
+    origin: tuple[float, float], filters: SearchFilters | None = None
+) -> tuple[Place, float] | None:
+    """The published place nearest to ``origin`` (with the same text and filters, when given) and its
+    distance in km: explains an empty search far from the directory's places."""
+    lat0, lon0 = origin
+    k = max(math.cos(math.radians(lat0)), 0.01)
+    if filters is not None:
+        queryset = place_search(SearchFilters(**{**filters.__dict__, "commune": None, "position": None}))
+    else:
+        queryset = public_places()
+    queryset = queryset.exclude(latitude=None).exclude(longitude=None).select_related("commune__department")
+    dlat = F("latitude") - Value(lat0)
+    dlon = (F("longitude") - Value(lon0)) * Value(k)
+    queryset = queryset.annotate(
+        distance_sq=ExpressionWrapper(dlat * dlat + dlon * dlon, output_field=FloatField())
+    )
+    if connection.vendor == "postgresql":
+        # K nearest neighbours from the GiST index (`<->`, in plain degrees), then the true order
+        # (longitudes shrink with latitude) among them.
+        knn = RawSQL(  # noqa: S611 — constant SQL, values as parameters
+            'point("places_place"."longitude", "places_place"."latitude") <-> point(%s, %s)',
+            [lon0, lat0],
+            output_field=FloatField(),
+        )
+        candidates = list(queryset.order_by(knn.asc())[:50])
+    else:
+        candidates = list(queryset.order_by("distance_sq", "pk")[:1])
+    if not candidates:
+        return None
+    place = min(candidates, key=lambda p: (p.distance_sq, p.pk))  # type: ignore[attr-defined]
+    return place, distance_km(place) or 0.0
+
+
+def map_clusters(queryset: QuerySet[Place], filters: SearchFilters) -> list[list[float]]:
+    """[latitude, longitude, count] per grid cell of the results (about 20 × 20 cells over the search
+    area; 0.25° cells over the whole country): one GROUP BY, whatever the number of results."""
+    from django.db.models import Avg, Count
+    from django.db.models.functions import Floor
+
+    cell = filters.radius_km / KM_PER_DEGREE / 10 if filters.origin is not None else 0.25
+    rows = (
+        queryset.annotate(
+            cell_lat=Floor(F("latitude") / Value(cell)), cell_lon=Floor(F("longitude") / Value(cell))
+        )
+        .values("cell_lat", "cell_lon")
+        .annotate(n=Count("pk"), lat=Avg("latitude"), lon=Avg("longitude"))
+        .order_by()
+    )
+    return [[round(r["lat"], 4), round(r["lon"], 4), r["n"]] for r in rows]
 
 
 def distance_km(place: Any) -> float | None:

@@ -9,16 +9,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from maillage.core.listing import Column, Listing
 from maillage.core.permissions import refuse_if_revoked
-from maillage.places import opening_hours, selectors
+from maillage.places import corrections, opening_hours, selectors
 from maillage.places.choices import NationalProgramme
 from maillage.places.editing import update_place
 from maillage.places.forms import PlaceForm, SearchForm
@@ -87,6 +90,9 @@ def search(request: HttpRequest) -> HttpResponse:
     cards = [_card(place, now) for place in page.object_list]
     params = request.GET.copy()
     params.pop("page", None)
+    map_params = params.copy()
+    for key in ("retour",):
+        map_params.pop(key, None)
     context = {
         "form": form,
         "searched": searched,
@@ -100,9 +106,62 @@ def search(request: HttpRequest) -> HttpResponse:
         "acceslibre_checked": filters.accessibility_sheet,
         "map_tile_url": _tile_url(),
         "map_attribution": _tile_attribution(),
+        "map_points_url": f"{reverse('places:map_points')}?{map_params.urlencode()}",
+        "empty_reason": _empty_reason(filters)
+        if searched and not form.errors and not paginator.count
+        else None,
     }
     template = "places/partials/_result_list.html" if _is_htmx_partial(request) else "places/search.html"
     return render(request, template, context)
+
+
+def _empty_reason(filters: selectors.SearchFilters) -> dict[str, Any] | None:
+    """Why a search around a commune or a position found nothing: the directory may have no place in
+    that département, and the nearest place matching the search may be far away."""
+    origin = filters.origin
+    if origin is None:
+        return None
+    reason: dict[str, Any] = {"department": None, "nearest": None, "distance": ""}
+    commune = filters.commune if filters.position is None else None
+    department = getattr(commune, "department", None) if commune is not None else None
+    if (
+        department is not None
+        and not selectors.public_places().filter(commune__department=department).exists()
+    ):
+        reason["department"] = department
+    found = selectors.nearest_place(origin, filters)
+    if found is not None:
+        place, km = found
+        reason["nearest"] = place
+        reason["distance"] = selectors.format_distance(km)
+    return reason
+
+
+MAP_POINTS_MAX = 2000
+
+
+@require_GET
+def map_points(request: HttpRequest) -> JsonResponse:
+    """Every result of a search for the map (the list pages, the map does not): the points themselves
+    up to 2 000, else counts per grid cell (clusters) — a few kilobytes whatever the directory's size."""
+    data = request.GET.copy()
+    if not data.get("rayon"):
+        data["rayon"] = str(selectors.DEFAULT_RADIUS_KM)
+    form = SearchForm(data)
+    form.is_valid()
+    filters = form.filters()
+    queryset = selectors.place_search(filters).exclude(latitude=None).exclude(longitude=None).order_by()
+    rows = list(queryset.values_list("pk", "latitude", "longitude", "name")[: MAP_POINTS_MAX + 1])
+    if len(rows) <= MAP_POINTS_MAX:
+        points = [
+            [round(lat or 0.0, 5), round(lon or 0.0, 5), reverse("places:detail", args=[pk]), name]
+            for pk, lat, lon, name in rows
+        ]
+        response = JsonResponse({"points": points, "clusters": []})
+    else:
+        response = JsonResponse({"points": [], "clusters": selectors.map_clusters(queryset, filters)})
+    response["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 def _is_htmx_partial(request: HttpRequest) -> bool:
@@ -191,24 +250,83 @@ def _safe_back(request: HttpRequest) -> str:
 # --- professional pages ---------------------------------------------------------------------------
 
 
+MANAGE_COLUMNS = [
+    Column(_l("Lieu"), "nom", ("normalized_name",)),
+    Column(_l("Commune"), "commune", ("commune_name", "normalized_name")),
+    Column(_l("Dernière vérification"), "verification", ("verified_at", "data_updated_on")),
+    Column(_l("Publication"), "publication", ("is_published", "normalized_name")),
+    Column(_l("Actions")),
+]
+MANAGE_EXPORT_HEADERS = [
+    "id",
+    "nom",
+    "adresse",
+    "code_postal",
+    "commune",
+    "code_insee",
+    "publie",
+    "verifie_le",
+    "date_maj",
+    "telephone",
+    "courriels",
+]
+
+
 @login_required
 @require_GET
 def manage(request: HttpRequest) -> HttpResponse:
     refuse_if_revoked(request.user)
-    queryset = selectors.places_editable_by(request.user).order_by("commune_name", "name", "pk")
-    text = request.GET.get("q", "").strip()
+    queryset = selectors.places_editable_by(request.user)
+    text = request.GET.get("q", "").strip()[:100]
     if text:
         queryset = selectors._text_filter(queryset, text)
-    paginator = Paginator(queryset.select_related("verified_by"), 50)
-    page = paginator.get_page(request.GET.get("page"))
+    publication = request.GET.get("publication", "")
+    if publication in ("oui", "non"):
+        queryset = queryset.filter(is_published=publication == "oui")
     cutoff = selectors.stale_cutoff()
+    only_stale = request.GET.get("etat") == "a-verifier"
+    if only_stale:
+        queryset = queryset.filter(
+            Q(verified_at__lt=cutoff) | Q(verified_at__isnull=True, data_updated_on__lt=cutoff.date())
+        )
+    listing = Listing(request, MANAGE_COLUMNS, default_sort="commune")
+    queryset = listing.sort(queryset)
+    if listing.export_format:
+        return listing.export(
+            actor=request.user,
+            headers=MANAGE_EXPORT_HEADERS,
+            rows=(
+                [
+                    p.pk,
+                    p.name,
+                    p.address,
+                    p.postcode,
+                    p.commune_name,
+                    p.insee_code,
+                    "oui" if p.is_published else "non",
+                    p.verified_at.date().isoformat() if p.verified_at else "",
+                    p.data_updated_on.isoformat(),
+                    p.phone,
+                    " | ".join(p.emails or []),
+                ]
+                for p in queryset.iterator(chunk_size=1000)
+            ),
+            filename="mes-lieux",
+            object_type="places.Place",
+        )
+    page = listing.paginate(queryset.select_related("verified_by"))
     rows = [{"place": place, "stale": selectors.is_stale(place, cutoff)} for place in page.object_list]
     context = {
         "page": page,
+        "listing": listing,
         "rows": rows,
-        "count": paginator.count,
+        "count": page.paginator.count,
         "q": text,
+        "publication": publication,
+        "only_stale": only_stale,
+        "filtered": bool(text or publication or only_stale),
         "is_coordinator": bool(selectors.coordinator_territories(request.user)),
+        "pending_corrections": corrections.pending_count(request.user),
     }
     return render(request, "places/manage.html", context)
 
@@ -258,27 +376,6 @@ def _history_rows(place: Place) -> list[dict[str, Any]]:
 
 
 @login_required
-@require_GET
-def stale(request: HttpRequest) -> HttpResponse:
-    if not selectors.coordinator_territories(request.user):
-        raise PermissionDenied(_("Réservé aux coordinateurs et coordinatrices."))
-    queryset = selectors.stale_places(request.user)
-    paginator = Paginator(queryset, 50)
-    page = paginator.get_page(request.GET.get("page"))
-    places = list(page.object_list)
-    reminded = selectors.last_reminders(p.pk for p in places)
-    rows = [{"place": p, "reminded_at": reminded.get(p.pk)} for p in places]
-    context = {
-        "page": page,
-        "rows": rows,
-        "count": paginator.count,
-        "cutoff": selectors.stale_cutoff(),
-        "territories": selectors.coordinator_territories(request.user),
-    }
-    return render(request, "places/stale.html", context)
-
-
-@login_required
 @require_POST
 def remind(request: HttpRequest, pk: int) -> HttpResponse:
     if not selectors.coordinator_territories(request.user):
@@ -310,23 +407,46 @@ def remind(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def annuaire(request: HttpRequest) -> HttpResponse:
-    """Choose the territory of the printed annuaire (commune, EPCI or département)."""
-    from maillage.places import pdf
+    """Choose the territory of the printed annuaire (commune, EPCI or département) by name, nickname
+    or code; ambiguous or unknown names get suggestions."""
+    from maillage.core.permissions import territories_for
+    from maillage.places import pdf, territory_lookup
     from maillage.places.forms import AnnuaireForm
 
     form = AnnuaireForm(request.GET or None)
+    candidates: list[Any] = []
     if form.is_bound and form.is_valid():
-        territory = pdf.find_territory(form.cleaned_data["kind"], form.cleaned_data["territoire"])
-        if territory is not None:
+        text = form.cleaned_data["territoire"]
+        slug = form.cleaned_data["kind"]
+        kinds = [pdf.KINDS[slug]] if slug in pdf.KINDS else list(pdf.KINDS.values())
+        results = territory_lookup.lookup(text, kinds=[str(k) for k in kinds])
+        if results and territory_lookup.is_clear_match(text, results[0], results):
+            territory = results[0]
             return redirect("places:annuaire_pdf", kind=pdf.SLUG_BY_KIND[territory.kind], code=territory.code)
-        form.add_error("territoire", _("Territoire introuvable : vérifiez le nom ou le code."))
+        candidates = results or territory_lookup.suggestions(text, kinds=[str(k) for k in kinds])
+        if not results:
+            form.add_error(
+                "territoire",
+                _("Territoire introuvable : vérifiez le nom ou le code.")
+                + (
+                    " " + _("Vouliez-vous dire l'un des territoires proposés ci-dessous ?")
+                    if candidates
+                    else ""
+                ),
+            )
     suggestions = []
-    from maillage.core.permissions import territories_for
-
     for territory in territories_for(request.user):
         if territory.kind in pdf.SLUG_BY_KIND:
             suggestions.append({"territory": territory, "slug": pdf.SLUG_BY_KIND[territory.kind]})
-    context = {"form": form, "suggestions": suggestions}
+    context = {
+        "form": form,
+        "suggestions": suggestions,
+        "candidates": [
+            {"territory": t, "slug": pdf.SLUG_BY_KIND[t.kind], "kind": territory_lookup.kind_label(t)}
+            for t in candidates
+            if t.kind in pdf.SLUG_BY_KIND
+        ],
+    }
     return render(request, "places/annuaire/choose.html", context, status=400 if form.errors else 200)
 
 

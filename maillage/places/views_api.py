@@ -31,6 +31,7 @@ from maillage.places.services import export_queryset, standard_rows, territory_b
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 MAX_OFFSET = 2**31 - 1  # far beyond any dataset; larger values overflow the databases' OFFSET
+STREAM_ABOVE = 100  # pages of more items are streamed
 API_FIELDS = ("pk", *EXPORT_FIELDS)
 
 
@@ -46,12 +47,21 @@ def _error(errors: dict[str, str], status: int = 400) -> JsonResponse:
     return _json({"erreurs": errors}, status=status)
 
 
-def _item(request: HttpRequest, values: dict[str, Any], clashes: set[str]) -> dict[str, Any]:
+_URL_PK = 987654321  # placeholder pk: the item URL is built once per page, then filled in
+
+
+def _url_template(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("api:place", args=[_URL_PK]))
+
+
+def _item(
+    request: HttpRequest, values: dict[str, Any], clashes: set[str], url_template: str | None = None
+) -> dict[str, Any]:
     place_id = None
     if values["source_id"] in clashes:
         place_id = f"{values['source'] or 'maillage'}_{values['source_id']}".replace(" ", "-")
     item = to_json_item(to_standard(values, place_id=place_id))
-    item["url"] = request.build_absolute_uri(reverse("api:place", args=[values["pk"]]))
+    item["url"] = (url_template or _url_template(request)).replace(str(_URL_PK), str(values["pk"]))
     return item
 
 
@@ -112,7 +122,7 @@ def _errors_response(errors: dict[str, str]) -> JsonResponse:
 
 @csrf_exempt  # read-only and cookie-less: any other method gets 405 (not a CSRF 403)
 @require_GET
-def place_list(request: HttpRequest) -> JsonResponse:
+def place_list(request: HttpRequest) -> HttpResponseBase:
     errors: dict[str, str] = {}
     try:
         limit = _int(request.GET.get("limit"), DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
@@ -158,14 +168,35 @@ def place_list(request: HttpRequest) -> JsonResponse:
         params += [("limit", str(limit)), ("offset", str(new_offset))]
         return request.build_absolute_uri(f"{request.path}?{urlencode(params)}")
 
-    return _json(
-        {
-            "count": total,
-            "next": page_url(offset + limit) if offset + limit < total else None,
-            "previous": page_url(max(offset - limit, 0)) if offset > 0 else None,
-            "results": [_item(request, r, clashes) for r in rows],
-        }
+    payload = {
+        "count": total,
+        "next": page_url(offset + limit) if offset + limit < total else None,
+        "previous": page_url(max(offset - limit, 0)) if offset > 0 else None,
+    }
+    template = _url_template(request)
+    if limit <= STREAM_ABOVE:
+        return _json({**payload, "results": [_item(request, r, clashes, template) for r in rows]})
+    # Large pages are streamed item by item: the whole JSON document is never held in memory.
+    response = StreamingHttpResponse(
+        _page_chunks(request, payload, rows, clashes, template), content_type="application/json"
     )
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _page_chunks(
+    request: HttpRequest,
+    payload: dict[str, Any],
+    rows: list[dict[str, Any]],
+    clashes: set[str],
+    template: str,
+) -> Iterator[str]:
+    head = json.dumps(payload, ensure_ascii=False)
+    yield head[:-1] + ', "results": ['
+    for index, row in enumerate(rows):
+        yield ("," if index else "") + json.dumps(_item(request, row, clashes, template), ensure_ascii=False)
+    yield "]}"
 
 
 @csrf_exempt

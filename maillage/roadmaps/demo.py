@@ -23,6 +23,7 @@ from maillage.roadmaps.models import (
     BodyMember,
     BudgetLine,
     GovernanceBody,
+    Indicator,
     IndicatorKind,
     Measurement,
     Meeting,
@@ -76,23 +77,45 @@ def seed(ctx: DemoContext) -> None:
     _demo_values(lot, ctx)
 
 
+def computed_by_default(roadmap: Roadmap) -> int:
+    """Indicators that count what Maillage records (places, accompaniments, workshops, aidants, meetings,
+    diagnostics, orientations) become computed from live data; the typed values they had are kept only
+    if someone typed them (an indicator with values does not change)."""
+    from maillage.roadmaps.suggest import suggest_metric
+
+    switched = 0
+    for indicator in Indicator.objects.filter(
+        action__roadmap=roadmap, metric_key="", kind=IndicatorKind.QUANTITATIVE
+    ):
+        key = suggest_metric(indicator.label)
+        if key and not indicator.measurements.exclude(comment__contains="fictive").exists():
+            indicator.measurements.all().delete()  # the demo's own fictitious values
+            indicator.metric_key = key
+            indicator.save(update_fields=["metric_key"])
+            switched += 1
+    return switched
+
+
 def _demo_values(roadmap: Roadmap, ctx: DemoContext) -> None:
     """Fictitious progress, measurements, spending and meetings on the Lot roadmap."""
+    computed_by_default(roadmap)
     rng = random.Random(46)  # deterministic: re-running the demo writes the same values
     today = timezone.localdate()
     now = timezone.now()
     author = ctx.users.get("coordinator")
     actions = list(roadmap.actions.prefetch_related("indicators", "budget_lines"))
     for action in actions:
-        if action.status == "planned" and rng.random() < 0.5:
+        # the roadmap does not say where most actions stand: the demo makes half of them « en cours »
+        if action.status in (None, "planned") and rng.random() < 0.5:
             action.status = "in_progress"
-        action.progress = {"planned": 0, "in_progress": rng.choice([20, 35, 50, 65, 80])}.get(
+        action.progress = {None: None, "planned": 0, "in_progress": rng.choice([20, 35, 50, 65, 80])}.get(
             action.status, 100
         )
         # a third of the actions look stale on the dashboard (no update for more than 3 months)
         days = rng.choice([5, 20, 45, 70, 120, 200])
-        action.last_update_at = now - timedelta(days=days) if action.status != "planned" else None
-        if action.status != "planned":
+        started = action.status not in (None, "planned")
+        action.last_update_at = now - timedelta(days=days) if started else None
+        if started:
             action.progress_note = f"{DEMO_NOTE} Point d'étape saisi il y a {days} jours."
         action.save(update_fields=["status", "progress", "last_update_at", "progress_note"])
         if action.last_update_at and not action.updates.exists():
@@ -101,17 +124,12 @@ def _demo_values(roadmap: Roadmap, ctx: DemoContext) -> None:
             )
             ActionUpdate.objects.filter(pk=update.pk).update(created_at=action.last_update_at)
         for line in action.budget_lines.all():
-            if (
-                action.status != "planned"
-                and line.unit == "eur"
-                and line.planned
-                and line.nature != "produit"
-            ):
+            if started and line.unit == "eur" and line.planned and line.nature != "produit":
                 line.spent = (line.planned * Decimal(rng.choice([0, 25, 40, 60, 90]) / 100)).quantize(
                     Decimal("1")
                 )
                 line.save(update_fields=["spent"])
-        if action.status == "planned":
+        if not started:
             continue
         for indicator in action.indicators.all():
             if indicator.metric_key:

@@ -37,9 +37,17 @@ class ActionUpdateForm(forms.Form):
             "Les valeurs saisies sont rattachées à la période de chaque indicateur contenant ce mois."
         ),
     )
-    status = forms.ChoiceField(label=_("Statut de l'action"), choices=ActionStatus.choices)
+    status = forms.ChoiceField(
+        label=_("Statut de l'action"),
+        choices=[("", _("Non renseigné")), *ActionStatus.choices],
+        required=False,
+    )
     progress = forms.IntegerField(
-        label=_("Avancement (%)"), min_value=0, max_value=100, help_text=_("De 0 à 100.")
+        label=_("Avancement (%)"),
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text=_("De 0 à 100 ; vide : non renseigné."),
     )
     note = forms.CharField(
         label=_("Point d'avancement"),
@@ -54,6 +62,9 @@ class ActionUpdateForm(forms.Form):
 
     def clean_month(self) -> date:
         return date.fromisoformat(self.cleaned_data["month"])
+
+    def clean_status(self) -> str | None:
+        return self.cleaned_data.get("status") or None
 
 
 def validate_evidence(upload: Any) -> None:

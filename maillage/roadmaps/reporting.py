@@ -117,6 +117,7 @@ def indicator_status(
     today: date,
     *,
     summaries: dict[int, MeasurementSummary] | None = None,
+    cache: dict[tuple[Any, ...], Any] | None = None,
 ) -> IndicatorStatus:
     """Current value against target; from ``summaries`` (SQL aggregates) when given, else from the
     prefetched measurements (which also gives the value of every period)."""
@@ -131,7 +132,13 @@ def indicator_status(
         # the dashboard (summaries given) only shows the latest value: compute the last year only
         for year in past[-1:] if summaries is not None else past:
             end = min(date(year, 12, 31), today)
-            value = compute_metric(indicator.metric_key, territory, date(year, 1, 1), end)
+            key = (indicator.metric_key, territory.pk, date(year, 1, 1), end)
+            if cache is not None and key in cache:
+                value = cache[key]
+            else:
+                value = compute_metric(indicator.metric_key, territory, date(year, 1, 1), end)
+                if cache is not None:
+                    cache[key] = value
             status.series.append((str(year), value))
         if status.series:
             status.last_period, status.current = status.series[-1]
@@ -181,12 +188,16 @@ def roadmap_years(roadmap: Roadmap) -> list[int]:
     return list(range(roadmap.start_year, roadmap.end_year + 1))
 
 
+UNKNOWN = "unknown"  # status nobody gave: shown « non renseigné », never a default
+
+
 @dataclass
 class AxisProgress:
     axis: Axis
     actions: int
-    mean_progress: float
+    mean_progress: float | None
     by_status: dict[str, int]
+    known_progress: int = 0
 
 
 @dataclass
@@ -214,12 +225,12 @@ def budget_summary(lines: list[BudgetLine], *, year: int | None = None) -> Budge
             summary.fte_planned += planned
             summary.fte_spent += spent
             continue
-        if line.funder is not None:
-            funders.setdefault(line.funder.name, [Decimal(0), Decimal(0)])
-            funders[line.funder.name][0] += planned
-            funders[line.funder.name][1] += spent
-        if line.nature == "produit":
+        if line.nature == "produit":  # revenue, not spending: never mixed with the charges' totals
             continue
+        funder = line.funder.name if line.funder is not None else "Financeur non renseigné"
+        funders.setdefault(funder, [Decimal(0), Decimal(0)])
+        funders[funder][0] += planned
+        funders[funder][1] += spent
         summary.eur_planned += planned
         summary.eur_spent += spent
         label = line.get_nature_display()
@@ -229,6 +240,10 @@ def budget_summary(lines: list[BudgetLine], *, year: int | None = None) -> Budge
     summary.by_funder = sorted(((k, v[0], v[1]) for k, v in funders.items()), key=lambda r: (-r[1], r[0]))
     summary.by_nature = [(k, v[0], v[1]) for k, v in natures.items()]
     return summary
+
+
+def status_label(status: str | None) -> str:
+    return str(ActionStatus(status).label) if status and status != UNKNOWN else "Non renseigné"
 
 
 def dashboard(roadmap: Roadmap, *, today: date | None = None) -> dict[str, Any]:
@@ -252,19 +267,26 @@ def dashboard(roadmap: Roadmap, *, today: date | None = None) -> dict[str, Any]:
         if row is None:
             row = axes[action.axis_id] = AxisProgress(action.axis, 0, 0.0, defaultdict(int))
         row.actions += 1
-        row.mean_progress += action.progress
-        row.by_status[action.status] += 1
+        if action.progress is not None:
+            row.mean_progress = (row.mean_progress or 0.0) + action.progress
+            row.known_progress += 1
+        row.by_status[action.status or UNKNOWN] += 1
     for row in axes.values():
-        row.mean_progress = round(row.mean_progress / row.actions, 1) if row.actions else 0.0
+        row.mean_progress = (
+            round((row.mean_progress or 0.0) / row.known_progress, 1) if row.known_progress else None
+        )
         row.by_status = dict(row.by_status)
     axis_rows = sorted(axes.values(), key=lambda r: r.axis.number)
 
     indicator_rows = []
+    metric_cache: dict[tuple[Any, ...], Any] = {}  # several indicators may name the same metric
     for action in actions:
         for indicator in action.indicators.all():
             if indicator.kind == IndicatorKind.QUALITATIVE:
                 continue
-            status = indicator_status(indicator, roadmap.territory, years, today, summaries=summaries)
+            status = indicator_status(
+                indicator, roadmap.territory, years, today, summaries=summaries, cache=metric_cache
+            )
             indicator_rows.append((action, status))
     with_target = [(a, s) for a, s in indicator_rows if s.percent is not None]
     # the table lists what can be read against a target or has a value; the rest is only counted
@@ -292,16 +314,20 @@ def dashboard(roadmap: Roadmap, *, today: date | None = None) -> dict[str, Any]:
         .select_related("body")
         .order_by("date")[:10]
     )
-    statuses = OrderedDict((value, 0) for value in ActionStatus.values)
+    statuses = OrderedDict((value, 0) for value in [*ActionStatus.values, UNKNOWN])
     for a in actions:
-        statuses[a.status] += 1
+        statuses[a.status or UNKNOWN] += 1
 
     charts: dict[str, BarChart] = {
         "axes": bar_chart(
             "graphique-axes",
             "Avancement moyen par axe",
             "Avancement moyen déclaré des actions de chaque axe, en pourcentage.",
-            [(f"Axe {r.axis.number} – {r.axis.title}", [r.mean_progress]) for r in axis_rows],
+            [
+                (f"Axe {r.axis.number} – {r.axis.title}", [r.mean_progress])
+                for r in axis_rows
+                if r.mean_progress is not None
+            ],
             series=["Avancement moyen"],
             unit="%",
             maximum=100,
@@ -317,8 +343,8 @@ def dashboard(roadmap: Roadmap, *, today: date | None = None) -> dict[str, Any]:
         ),
         "funders": bar_chart(
             "graphique-financeurs",
-            "Financements prévus et réalisés par financeur",
-            "Montants en euros des lignes budgétaires rattachées à un financeur (dépenses financées et cofinancements), prévus et réalisés, toutes années confondues.",
+            "Charges prévues et réalisées par financeur",
+            "Montants en euros des charges (hors recettes), prévus et réalisés, par financeur, toutes années confondues ; leur somme est le total des charges.",
             [(name, [planned, spent]) for name, planned, spent in budget.by_funder],
             series=["Prévu", "Réalisé"],
             unit="€",
@@ -327,7 +353,7 @@ def dashboard(roadmap: Roadmap, *, today: date | None = None) -> dict[str, Any]:
     return {
         "today": today,
         "actions": actions,
-        "statuses": [(ActionStatus(k).label, v) for k, v in statuses.items()],
+        "statuses": [(status_label(k), v) for k, v in statuses.items() if v or k != UNKNOWN],
         "axis_rows": axis_rows,
         "indicator_rows": indicator_rows,
         "with_target": with_target,

@@ -65,11 +65,15 @@ def get_action_by_number(user: Any, roadmap_pk: int, number: int) -> Action:
 
 def roadmap_tree(roadmap: Roadmap) -> Roadmap:
     """The roadmap with axes, objectives and actions (and their leads) prefetched."""
-    actions = Action.objects.prefetch_related("lead_organisations").select_related("objective")
+    actions = Action.objects.prefetch_related("leads__organisation").select_related("objective")
     return (
         Roadmap.objects.select_related("territory", "carrier")
         .prefetch_related(
             "versions",
+            "carriers__organisation",
+            "key_figures",
+            "concertation",
+            "fund_contributions__funder",
             "axes__objectives",
             Prefetch("axes__actions", queryset=actions),
         )
@@ -80,9 +84,13 @@ def roadmap_tree(roadmap: Roadmap) -> Roadmap:
 def action_detail(action: Action) -> Action:
     measurements = Measurement.objects.select_related("author").order_by("period_start")
     return (
-        Action.objects.select_related("roadmap", "roadmap__territory", "axis", "objective", "introduced_by")
+        Action.objects.select_related(
+            "roadmap", "roadmap__territory", "axis", "objective", "introduced_by", "parent"
+        )
         .prefetch_related(
-            "lead_organisations",
+            "leads__organisation",
+            "sub_actions",
+            "target_territories",
             "partners",
             "steps",
             "milestones",

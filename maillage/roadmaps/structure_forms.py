@@ -69,9 +69,17 @@ def coordinated_territories(user: Any) -> Any:
 
 
 class RoadmapCreateForm(FieldsetsMixin, forms.ModelForm):
+    def clean_action_term(self) -> str:
+        return self.cleaned_data.get("action_term") or self.instance.action_term or "action"
+
+    def clean_sub_action_term(self) -> str:
+        return self.cleaned_data.get("sub_action_term") or self.instance.sub_action_term or "sous_action"
+
     fieldsets = [
         (_("La feuille de route"), ["title", "slug", "territory", "carrier", "summary", "fne"]),
-        (_("Période et adoption"), ["start_year", "end_year", "status", "adopted_on"]),
+        (_("Période et adoption"), ["start_year", "end_year", "status", "submitted_on", "adopted_on"]),
+        (_("Les mots du document"), ["action_term", "sub_action_term"]),
+        (_("Diagnostic"), ["diagnostic"]),
     ]
 
     class Meta:
@@ -86,9 +94,18 @@ class RoadmapCreateForm(FieldsetsMixin, forms.ModelForm):
             "start_year",
             "end_year",
             "status",
+            "submitted_on",
             "adopted_on",
+            "action_term",
+            "sub_action_term",
+            "diagnostic",
         ]
-        widgets = {"adopted_on": DATE_WIDGET, "summary": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "adopted_on": DATE_WIDGET,
+            "submitted_on": DATE_WIDGET,
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "diagnostic": forms.Textarea(attrs={"rows": 4}),
+        }
         help_texts = {"slug": _("Utilisé dans le fichier d'export ; laissé vide, il est déduit du titre.")}
         error_messages = {
             "title": {"required": _("Indiquez le titre de la feuille de route.")},
@@ -100,6 +117,8 @@ class RoadmapCreateForm(FieldsetsMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for name in ("action_term", "sub_action_term"):
+            self.fields[name].required = False
         if self.instance.pk is None:
             self.fields["slug"].required = False
             self.fields["territory"].queryset = coordinated_territories(user)  # type: ignore[attr-defined]
@@ -417,13 +436,17 @@ class BudgetLineForm(FieldsetsMixin, forms.ModelForm):
         for name in ("planned", "spent"):
             if data.get(name) is not None and data[name] < 0:
                 self.add_error(name, _("Le montant ne peut pas être négatif."))
+        # an amount may be unknown (« non renseigné »), but the line must say something
         if (
             data.get("planned") is None
             and data.get("spent") is None
+            and not data.get("label")
             and "planned" not in self.errors
             and "spent" not in self.errors
         ):
-            self.add_error("planned", _("Indiquez un montant prévu (ou réalisé)."))
+            self.add_error(
+                "label", _("Indiquez un libellé ou un montant (le montant peut rester non renseigné).")
+            )
         if data.get("funder") is not None and data.get("new_funder"):
             self.add_error(
                 "new_funder",

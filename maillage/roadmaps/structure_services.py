@@ -127,6 +127,10 @@ ROADMAP_FIELDS = [
     "adopted_on",
     "summary",
     "fne",
+    "submitted_on",
+    "action_term",
+    "sub_action_term",
+    "diagnostic",
 ]
 
 

@@ -13,7 +13,6 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -21,11 +20,12 @@ from maillage.core.permissions import has_role, refuse_if_revoked, territories_f
 from maillage.roadmaps import reporting, selectors, services
 from maillage.roadmaps.exchange.exporter import export_data, to_json, to_yaml
 from maillage.roadmaps.exchange.importer import (
+    MAX_BYTES,
     RoadmapImportError,
+    check,
+    decode,
     import_data,
     parse_text,
-    resolve_territory,
-    validate,
 )
 from maillage.roadmaps.forms import (
     ActionEditForm,
@@ -37,9 +37,10 @@ from maillage.roadmaps.forms import (
     StepsForm,
     VersionForm,
 )
-from maillage.roadmaps.models import GovernanceBody, Roadmap
+from maillage.roadmaps.models import GovernanceBody, ReportVersion, Roadmap
 from maillage.roadmaps.periods import period_for
 from maillage.roadmaps.permissions import can_edit_action, can_edit_roadmap, lead_organisation_ids
+from maillage.roadmaps.reminders import recent_reminders
 from maillage.territories.models import Territory
 
 
@@ -249,6 +250,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "roadmap": roadmap,
             "can_edit": can_edit_roadmap(request.user, roadmap),
             "report_years": [y for y in reporting.roadmap_years(roadmap) if y <= context["today"].year],
+            "reminders": recent_reminders(roadmap),
         }
     )
     return render(request, "roadmaps/dashboard.html", context)
@@ -351,6 +353,19 @@ def evidence(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 def export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     roadmap = selectors.get_roadmap_for_user(request.user, pk)
+    if fmt in ("xlsx", "ods"):
+        from maillage.roadmaps.exchange.sheets import to_ods, to_xlsx
+
+        content_type = (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            if fmt == "xlsx"
+            else "application/vnd.oasis.opendocument.spreadsheet"
+        )
+        response = HttpResponse(
+            to_xlsx(roadmap) if fmt == "xlsx" else to_ods(roadmap), content_type=content_type
+        )
+        response["Content-Disposition"] = f'attachment; filename="{roadmap.slug}.{fmt}"'
+        return response
     if fmt not in ("yaml", "json"):
         raise Http404
     data = export_data(roadmap)
@@ -361,22 +376,107 @@ def export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     return response
 
 
+REPORT_FORMATS = ("pdf", "docx", "odt")
+
+
+def _report_year_ok(roadmap: Roadmap, year: int) -> bool:
+    return roadmap.start_year <= year <= roadmap.end_year + 1
+
+
+def _send_version(version: ReportVersion) -> FileResponse:
+    from maillage.roadmaps.reports.store import CONTENT_TYPES
+
+    response = FileResponse(
+        version.file.open("rb"), content_type=CONTENT_TYPES[version.format], as_attachment=True
+    )
+    response["Content-Disposition"] = f'attachment; filename="{version.filename}"'
+    response["X-Content-SHA256"] = version.sha256
+    return response
+
+
 @login_required
-def report(request: HttpRequest, pk: int, year: int, fmt: str) -> HttpResponse:
-    from maillage.roadmaps.reports import build_report, render_docx, render_pdf
+def report(request: HttpRequest, pk: int, year: int, fmt: str) -> FileResponse:
+    """The latest stored version of the bilan (the first one is generated on demand)."""
+    from maillage.roadmaps.reports.store import generate_report
 
     roadmap = selectors.get_roadmap_for_user(request.user, pk)
-    if fmt not in ("pdf", "docx") or not (roadmap.start_year <= year <= roadmap.end_year + 1):
+    if fmt not in REPORT_FORMATS or not _report_year_ok(roadmap, year):
         raise Http404
-    data = build_report(roadmap, year)
-    if fmt == "pdf":
-        content, content_type = render_pdf(data, base_url=request.build_absolute_uri("/")), "application/pdf"
-    else:
-        content = render_docx(data)
-        content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="bilan-{slugify(roadmap.slug)}-{year}.{fmt}"'
-    return response
+    version = ReportVersion.objects.filter(roadmap=roadmap, year=year, format=fmt).order_by("-number").first()
+    if version is None:
+        version = generate_report(roadmap, year, fmt, actor=request.user)
+    return _send_version(version)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_versions(request: HttpRequest, pk: int) -> HttpResponse:
+    """Generated bilans: who generated which version when; coordinators generate a new one."""
+    from maillage.core import jobs
+    from maillage.roadmaps.jobs import generate_bilan
+
+    roadmap = selectors.get_roadmap_for_user(request.user, pk)
+    can_edit = can_edit_roadmap(request.user, roadmap)
+    today = timezone.localdate()
+    years = [y for y in reporting.roadmap_years(roadmap) if y <= today.year]
+    errors: list[str] = []
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        try:
+            year = int(request.POST.get("year", ""))
+        except ValueError:
+            year = 0
+        fmt = request.POST.get("format", "")
+        if year not in years:
+            errors.append(_("Choisissez une année de la feuille de route."))
+        if fmt not in REPORT_FORMATS:
+            errors.append(_("Choisissez un format : PDF, DOCX ou ODT."))
+        if not errors:
+            # generated in the background: the job page follows it, the version appears here
+            job = jobs.enqueue(
+                generate_bilan,
+                actor=request.user,
+                territory_code=roadmap.territory.code,
+                label=_("Bilan %(year)s (%(fmt)s) — %(title)s")
+                % {"year": year, "fmt": fmt.upper(), "title": roadmap.title},
+                roadmap_id=roadmap.pk,
+                year=year,
+                fmt=fmt,
+            )
+            messages.success(
+                request,
+                _(
+                    "Génération du bilan %(year)s (%(fmt)s) lancée ; elle apparaîtra dans la liste des versions."
+                )
+                % {"year": year, "fmt": fmt.upper()},
+            )
+            return redirect(job)
+    versions = ReportVersion.objects.filter(roadmap=roadmap).select_related("generated_by")
+    return render(
+        request,
+        "roadmaps/reports.html",
+        {
+            "roadmap": roadmap,
+            "versions": versions,
+            "years": years,
+            "formats": REPORT_FORMATS,
+            "can_edit": can_edit,
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+def report_file(request: HttpRequest, pk: int) -> FileResponse:
+    version = get_object_or_404(
+        ReportVersion.objects.select_related("roadmap").filter(
+            roadmap__in=selectors.roadmaps_visible_to(request.user).values("pk")
+        ),
+        pk=pk,
+    )
+    return _send_version(version)
 
 
 def _coordinator_scope(user: Any) -> Q:
@@ -394,41 +494,30 @@ def import_roadmap(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            text = upload.read().decode("utf-8")
-        except UnicodeDecodeError:
-            errors = ["document : encodage UTF-8 attendu"]
+            data = parse_text(decode(upload.read(MAX_BYTES + 1)), filename=upload.name)
+            checked = check(data)
+            doc, territory = checked.doc, checked.territory
+            allowed = request.user.is_superuser or (
+                Territory.objects.filter(pk=territory.pk).filter(_coordinator_scope(request.user)).exists()
+            )
+            existing = Roadmap.objects.filter(slug=doc.feuille_de_route.identifiant).first()
+            if existing is not None and not can_edit_roadmap(request.user, existing):
+                allowed = False
+            if not allowed:
+                raise RoadmapImportError(
+                    [_("feuille_de_route › territoire : vous ne coordonnez pas ce territoire, import refusé")]
+                )
+            result = import_data(data, actor=request.user, territory=territory)
+        except RoadmapImportError as exc:
+            errors = exc.errors
         else:
-            try:
-                data = parse_text(text, filename=upload.name)
-                doc = validate(data)
-                territory = resolve_territory(doc)
-                allowed = request.user.is_superuser or (
-                    Territory.objects.filter(pk=territory.pk)
-                    .filter(_coordinator_scope(request.user))
-                    .exists()
-                )
-                existing = Roadmap.objects.filter(slug=doc.feuille_de_route.identifiant).first()
-                if existing is not None and not can_edit_roadmap(request.user, existing):
-                    allowed = False
-                if not allowed:
-                    raise RoadmapImportError(
-                        [
-                            _(
-                                "feuille_de_route.territoire : vous ne coordonnez pas ce territoire, import refusé"
-                            )
-                        ]
-                    )
-                result = import_data(data, actor=request.user, territory=territory)
-            except RoadmapImportError as exc:
-                errors = exc.errors
-            else:
-                message = (
-                    _("Feuille de route « %(title)s » créée.")
-                    if result.created
-                    else _("Feuille de route « %(title)s » mise à jour.")
-                )
-                messages.success(request, message % {"title": result.roadmap.title})
-                return redirect("roadmaps:detail", pk=result.roadmap.pk)
+            message = (
+                _("Feuille de route « %(title)s » créée.")
+                if result.created
+                else _("Feuille de route « %(title)s » mise à jour.")
+            )
+            messages.success(request, message % {"title": result.roadmap.title})
+            return redirect("roadmaps:detail", pk=result.roadmap.pk)
     return render(
         request,
         "roadmaps/import.html",

@@ -36,33 +36,3 @@ def test_admin_opens_for_a_superuser_even_without_staff_flag(client, django_user
     admin.save()
     client.force_login(admin)
     assert client.get("/admin/").status_code == 200
-
-
-def test_login_is_throttled_after_five_attempts_per_account(client, lot_coordinator):
-    from django.core.cache import cache
-
-    cache.clear()
-    for _ in range(5):
-        response = client.post("/compte/connexion/", {"username": lot_coordinator.email, "password": "faux"})
-        assert response.status_code == 200
-    response = client.post(
-        "/compte/connexion/",
-        {"username": lot_coordinator.email, "password": "mot-de-passe-de-test-assez-long"},
-    )
-    assert response.status_code == 429
-    assert "Trop de tentatives" in response.content.decode()
-    cache.clear()
-
-
-def test_login_fails_closed_when_the_cache_is_down(client, lot_coordinator, monkeypatch):
-    from django.core.cache import cache
-
-    def broken(*args, **kwargs):
-        raise ConnectionError("cache indisponible")
-
-    monkeypatch.setattr(cache, "incr", broken)
-    response = client.post(
-        "/compte/connexion/",
-        {"username": lot_coordinator.email, "password": "mot-de-passe-de-test-assez-long"},
-    )
-    assert response.status_code == 429

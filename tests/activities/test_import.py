@@ -3,142 +3,73 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
-from openpyxl import Workbook
 
 from maillage.activities import importer, rollup
 from maillage.activities.models import Activity, ActivityRollup, ParticipantCount
 from maillage.core.models import AuditLog
+from tests.activities.coop_files import CoopActivity, Person, coop_export
 
 pytestmark = pytest.mark.django_db
 
-HEADER = [
-    "ID CRA",
-    "Date",
-    "Type",
-    "Durée",
-    "Canal",
-    "Lieu d'activité",
-    "Code INSEE",
-    "Thématiques",
-    "Démarches administratives",
-    "Matériel",
-    "Autonomie",
-    "Orienté vers une structure",
-    "Structure de redirection",
-    "Titre de l'atelier",
-    "Niveau de l'atelier",
-    "Genre",
-    "Tranche d'âge",
-    "Statut",
-    "Code INSEE de résidence",
-    "Tags",
-]
+
+def _individual(**values):
+    defaults = {
+        "coop_id": "a-1",
+        "date": date(2026, 2, 3),
+        "channel": "À domicile",
+        "commune": "Figeac",
+        "postcode": "46100",
+        "insee": "46102",
+        "duration": 45,
+        "themes": ["E-mail", "Aide aux démarches administratives", "Logement"],
+        "devices": ["Téléphone"],
+        "level": "3/3",
+        "reoriented": "Oui",
+        "redirection": "Administration (mairie, préfecture…)",
+        "tags": ["seniors"],
+        "people": [
+            Person(
+                commune="Figeac",
+                postcode="46100",
+                insee="46102",
+                gender="Féminin",
+                age_band="70 ans et plus",
+                status="Retraité",
+            )
+        ],
+    }
+    defaults.update(values)
+    return CoopActivity(**defaults)
 
 
-def coop_xlsx(rows):
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Accompagnements"
-    sheet.append(["Liste des accompagnements"])
-    sheet.append([])
-    sheet.append(HEADER)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+def _workshop(**values):
+    defaults = {
+        "coop_id": "a-2",
+        "date": date(2026, 2, 4),
+        "kind": "Atelier collectif",
+        "channel": "Autre lieu",
+        "commune": "Cahors",
+        "insee": "46042",
+        "duration": 90,
+        "themes": ["Prévention en sécurité numérique"],
+        "devices": ["Ordinateur"],
+        "workshop_title": "Arnaques",
+        "level": "1/3",
+        "people": [
+            Person(gender="Féminin", age_band="60 - 69 ans", status="Retraité"),
+            Person(gender="Masculin", age_band="70 ans et plus", status="Non communiqué ou hétérogène"),
+            Person(gender="Féminin"),
+        ],
+    }
+    defaults.update(values)
+    return CoopActivity(**defaults)
 
 
-ROWS = [
-    [
-        "a-1",
-        date(2026, 2, 3),
-        "Accompagnement individuel",
-        45,
-        "À domicile",
-        "",
-        "46102",
-        "E-mail, Aide aux démarches administratives",
-        "Logement",
-        "Téléphone",
-        "Autonome",
-        "Oui",
-        "Administration (mairie, préfecture…)",
-        "",
-        "",
-        "Féminin",
-        "70 ans et plus",
-        "Retraité",
-        "46102",
-        "seniors",
-    ],
-    [
-        "a-2",
-        date(2026, 2, 4),
-        "Atelier collectif",
-        90,
-        "Autre lieu",
-        "",
-        "46042",
-        "Prévention en sécurité numérique",
-        "",
-        "Ordinateur",
-        "",
-        "",
-        "",
-        "Arnaques",
-        "Débutant",
-        "Féminin",
-        "60 - 69 ans",
-        "Retraité",
-        "",
-        "",
-    ],
-    [
-        "a-2",
-        date(2026, 2, 4),
-        "Atelier collectif",
-        90,
-        "Autre lieu",
-        "",
-        "46042",
-        "Prévention en sécurité numérique",
-        "",
-        "Ordinateur",
-        "",
-        "",
-        "",
-        "Arnaques",
-        "Débutant",
-        "Masculin",
-        "70 ans et plus",
-        "Non communiqué ou hétérogène",
-        "",
-        "",
-    ],
-    [
-        "a-2",
-        date(2026, 2, 4),
-        "Atelier collectif",
-        90,
-        "Autre lieu",
-        "",
-        "46042",
-        "Prévention en sécurité numérique",
-        "",
-        "Ordinateur",
-        "",
-        "",
-        "",
-        "Arnaques",
-        "Débutant",
-        "Féminin",
-        "",
-        "",
-        "",
-        "",
-    ],
-]
+ROWS = [_individual(), _workshop()]
+
+
+def coop_xlsx(activities):
+    return coop_export(list(activities))
 
 
 def test_coop_xlsx_import_is_idempotent(lot_mediator, figeac, cahors):
@@ -188,8 +119,7 @@ def test_changed_row_updates(lot_mediator, figeac, cahors):
     importer.import_activities(
         actor=lot_mediator, mediator=lot_mediator, content=coop_xlsx(ROWS), filename="e.xlsx"
     )
-    changed = [list(ROWS[0])]
-    changed[0][3] = 60
+    changed = [_individual(duration=60)]
     result = importer.import_activities(
         actor=lot_mediator, mediator=lot_mediator, content=coop_xlsx(changed), filename="e.xlsx"
     )
@@ -198,45 +128,34 @@ def test_changed_row_updates(lot_mediator, figeac, cahors):
 
 
 def test_one_bad_row_writes_nothing_and_reports_every_error(lot_mediator, figeac, cahors):
-    rows = [list(r) for r in ROWS]
-    rows[0][4] = "Sur la lune"
-    rows[1][7] = "Astrologie"
-    rows[2][2] = "Atelier collectif"
-    rows.append(
-        [
-            "a-3",
-            "32/13/2026",
-            "Accompagnement individuel",
-            "dix",
-            "À distance",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-        ]
-    )
+    # Sheet rows, most recent first under the header (row 22): a-3 (23), a-2 ×3 (24–26), a-1 (27).
+    activities = [
+        _individual(channel="Sur la lune"),
+        _workshop(themes=["Prévention en sécurité numérique", "Astrologie"]),
+        _individual(coop_id="a-3", date=date(2026, 2, 5), duration=0, themes=[], channel="À distance"),
+    ]
+    content = coop_xlsx(activities)
     with pytest.raises(importer.ImportFailed) as failure:
         importer.import_activities(
-            actor=lot_mediator, mediator=lot_mediator, content=coop_xlsx(rows), filename="e.xlsx"
+            actor=lot_mediator, mediator=lot_mediator, content=content, filename="e.xlsx"
         )
     messages = importer.iter_errors(failure.value.errors)
-    assert any(m.startswith("ligne 4, colonne « Canal »") for m in messages), messages
-    assert any("ligne 5, colonne « Thématiques »" in m and "Astrologie" in m for m in messages), messages
-    assert any("ligne 8, colonne « Date »" in m for m in messages), messages
-    assert any("ligne 8, colonne « Durée »" in m for m in messages), messages
-    assert any("ligne 8, colonne « Thématiques »" in m for m in messages), messages
+    assert any(m.startswith("ligne 27, colonne « Canaux d’accompagnement »") for m in messages), messages
+    assert any(
+        "ligne 24, colonne « Thématique(s) d’accompagnement »" in m and "Astrologie" in m for m in messages
+    )
+    assert any("ligne 23, colonne « Durée (min) »" in m for m in messages), messages
+    assert any("ligne 23, colonne « Thématique(s) d’accompagnement »" in m for m in messages), messages
     assert Activity.objects.count() == 0
+    # A workshop row with another type in the same ID CRA is a duplicate of an individual id.
+    content = coop_xlsx([_individual(), _individual(date=date(2026, 2, 1))])
+    with pytest.raises(importer.ImportFailed) as failure:
+        importer.import_activities(
+            actor=lot_mediator, mediator=lot_mediator, content=content, filename="e.xlsx"
+        )
+    assert importer.iter_errors(failure.value.errors) == [
+        "ligne 24, colonne « ID CRA » : identifiant « a-1 » en double (ligne 23)."
+    ]
 
 
 def test_csv_template_round_trip_and_encodings(lot_mediator, figeac, cahors):
@@ -269,10 +188,11 @@ def test_missing_column_and_limits(lot_mediator):
         importer.import_activities(
             actor=lot_mediator,
             mediator=lot_mediator,
-            content=b"ID CRA;Date\n1;01/01/2026\n",
+            content=b"ID CRA;Date;Type\n1;01/01/2026;Atelier collectif\n",
             filename="x.csv",
         )
-    assert any("colonne « Type »" in m for m in importer.iter_errors(failure.value.errors))
+    messages = importer.iter_errors(failure.value.errors)
+    assert "ligne 1, colonne « Durée (min) » : colonne obligatoire absente." in messages, messages
     with pytest.raises(importer.ImportFailed) as failure:
         importer.import_activities(
             actor=lot_mediator, mediator=lot_mediator, content=b"x" * 200, filename="x.csv", max_bytes=100
@@ -321,18 +241,14 @@ def _full_rollup():
 def test_bulk_import_rollup_matches_raw_counts_and_rebuild(lot_mediator, figeac, cahors):
     """Every measure of the rollup after an import, a changed re-import and a second file equals a rebuild
     from the raw tables (the PostgreSQL path groups its staging tables in SQL)."""
-    rows = [list(r) for r in ROWS]
+    rows = list(ROWS)
     for n in range(12):
-        row = list(ROWS[0])
-        row[0] = f"b-{n}"
-        row[3] = 30 + n
-        rows.append(row)
+        rows.append(_individual(coop_id=f"b-{n}", duration=30 + n))
     importer.import_activities(
         actor=lot_mediator, mediator=lot_mediator, content=coop_xlsx(rows), filename="e.xlsx"
     )
-    rows[-1][3] = 90  # one changed, one new
-    extra = list(ROWS[0])
-    extra[0] = "b-new"
+    rows[-1] = _individual(coop_id="b-11", duration=90)  # one changed, one new
+    extra = _individual(coop_id="b-new")
     result = importer.import_activities(
         actor=lot_mediator, mediator=lot_mediator, content=coop_xlsx([*rows, extra]), filename="e.xlsx"
     )
@@ -347,7 +263,7 @@ def test_bulk_import_rollup_matches_raw_counts_and_rebuild(lot_mediator, figeac,
 
 def test_repeated_bad_values_are_reported_on_every_line_and_cells_are_trimmed(lot_mediator, figeac, cahors):
     """The analyser remembers parsed cells: an error must still be reported on each line it occurs."""
-    header = "ID CRA;Date;Type;Durée;Canal;Code INSEE;Thématiques;Genre;Titre de l'atelier"
+    header = "ID CRA;Date;Type;Durée (min);Canaux d’accompagnement;Code Insee;Thématique(s) d’accompagnement;Genre du bénéficiaire;Nom de l’atelier"
     good = "c-1; 03/02/2026 ;Accompagnement individuel; 45 ;À domicile; 46102 ; E-mail ;Féminin"  # short row
     bad = [
         "c-2;03/02/2026;Accompagnement individuel;45;À domicile;46102;E-mail;  Xyz ;",
@@ -362,7 +278,7 @@ def test_repeated_bad_values_are_reported_on_every_line_and_cells_are_trimmed(lo
             filename="x.csv",
         )
     messages = importer.iter_errors(failure.value.errors)
-    assert sum("« Xyz »" in m and "Genre" in m for m in messages) == 3
+    assert sum("« Xyz »" in m and "Genre du bénéficiaire" in m for m in messages) == 3
     assert sum("« Bidule »" in m for m in messages) == 2
     assert sum("Durée" in m for m in messages) == 2
     assert Activity.objects.count() == 0
@@ -375,9 +291,7 @@ def test_repeated_bad_values_are_reported_on_every_line_and_cells_are_trimmed(lo
 
 
 def test_reimport_with_accented_tags_and_workshops_is_unchanged(lot_mediator, figeac, cahors):
-    rows = [list(r) for r in ROWS]
-    rows[0][-1] = "Séniors, été ; « spécial »"
-    content = coop_xlsx(rows)
+    content = coop_xlsx([_individual(tags=["Séniors, été ; « spécial »", "Été", "seniors"]), _workshop()])
     first = importer.import_activities(
         actor=lot_mediator, mediator=lot_mediator, content=content, filename="e.xlsx"
     )
@@ -386,5 +300,5 @@ def test_reimport_with_accented_tags_and_workshops_is_unchanged(lot_mediator, fi
     )
     assert (again.created, again.updated, again.unchanged) == (0, 0, first.created)
     activity = Activity.objects.get(coop_id="a-1")
-    assert activity.tags == sorted(["Séniors", "été", "« spécial »"])
+    assert activity.tags == ["Séniors, été ; « spécial »", "Été", "seniors"]
     assert activity.source == "coop" and activity.created_at is not None and activity.updated_at is not None

@@ -51,6 +51,8 @@ def data(lot_mediator, figeac, cahors):
         autonomy="autonome",
         oriented=True,
         orientation="aide_sociale",
+        duration_minutes=60,
+        tags=["Séniors, Figeac", "été"],
     )
     individual(
         lot_mediator,
@@ -61,7 +63,7 @@ def data(lot_mediator, figeac, cahors):
         oriented=False,
     )
     individual(lot_mediator, figeac, day=date(2026, 4, 9), beneficiary=person, duration_minutes=15)
-    workshop(lot_mediator, figeac, followed=[person])
+    workshop(lot_mediator, figeac, followed=[person], tags=["Séniors, Figeac"], duration_minutes=30)
     return person
 
 
@@ -141,3 +143,56 @@ def test_cross_tabs(data, lot_coordinator, lot):
     cells = {row[0]: row[1] for row in table.rows}
     assert sum(cells["Atelier collectif"]) == 9
     assert selectors.cross_tab(scope, START, END, "gender", "age_band").note
+
+
+def test_coop_duration_bands_display_orders_and_tags(data, lot_coordinator, lot, lot_mediator, figeac):
+    from maillage.activities.choices import duration_band
+
+    assert [duration_band(m) for m in (1, 29, 30, 59, 60, 119, 120, 1439)] == [
+        "moins_30",
+        "moins_30",
+        "30_60",
+        "30_60",
+        "60_120",
+        "60_120",
+        "120_plus",
+        "120_plus",
+    ]
+    individual(lot_mediator, figeac, day=date(2026, 4, 9), person=services.Person(age_band="moins_de_douze"))
+    scope = selectors.resolve_scope(lot_coordinator, f"department:{lot.pk}")
+    for stats in (
+        selectors.compute_stats(scope, START, END),
+        selectors.compute_stats(scope, START, END, force_raw=True),
+    ):
+        by = {b.dimension: b for b in stats.breakdowns}
+        # 15 min; 45, 30 (the workshop) and 45 min; the 60-minute accompaniment is in « 1 h à 2 h ».
+        durations = {r.value: r.activities for r in by["duration"].rows}
+        assert durations == {"moins_30": 1, "30_60": 3, "60_120": 1}
+        ages = [r.value for r in by["age_band"].rows]
+        assert ages.index("soixante_dix_plus") < ages.index("moins_de_douze") < ages.index("non_communique")
+        assert [r.value for r in by["social_status"].rows][0] == "retraite"
+        tags = {r.value: (r.activities, r.accompaniments) for r in by["tag"].rows}
+        assert tags == {"Séniors, Figeac": (2, 10), "été": (1, 1)}
+
+
+def test_month_cross_tabs_read_the_rollup_and_match_the_raw_tables(
+    data, lot_coordinator, lot, django_assert_max_num_queries
+):
+    import dataclasses
+
+    from tests.factories import UserFactory
+
+    admin = UserFactory(is_superuser=True)
+    for user, param in ((lot_coordinator, f"department:{lot.pk}"), (admin, "national:0")):
+        scope = selectors.resolve_scope(user, param)
+        raw_scope = dataclasses.replace(scope, rollup_key=None)
+        for other in ("theme", "age_band", "duration", "gender", "kind"):
+            for dims in (("month", other), (other, "month")):
+                with django_assert_max_num_queries(2):
+                    fast = selectors.cross_tab(scope, START, END, *dims)
+                raw = selectors.cross_tab(raw_scope, START, END, *dims)
+                assert (fast.rows, fast.columns, fast.column_totals) == (
+                    raw.rows,
+                    raw.columns,
+                    raw.column_totals,
+                ), (param, dims)

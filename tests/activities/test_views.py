@@ -248,7 +248,7 @@ def test_import_page_and_template(client, lot_mediator, figeac, cahors):
         content_type="text/csv",
     )
     html = client.post(reverse("activities:import"), {"file": bad}).content.decode()
-    assert "ligne 2, colonne « Canal »" in html
+    assert "ligne 2, colonne « Canaux d’accompagnement »" in html
 
 
 def test_other_roles_get_404(client, lot_prescriber, unaffiliated_user):

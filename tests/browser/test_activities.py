@@ -108,3 +108,107 @@ def test_recording_works_without_javascript(_browser, live_server, login_as, lot
         assert activity.kind == "collectif" and activity.participants_count == 6
     finally:
         context.close()
+
+
+def _phone(_browser, live_server, width):
+    from tests.browser.conftest import _new_page
+
+    return _new_page(
+        _browser, live_server, viewport={"width": width, "height": 800}, is_mobile=True, has_touch=True
+    )
+
+
+def _no_horizontal_scroll(page, what: str) -> None:
+    widths = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], f"{what} : {widths[0]} px de large pour un écran de {widths[1]} px"
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_every_page_of_the_module_fits_a_phone(
+    _browser, live_server, login_as, width, lot, lot_mediator, lot_coordinator, figeac, cahors
+):
+    from maillage.activities import team
+    from tests.activities.coop_files import CoopActivity, coop_export
+
+    person = followed(lot_mediator)
+    today = date.today()  # noqa: DTZ011
+    for day in range(1, 12):
+        individual(
+            lot_mediator,
+            figeac if day % 2 else cahors,
+            day=today.replace(day=day),
+            themes=["email", "sante", "aide_aux_demarches_administratives"][: 1 + day % 3],
+            procedures=["logement"] if day % 3 == 2 else [],
+            tags=["Quartier prioritaire, Figeac", "Séniors"],
+            devices=["telephone", "ordinateur"],
+        )
+    activity = workshop(lot_mediator, cahors, day=today, followed=[person])
+    pending = team.stage(
+        coordinator=lot_coordinator,
+        content=coop_export(
+            [
+                CoopActivity(
+                    date=date(2026, 3, 3),
+                    channel="À domicile",
+                    insee="46102",
+                    mediator=("A", "B", "Médiateur", "7"),
+                )
+            ],
+            team=True,
+        ),
+        filename="equipe.xlsx",
+    )
+    pages = {
+        lot_mediator: [
+            "/activites/",
+            "/activites/nouvelle/?type=individuel",
+            "/activites/nouvelle/?type=collectif",
+            f"/activites/{activity.pk}/",
+            f"/activites/{activity.pk}/modifier/",
+            "/activites/beneficiaires/",
+            "/activites/beneficiaires/nouveau/",
+            f"/activites/beneficiaires/{person.pk}/",
+            f"/activites/beneficiaires/{person.pk}/modifier/",
+            "/activites/import/",
+            f"/activites/statistiques/?perimetre=mediator:{lot_mediator.pk}&lignes=theme&colonnes=age_band",
+        ],
+        lot_coordinator: [
+            "/activites/",
+            "/activites/coordination/nouvelle/",
+            "/activites/import/equipe/",
+            f"/activites/import/equipe/{pending.pk}/",
+            f"/activites/statistiques/?perimetre=department:{lot.pk}&lignes=month&colonnes=theme",
+            f"/activites/statistiques/?perimetre=department:{lot.pk}&lignes=procedure&colonnes=duration",
+        ],
+    }
+    for user, paths in pages.items():
+        context, page = _phone(_browser, live_server, width)
+        try:
+            login_as(page, user)
+            for path in paths:
+                response = page.goto(path)
+                assert response is not None and response.status == 200, path
+                _no_horizontal_scroll(page, f"{path} à {width} px")
+                assert_accessible(page, context=f"{path} à {width} px")
+            assert page.maillage_errors == []
+        finally:
+            context.close()
+
+
+def test_cross_tab_and_tables_are_reachable_by_keyboard(
+    page, login_as, lot, lot_coordinator, lot_mediator, figeac
+):
+    themes = ["email", "sante", "bureautique", "navigation_sur_internet", "banque_et_achats_en_ligne"]
+    for day in range(1, 6):
+        individual(lot_mediator, figeac, day=date.today().replace(day=day), themes=themes[:day])  # noqa: DTZ011
+    login_as(page, lot_coordinator)
+    page.set_viewport_size({"width": 320, "height": 700})
+    page.goto(f"/activites/statistiques/?perimetre=department:{lot.pk}&lignes=month&colonnes=theme")
+    _tab_to(page, "[aria-labelledby=legende-croisement]", limit=200)
+    region = page.evaluate("() => [document.activeElement.scrollWidth, document.activeElement.clientWidth]")
+    assert region[0] > region[1]  # the cross-tab is wider than the phone: it scrolls inside its region
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("() => document.activeElement.scrollLeft") > 0
+    screenshot(page, "activities-crosstab-320")

@@ -50,7 +50,7 @@ def test_search_pages_are_accessible(page, directory):
     assert names[:2] == ["Médiathèque de Figeac", "Espace numérique de Capdenac"]
     assert_accessible(page, context="résultats")
     screenshot(page, "directory-search-results")
-    page.get_by_label("Nom du lieu, commune ou code postal").fill("introuvable")
+    page.get_by_label("Besoin, nom du lieu ou commune").fill("introuvable")
     page.get_by_role("button", name="Rechercher").click()
     page.wait_for_selector("text=Aucun lieu ne correspond")
     assert_accessible(page, context="aucun résultat")

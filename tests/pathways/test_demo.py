@@ -30,3 +30,17 @@ def test_seed_sends_no_mail(lot, lot_prescriber, figeac, django_capture_on_commi
         demo.seed(ctx)
     assert Referral.objects.exclude(status=S.PROPOSED).exists()
     assert mail.outbox == []
+
+
+def test_demo_place_managers_receive_referrals(lot, lot_prescriber, figeac, cahors):
+    """« Reçues par mes lieux » is not empty for the demo's place managers."""
+    from maillage.pathways.selectors import referrals_received
+    from tests.places.factories import PlaceManagerFactory
+
+    managed = france_services(cahors, name="Médiathèque de Cahors")
+    manager = PlaceManagerFactory(place=managed).user
+    ctx = DemoContext(
+        department=lot, users={"prescriber": lot_prescriber}, places=[france_services(figeac), managed]
+    )
+    demo.seed(ctx)
+    assert referrals_received(manager).count() >= 3

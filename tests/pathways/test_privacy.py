@@ -39,10 +39,11 @@ def private_urls(referral):
         "lozere_coordinator",
         "lozere_prescriber",
         "other_lot_prescriber",
-        "lot_coordinator",
         "unaffiliated_user",
     ],
 )
+# The territory's coordinator now sees the referral without the person's identity:
+# tests/pathways/test_referral_lists.py::test_coordinator_detail_page_without_identity.
 def test_others_get_404(client, request, referral, persona):
     user = request.getfixturevalue(persona)
     client.force_login(user)

@@ -184,3 +184,16 @@ def test_list_query_count(client, figeac, django_assert_max_num_queries):
     with django_assert_max_num_queries(6):
         data = client.get(LIST, {"territoire": "46", "limit": 100}).json()
     assert len(data["results"]) == 30
+
+
+def test_large_pages_are_streamed_and_equal_small_ones(client, figeac):
+    PlaceFactory.create_batch(120, commune=figeac)
+    response = client.get(LIST, {"limit": 150})
+    assert response.streaming
+    assert response["Access-Control-Allow-Origin"] == "*"
+    streamed = json.loads(b"".join(response.streaming_content))
+    assert streamed["count"] == 120 and streamed["next"] is None and len(streamed["results"]) == 120
+    small = client.get(LIST, {"limit": 100}).json()
+    assert streamed["results"][:100] == small["results"]
+    paged = client.get(LIST, {"limit": 101, "offset": 1})
+    assert json.loads(b"".join(paged.streaming_content))["results"][0] == small["results"][1]

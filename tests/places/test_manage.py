@@ -85,7 +85,7 @@ def test_mediator_lists_only_own_places(client, lot_mediator, figeac, lot_place)
 def test_manage_query_count(client, lot_coordinator, figeac, django_assert_max_num_queries) -> None:
     PlaceFactory.create_batch(30, commune=figeac)
     client.force_login(lot_coordinator)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):  # + the pending corrections count
         assert client.get(reverse("places:manage")).status_code == 200
 
 
@@ -170,3 +170,23 @@ def test_no_change_no_audit(client, lot_coordinator, lot_place) -> None:
     client.force_login(lot_coordinator)
     client.post(reverse("places:edit", args=[lot_place.pk]), form_data(lot_place))
     assert not AuditLog.objects.filter(object_type="places.Place").exists()
+
+
+def test_manage_sorts_filters_and_exports(client, lot_coordinator, figeac) -> None:
+    import csv
+    import io
+
+    from maillage.core.models import AuditLog
+
+    PlaceFactory(name="Alpha", commune=figeac, is_published=False)
+    PlaceFactory(name="Zêta", commune=figeac)
+    client.force_login(lot_coordinator)
+    html = client.get(reverse("places:manage") + "?tri=-nom").content.decode()
+    assert html.index("Zêta") < html.index("Alpha") and 'aria-sort="descending"' in html
+    html = client.get(reverse("places:manage") + "?publication=non").content.decode()
+    assert "Alpha" in html and "Zêta" not in html
+    response = client.get(reverse("places:manage") + "?publication=oui&format=csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert [r[1] for r in rows[1:]] == ["Zêta"]
+    assert AuditLog.objects.filter(action="export", object_type="places.Place").count() == 1
+    assert client.get(reverse("places:manage") + "?format=xlsx").content[:2] == b"PK"

@@ -63,9 +63,10 @@ def test_errors_are_french_with_their_path_and_nothing_is_written(lot):
     data["axes"][1]["actions"][0]["numero"] = "trois"
     with pytest.raises(RoadmapImportError) as exc:
         import_data(data)
-    assert "axes[0].actions[1].budget[0].montant : nombre attendu" in exc.value.errors
-    assert any(e.startswith("axes[0].actions[0].statut : valeur non reconnue") for e in exc.value.errors)
-    assert "axes[1].actions[0].numero : nombre entier attendu" in exc.value.errors
+    # numbered as the document numbers them (axis 1, action 2), lists counted from 1
+    assert "axe 1 › action 2 › budget n°1 › montant : nombre attendu" in exc.value.errors
+    assert any(e.startswith("axe 1 › action 1 › statut : valeur non reconnue") for e in exc.value.errors)
+    assert "axe 2 › action n°1 › numero : nombre entier attendu" in exc.value.errors
     assert not Roadmap.objects.exists()
     assert not Organisation.objects.exists()
 
@@ -78,15 +79,16 @@ def test_consistency_errors(lot):
     with pytest.raises(RoadmapImportError) as exc:
         import_data(data)
     text = "\n".join(exc.value.errors)
-    assert "axes[0].actions[0].objectif : objectif « 9.9 » absent de l'axe 1" in text
-    assert "axes[1].actions[0].numero : action n°1 déjà définie en axes[0].actions[0]" in text
-    assert "gouvernance[0].reunions[0].presences[0].membre : membre n°7 inconnu" in text
+    assert "axe 1 › action 1 › objectif : objectif « 9.9 » absent de l'axe 1" in text
+    assert "axe 2 › action 1 › numero : numéro 1 déjà utilisé par axe 1 › action 1" in text
+    assert "membre : membre n°7 inconnu" in text
+    assert "instance « " in text and "› réunion du " in text
 
 
 def test_unknown_territory_and_unreadable_file(db):
     with pytest.raises(RoadmapImportError) as exc:
         import_data(sample())
-    assert exc.value.errors == ["feuille_de_route.territoire : territoire « 46 » (departement) introuvable"]
+    assert exc.value.errors == ["feuille_de_route › territoire : territoire « 46 » (departement) introuvable"]
     with pytest.raises(RoadmapImportError) as exc:
         parse_text("axes: [\n  - : :", filename="x.yaml")
     assert exc.value.errors[0].startswith("document : fichier illisible (ligne")
@@ -135,7 +137,7 @@ def test_management_commands(lot, tmp_path, capsys):
     bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     from django.core.management.base import CommandError
 
-    with pytest.raises(CommandError, match=r"axes\[0\]\.actions\[1\]\.budget\[0\]\.montant : nombre attendu"):
+    with pytest.raises(CommandError, match=r"axe 1 › action 2 › budget n°1 › montant : nombre attendu"):
         call_command("import_roadmap", str(bad))
 
 
@@ -144,3 +146,27 @@ def test_yaml_aliases_are_refused():
     with pytest.raises(RoadmapImportError) as exc:
         parse_text(text, filename="bombe.yaml")
     assert exc.value.errors[0].startswith("document : fichier illisible (ligne 2")
+
+
+def test_spreadsheet_exports_keep_unknown_empty(client, lot, lot_coordinator):
+    import io
+    import zipfile
+
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    roadmap = import_data(sample()).roadmap
+    client.force_login(lot_coordinator)
+    response = client.get(reverse("roadmaps:export", args=[roadmap.pk, "xlsx"]))
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.content))
+    assert workbook.sheetnames == ["Actions", "Budget", "Indicateurs"]
+    budget = list(workbook["Budget"].iter_rows(values_only=True))
+    assert budget[0][:3] == ("N°", "Nature", "Libellé")
+    planned = [row[5] for row in budget[1:]]
+    assert all(p is None or isinstance(p, int | float) for p in planned) and None not in planned[:1]
+    response = client.get(reverse("roadmaps:export", args=[roadmap.pk, "ods"]))
+    assert response.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        content = archive.read("content.xml").decode()
+    assert 'table:name="Indicateurs"' in content and "table:table-header-rows" in content

@@ -40,7 +40,7 @@ def test_errors_are_listed_with_their_path(client, lot, lot_coordinator):
     client.force_login(lot_coordinator)
     response = client.post(URL, {"file": _upload(data)})
     assert response.status_code == 400
-    assert "axes[0].actions[1].budget[0].montant : nombre attendu" in response.content.decode()
+    assert "axe 1 › action 2 › budget n°1 › montant : nombre attendu" in response.content.decode()
     assert not Roadmap.objects.exists()
 
 

@@ -127,3 +127,24 @@ def test_demo_skips_missing_territories(lot, capsys):
     assert "département 48 absent" in out
     assert "CC Aubrac Lot Causses Tarn" in out and "ignorée" in out
     assert Roadmap.objects.count() == 1
+
+
+def test_demo_computes_the_indicators_maillage_records(lot, ccalct):
+    from maillage.core.metrics import get_metric
+
+    demo.seed(_context(lot))
+    roadmap = Roadmap.objects.get(slug="lot-numerique-ensemble-2024-2027")
+    computed = dict(
+        roadmap.actions.filter(indicators__metric_key__gt="").values_list(
+            "indicators__label", "indicators__metric_key"
+        )
+    )
+    assert computed["Réunions du COPIL et des COTECH"] == "roadmaps.meetings"
+    assert (
+        computed["Accompagnements numériques réalisés (bénévoles et conseiller)"]
+        == "activities.accompaniments"
+    )
+    assert computed["Aidants formés à l'inclusion numérique ou à Aidants Connect"] == "places.aidants_connect"
+    assert len(computed) >= 6 and all(get_metric(k) for k in computed.values())
+    # computed indicators carry no typed values
+    assert not Measurement.objects.filter(indicator__metric_key__gt="").exists()

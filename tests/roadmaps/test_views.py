@@ -228,7 +228,7 @@ def test_dashboard_query_count_does_not_grow_with_actions(
 
 def test_detail_query_count(client, roadmap, lot_viewer, django_assert_max_num_queries):
     client.force_login(lot_viewer)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(18):
         assert client.get(reverse("roadmaps:detail", args=[roadmap.pk])).status_code == 200
 
 

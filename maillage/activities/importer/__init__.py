@@ -16,14 +16,23 @@ Columns (header names are matched without accents, case or punctuation; aliases 
 see ``COLUMNS`` and the downloadable CSV template.
 """
 
-from maillage.activities.importer.analysis import Analyser, locate
+from maillage.activities.importer.analysis import (
+    Analyser,
+    TeamMember,
+    is_team_export,
+    locate,
+    member_key,
+    team_members,
+)
 from maillage.activities.importer.formats import (
     COLUMNS,
     MAX_BYTES,
+    MAX_COLUMNS,
     MAX_ROWS,
     Column,
     ImportFailed,
     RowError,
+    Table,
     iter_errors,
     read_table,
     template_csv,
@@ -42,6 +51,7 @@ from maillage.activities.importer.records import (
 __all__ = [
     "COLUMNS",
     "MAX_BYTES",
+    "MAX_COLUMNS",
     "MAX_ROWS",
     "ActivityRow",
     "Analyser",
@@ -52,9 +62,14 @@ __all__ = [
     "PersonRow",
     "Record",
     "RowError",
+    "Table",
+    "TeamMember",
     "bulk_load",
     "existing_signatures",
     "import_activities",
+    "is_team_export",
+    "member_key",
+    "team_members",
     "iter_errors",
     "locate",
     "read_table",

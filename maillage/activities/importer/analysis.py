@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from operator import itemgetter
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from maillage.activities.choices import (
+    MAX_PARTICIPANTS,
     NOT_GIVEN,
     Device,
     PlaceType,
@@ -21,6 +24,7 @@ from maillage.activities.importer.formats import (
     ADMINISTRATIVE,
     AGE,
     AUTONOMY,
+    AUTONOMY_SCORES,
     COLUMNS,
     DEVICES,
     DURATION,
@@ -30,7 +34,8 @@ from maillage.activities.importer.formats import (
     INDIVIDUAL,
     KIND,
     LEVEL,
-    MAX_ROWS,
+    LEVEL_SCORES,
+    LINES,
     NO,
     ORIENTATION,
     OTHER,
@@ -39,14 +44,17 @@ from maillage.activities.importer.formats import (
     PROCEDURE_VALUES,
     PROCEDURES,
     REMOTE,
+    SCORE,
     SPLIT,
     STATUS,
+    TEAM_KEYS,
     THEME_VALUES,
     THEMES,
     YES,
     Column,
     ImportFailed,
     RowError,
+    Table,
     _norm,
     _parse_date,
 )
@@ -61,25 +69,125 @@ from maillage.activities.models import (
 )
 from maillage.territories.models import Territory, TerritoryKind
 
+EARLIEST_DATE = date(2000, 1, 1)
 # One lookup table (not a new merged dict per row: the analyser remembers parsed cells per table).
 THEMES_AND_PROCEDURES = {**THEMES, **PROCEDURES}
 
 # --- Analyse ----------------------------------------------------------------------------------
 
 
+@dataclass
+class TeamMember:
+    """A mediator named by the rows of a team export, as the file writes them."""
+
+    key: str
+    first_name: str
+    last_name: str
+    conum_id: str
+    email: str
+    rows: int = 0
+
+    @property
+    def label(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip() or self.email or self.conum_id
+        return name or _("(médiateur·rice non nommé·e)")
+
+
+def _cell(row: dict[str, Any], key: str) -> str:
+    value = row.get(key)
+    return "" if value is None else str(value).strip()
+
+
+def member_key(row: dict[str, Any]) -> str:
+    """Who a row of a team export belongs to: the Conum id when given, else the e-mail, else the name."""
+    conum = _cell(row, "conum_id")
+    if conum.endswith(".0") and conum[:-2].isdigit():
+        conum = conum[:-2]
+    if conum:
+        return f"conum:{conum}"
+    email = _cell(row, "mediator_email").lower()
+    if email:
+        return f"email:{email}"
+    return f"nom:{_norm(_cell(row, 'mediator_first_name'))}|{_norm(_cell(row, 'mediator_last_name'))}"
+
+
+def header_columns(header: list[str]) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for index, name in enumerate(header):
+        column = HEADER_INDEX.get(_norm(name))
+        if column is not None and column.key not in columns:
+            columns[column.key] = index
+    return columns
+
+
+def is_team_export(table: Table) -> bool:
+    return any(key in header_columns(table.header) for key in TEAM_KEYS)
+
+
+def team_members(table: Table) -> list[TeamMember]:
+    """The mediators of a team export, in the order of the file, with their number of rows."""
+    columns = header_columns(table.header)
+    members: dict[str, TeamMember] = {}
+    for _line, raw in table.rows:
+        row = {key: raw[index] if index < len(raw) else None for key, index in columns.items()}
+        key = member_key(row)
+        member = members.get(key)
+        if member is None:
+            conum = _cell(row, "conum_id")
+            member = members[key] = TeamMember(
+                key,
+                _cell(row, "mediator_first_name")[:150],
+                _cell(row, "mediator_last_name")[:150],
+                conum[:-2] if conum.endswith(".0") and conum[:-2].isdigit() else conum[:64],
+                _cell(row, "mediator_email")[:254],
+            )
+        member.rows += 1
+    return list(members.values())
+
+
 class Analyser:
-    def __init__(self, *, mediator: Any, structure: Any, department: Territory | None) -> None:
+    def __init__(
+        self,
+        *,
+        mediator: Any,
+        structure: Any,
+        department: Territory | None,
+        team: Mapping[str, Any] | None = None,
+    ) -> None:
         self.mediator = mediator
         self.structure = structure
         self.department = department
         self.department_id = department.pk if department is not None else None
-        territory = getattr(structure, "territory", None)
-        self.structure_commune = (
-            territory if territory is not None and territory.kind == TerritoryKind.COMMUNE else None
-        )
+        self.structure_commune = self._commune_of(structure)
+        # Team export: member key → the mediator (a user) the coordinator chose, or None (rows left out).
+        self.team = team
+        self._owners: dict[int, tuple[Any, Any, int | None, Territory | None]] = {}
+        self.skipped = 0
         self.errors: list[RowError] = []
+        self.latest_date = date.today() + timedelta(days=366)  # noqa: DTZ011 — a calendar bound
         # Raw cell → parsed value, per lookup table: files repeat the same few values on every row.
         self._memo: dict[int, dict[Any, Any]] = {}
+
+    @staticmethod
+    def _commune_of(structure: Any) -> Territory | None:
+        territory = getattr(structure, "territory", None)
+        return territory if territory is not None and territory.kind == TerritoryKind.COMMUNE else None
+
+    def _owner(self, user: Any) -> tuple[Any, Any, int | None, Territory | None]:
+        """(mediator, structure, département id, structure's commune) of a team member."""
+        owner = self._owners.get(user.pk)
+        if owner is None:
+            from maillage.activities.services import _mediator_department, mediator_structure
+
+            structure = mediator_structure(user)
+            department = _mediator_department(user)
+            owner = self._owners[user.pk] = (
+                user,
+                structure,
+                department.pk if department is not None else None,
+                self._commune_of(structure),
+            )
+        return owner
 
     @staticmethod
     def _key(raw: Any) -> Any:
@@ -95,17 +203,22 @@ class Analyser:
     def error(self, line: int, column: Column | None, message: str) -> None:
         self.errors.append(RowError(line, column.header if column else "", message))
 
-    def analyse(
-        self, header: list[str], rows: list[list[Any]], *, first_line: int = 2, max_rows: int = MAX_ROWS
-    ) -> list[Record]:
-        columns: dict[str, int] = {}
-        for index, name in enumerate(header):
-            column = HEADER_INDEX.get(_norm(name))
-            if column is not None and column.key not in columns:
-                columns[column.key] = index
+    def analyse(self, table: Table) -> list[Record]:
+        columns = header_columns(table.header)
         for column in COLUMNS:
             if column.required and column.key not in columns:
-                self.error(first_line - 1, column, _("colonne obligatoire absente."))
+                self.error(table.header_line, column, _("colonne obligatoire absente."))
+        team_columns = [key for key in TEAM_KEYS if key in columns]
+        if team_columns and self.team is None:
+            self.error(
+                table.header_line,
+                None,
+                _(
+                    "ce fichier est l’export d’une équipe (colonne « %(col)s ») : il doit être importé "
+                    "par sa coordination, qui rattache chaque ligne à un·e médiateur·rice."
+                )
+                % {"col": next(c.header for c in COLUMNS if c.key == team_columns[0])},
+            )
         if self.errors:
             raise ImportFailed(self.errors)
         # One C-level pick of the known columns per row (cells are stripped where they are read).
@@ -113,16 +226,11 @@ class Analyser:
         pick = itemgetter(*columns.values())
         width = max(columns.values()) + 1
         data: list[tuple[int, dict[str, Any]]] = []
-        for i, raw in enumerate(rows):
-            if not any(raw) and not any(c not in (None, "") for c in raw):
-                continue
+        for line, raw in table.rows:
             if len(raw) < width:
                 raw = [*raw, *([None] * (width - len(raw)))]
-            data.append((i + first_line, dict(zip(names, pick(raw), strict=True))))
-        if len(data) > max_rows:
-            raise ImportFailed(
-                [RowError(0, "", _("Le fichier dépasse %(max)s lignes : découpez-le.") % {"max": max_rows})]
-            )
+            picked = pick(raw)
+            data.append((line, dict(zip(names, picked if len(names) > 1 else (picked,), strict=True))))
         by_key = {c.key: c for c in COLUMNS}
 
         codes = set()
@@ -130,7 +238,7 @@ class Analyser:
             for key in ("insee", "residence_insee"):
                 value = row.get(key)
                 if value not in (None, ""):
-                    text = str(value).strip()
+                    text = str(value).strip()[:10]
                     codes.add(text.zfill(5) if text.isdigit() else text)
         self.communes = (
             {t.code: t for t in Territory.objects.filter(kind=TerritoryKind.COMMUNE, code__in=codes)}
@@ -204,20 +312,27 @@ class Analyser:
         return ""
 
     def _multi(self, line: int, column: Column, raw: Any, table: dict[str, str]) -> list[str]:
+        """Labels joined by line breaks (the Coop); a part that is not a label is split again on
+        « ; », « , » or « | » (our older CSV template) — enumeration labels hold none of them."""
         memo = self._memo_for(table)
         key = self._key(raw)
         parsed = memo.get(key)
         if parsed is None:
             values: list[str] = []
             unknown: list[str] = []
-            for part in SPLIT.split(str(raw or "")):
-                if not part.strip():
+            for line_part in LINES.split(str(raw or "")):
+                if not line_part.strip():
                     continue
-                value = table.get(_norm(part))
-                if value is None:
-                    unknown.append(part.strip()[:60])
-                elif value not in values:
-                    values.append(value)
+                found = table.get(_norm(line_part))
+                parts = [line_part] if found is not None else SPLIT.split(line_part)
+                for part in parts:
+                    if not part.strip():
+                        continue
+                    value = table.get(_norm(part))
+                    if value is None:
+                        unknown.append(part.strip()[:60])
+                    elif value not in values:
+                        values.append(value)
             parsed = memo[key] = (values, unknown)
         for part in parsed[1]:
             self.error(line, column, _("valeur inconnue « %(v)s ».") % {"v": part})
@@ -225,15 +340,26 @@ class Analyser:
 
     def _date(self, line: int, column: Column, raw: Any) -> date | None:
         if isinstance(raw, datetime):
-            return raw.date()
-        if isinstance(raw, date):
-            return raw
-        text = str(raw or "").strip()
-        parsed = _parse_date(text)
-        if parsed is not None:
-            return parsed
-        self.error(line, column, _("date invalide « %(v)s » (JJ/MM/AAAA attendu).") % {"v": text[:20]})
-        return None
+            day: date = raw.date()
+        elif isinstance(raw, date):
+            day = raw
+        else:
+            text = str(raw or "").strip()[:40]
+            parsed = _parse_date(text)
+            if parsed is None:
+                self.error(
+                    line, column, _("date invalide « %(v)s » (JJ/MM/AAAA attendu).") % {"v": text[:20]}
+                )
+                return None
+            day = parsed
+        if not EARLIEST_DATE <= day <= self.latest_date:
+            self.error(
+                line,
+                column,
+                _("date hors limites « %(v)s » (du 01/01/2000 à l’an prochain).") % {"v": f"{day:%d/%m/%Y}"},
+            )
+            return None
+        return day
 
     def _duration(self, line: int, column: Column, raw: Any) -> int:
         memo = self._memo_for(DURATION)
@@ -272,7 +398,8 @@ class Analyser:
         key = self._key(raw)
         found = memo.get(key)
         if found is None:
-            text = str(raw or "").strip()
+            raw_text = str(int(raw)) if type(raw) is float and raw.is_integer() else str(raw or "")
+            text = raw_text.strip()[:10]
             code = text.zfill(5) if text.isdigit() else text
             found = memo[key] = (text, self.communes.get(code) if text else None)
         text, commune = found
@@ -280,10 +407,34 @@ class Analyser:
             self.error(line, column, _("code INSEE de commune inconnu « %(v)s ».") % {"v": text[:10]})
         return commune
 
+    def _score(
+        self, line: int, column: Column, raw: Any, scores: dict[str, str], labels: dict[str, str]
+    ) -> str:
+        """« n/3 » (the Coop's export) or a label (our template)."""
+        text = str(raw or "").strip()
+        if not text:
+            return ""
+        match = SCORE.match(text)
+        if match:
+            return scores[match.group(1)]
+        return self._enum(line, column, raw, labels)
+
     def _record(
         self, coop_id: str, rows: list[tuple[int, dict[str, Any]]], by_key: dict[str, Column]
     ) -> Record | None:
         line, row = rows[0]
+        mediator, structure, department_id, structure_commune = (
+            self.mediator,
+            self.structure,
+            self.department_id,
+            self.structure_commune,
+        )
+        if self.team is not None:
+            chosen = self.team.get(member_key(row))
+            if chosen is None:
+                self.skipped += len(rows)
+                return None
+            mediator, structure, department_id, structure_commune = self._owner(chosen)
         before = len(self.errors)
         kind = self._enum(line, by_key["kind"], row.get("kind"), KIND, required=True)
         day = self._date(line, by_key["date"], row.get("date"))
@@ -291,7 +442,7 @@ class Analyser:
         place_type = self._enum(line, by_key["place_type"], row.get("place_type"), PLACE_TYPE, required=True)
         commune = self._commune(line, by_key["insee"], row.get("insee"))
         place = None
-        place_name = _norm(row.get("place"))
+        place_name = _norm(str(row.get("place") or "")[:250])
         if place_type == PLACE and place_name:
             place = self.places.get((place_name, commune.code if commune else "")) or self.places.get(
                 (place_name, "")
@@ -323,7 +474,10 @@ class Analyser:
         if not themes:
             self.error(line, by_key["themes"], _("au moins une thématique est obligatoire."))
         devices = self._multi(line, by_key["devices"], row.get("devices"), DEVICES)
-        tags = sorted({t.strip()[:50] for t in SPLIT.split(str(row.get("tags") or "")) if t.strip()})
+        # Tags: one per line of the cell (a tag may hold a comma); order kept, duplicates dropped.
+        tags = list(
+            dict.fromkeys(t.strip()[:100] for t in LINES.split(str(row.get("tags") or "")) if t.strip())
+        )
         individual = kind == INDIVIDUAL
         if individual and len(rows) > 1:
             for other_line, _other in rows[1:]:
@@ -332,7 +486,13 @@ class Analyser:
                     by_key["coop_id"],
                     _("identifiant « %(id)s » en double (ligne %(l)s).") % {"id": coop_id, "l": line},
                 )
-        autonomy = self._enum(line, by_key["autonomy"], row.get("autonomy"), AUTONOMY) if individual else ""
+        autonomy = level = ""
+        if individual:
+            autonomy = self._score(line, by_key["level"], row.get("level"), AUTONOMY_SCORES, AUTONOMY)
+            autonomy = autonomy or self._enum(line, by_key["autonomy"], row.get("autonomy"), AUTONOMY)
+        elif kind:
+            level = self._score(line, by_key["level"], row.get("level"), LEVEL_SCORES, LEVEL)
+            level = level or self._enum(line, by_key["workshop_level"], row.get("workshop_level"), LEVEL)
         orientation = (
             self._enum(line, by_key["orientation"], row.get("orientation"), ORIENTATION) if individual else ""
         )
@@ -351,9 +511,6 @@ class Analyser:
                     oriented, orientation = True, value
             if orientation and oriented is None:
                 oriented = True
-        level = (
-            "" if individual else self._enum(line, by_key["workshop_level"], row.get("workshop_level"), LEVEL)
-        )
         people = []
         for person_line, person_row in rows:
             people.append(
@@ -365,26 +522,29 @@ class Analyser:
                     self._commune(person_line, by_key["residence_insee"], person_row.get("residence_insee")),
                 )
             )
+        if len(people) > MAX_PARTICIPANTS:
+            self.error(line, by_key["coop_id"], _("plus de %(n)s participant·es.") % {"n": MAX_PARTICIPANTS})
         if len(self.errors) > before or day is None:
             return None
-        if commune is None and place_type == REMOTE and self.structure_commune is not None:
-            commune = self.structure_commune
+        if commune is None and place_type == REMOTE and structure_commune is not None:
+            commune = structure_commune
+        administrative = ADMINISTRATIVE in themes
         activity = ActivityRow(
             kind=kind,
-            mediator_id=self.mediator.pk,
-            structure_id=self.structure.pk if self.structure else None,
+            mediator_id=mediator.pk,
+            structure_id=structure.pk if structure else None,
             date=day,
             duration_minutes=minutes,
             place_type=place_type,
             place_id=place.pk if place is not None else None,
             commune_id=commune.pk if commune is not None else None,
-            department_id=commune.department_id if commune is not None else self.department_id,
+            department_id=commune.department_id if commune is not None else department_id,
             epci_id=commune.epci_id if commune is not None else None,
             themes=themes,
             themes_mask=mask_of(themes, Theme),
             procedures=procedures,
             procedures_mask=mask_of(procedures, Procedure),
-            procedure_details=str(row.get("procedure_details") or "").strip()[:250] if procedures else "",
+            procedure_details=str(row.get("procedure_details") or "").strip()[:250] if administrative else "",
             devices=devices,
             devices_mask=mask_of(devices, Device),
             autonomy=autonomy,

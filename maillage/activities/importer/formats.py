@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -31,6 +32,13 @@ from maillage.places.normalize import fold
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 100_000
+MAX_COLUMNS = 80  # the Coop's widest export has 34 columns
+HEADER_SEARCH_ROWS = 40  # the Coop's header sits on row 22 to 24, after two information blocks
+MAX_CELL_CHARACTERS = 10_000
+# XLSX: a zip of XML. Checked before openpyxl opens anything (zip bombs, padded sheets).
+MAX_UNCOMPRESSED_FACTOR = 40  # total uncompressed size ≤ 40 × the size limit of the upload
+MAX_COMPRESSION_RATIO = 250  # per member larger than 1 MB once uncompressed
+XML_PROLOGUE_BYTES = 4096
 
 
 @dataclass(frozen=True)
@@ -42,8 +50,11 @@ class Column:
     help: str = ""
 
 
+# Header names of the Coop's « Liste des accompagnements » (coop-export.md), then the older names of
+# our CSV template as aliases. « Bénéficiaire » and « Notes supplémentaires » are deliberately absent:
+# never read (names of people, free notes).
 COLUMNS = [
-    Column("coop_id", "ID CRA", True, ("id", "identifiant", "id activite", "identifiant cra", "id du cra")),
+    Column("coop_id", "ID CRA", True, ("identifiant cra", "id du cra"), "identifiant unique de l’activité"),
     Column("date", "Date", True, ("date accompagnement", "date de l activite"), "JJ/MM/AAAA"),
     Column(
         "kind",
@@ -52,47 +63,71 @@ COLUMNS = [
         ("type d activite", "type activite"),
         "Accompagnement individuel / Atelier collectif",
     ),
-    Column("duration", "Durée", True, ("duree minutes", "duree en minutes"), "minutes ou 1h30"),
+    Column("participants", "Participants", False, (), "1, ou i/N pour un atelier"),
     Column(
         "place_type",
-        "Canal",
+        "Canaux d’accompagnement",
         True,
-        ("type de lieu", "canaux", "lieu type"),
+        ("canal", "canaux", "type de lieu", "lieu type"),
         "Lieu d’activité, À domicile, À distance, Autre lieu",
     ),
-    Column("place", "Lieu d'activité", False, ("lieu", "lieu activite", "nom du lieu", "structure")),
+    Column("place", "Nom du lieu", False, ("lieu d activite", "lieu", "lieu activite", "structure")),
     Column("commune", "Commune", False, ("commune du lieu", "lieu commune")),
-    Column("insee", "Code INSEE", False, ("code insee commune", "code commune", "lieu code insee")),
-    Column("themes", "Thématiques", True, ("thematiques mediation numerique", "thematique")),
+    Column("insee", "Code Insee", False, ("code insee commune", "code commune", "lieu code insee")),
+    Column("duration", "Durée (min)", True, ("duree", "duree minutes", "duree en minutes"), "minutes"),
+    Column("workshop_title", "Nom de l’atelier", False, ("titre de l atelier", "titre atelier")),
     Column(
-        "procedures",
-        "Démarches administratives",
+        "devices",
+        "Matériel numérique utilisé",
         False,
-        ("thematiques demarches administratives", "thematiques administratives"),
+        ("materiel", "materiel utilise"),
+        "une valeur par ligne dans la cellule",
     ),
     Column(
+        "themes",
+        "Thématique(s) d’accompagnement",
+        True,
+        ("thematiques", "thematique", "thematiques mediation numerique"),
+        "une valeur par ligne ; sous-thèmes administratifs dans la même cellule",
+    ),
+    Column("tags", "Tags", False, ("etiquettes",), "une étiquette par ligne dans la cellule"),
+    Column(
         "procedure_details",
-        "Précisions démarche",
+        "Nom de la démarche administrative",
         False,
         ("precisions demarche", "precisions sur la demarche"),
     ),
-    Column("devices", "Matériel", False, ("materiel utilise",)),
-    Column("autonomy", "Autonomie", False, ("autonomie du beneficiaire",)),
-    Column("oriented", "Orienté vers une structure", False, ("oriente vers une structure", "orientation")),
-    Column("orientation", "Structure de redirection", False, ("structure de redirection",)),
-    Column("workshop_title", "Titre de l'atelier", False, ("titre atelier", "titre de l atelier")),
-    Column("workshop_level", "Niveau de l'atelier", False, ("niveau", "niveau atelier")),
-    Column("gender", "Genre", False, ("genre du beneficiaire",)),
-    Column("age_band", "Tranche d'âge", False, ("tranche age", "tranche d age du beneficiaire")),
-    Column("social_status", "Statut", False, ("statut social", "statut du beneficiaire")),
     Column(
-        "residence_insee",
-        "Code INSEE de résidence",
+        "level",
+        "Niveau d’autonomie (ou de l’atelier)",
         False,
-        ("code insee residence", "commune de residence code insee"),
+        (),
+        "n/3 : autonomie (individuel) ou niveau (atelier)",
     ),
-    Column("tags", "Tags", False, ("etiquettes",)),
+    Column(
+        "oriented",
+        "Bénéficiaire réorienté",
+        False,
+        ("oriente vers une structure", "orientation"),
+        "Oui / Non",
+    ),
+    Column("orientation", "Structure de redirection", False),
+    Column("residence_insee", "Code Insee du bénéficiaire", False, ("code insee de residence",)),
+    Column("gender", "Genre du bénéficiaire", False, ("genre",)),
+    Column("age_band", "Tranche d’âge du bénéficiaire", False, ("tranche d age", "tranche age")),
+    Column("social_status", "Statut du bénéficiaire", False, ("statut", "statut social")),
+    # Older columns of our CSV template, still accepted.
+    Column("procedures", "Démarches administratives", False, ("thematiques administratives",)),
+    Column("autonomy", "Autonomie", False, ("autonomie du beneficiaire",)),
+    Column("workshop_level", "Niveau de l’atelier", False, ("niveau atelier",)),
+    # A team export (a coordinator's file) names each row's mediator.
+    Column("mediator_first_name", "Prénom du médiateur", False),
+    Column("mediator_last_name", "Nom du médiateur", False),
+    Column("conum_id", "ID - Conum", False, ("id conum", "identifiant conum")),
+    Column("mediator_email", "E-mail du médiateur", False, ("email du mediateur", "courriel du mediateur")),
 ]
+TEAM_KEYS = ("mediator_first_name", "mediator_last_name", "conum_id", "mediator_email")
+HEADER_MARKERS = ("id cra", "date", "type")  # cells a header row must hold (folded)
 
 
 @dataclass
@@ -168,7 +203,11 @@ THEME_VALUES = frozenset(str(v) for v in Theme.values)
 PROCEDURE_VALUES = frozenset(str(v) for v in Procedure.values)
 YES = {"oui", "true", "vrai", "1", "yes", "o"}
 NO = {"non", "false", "faux", "0", "no", "n"}
-SPLIT = re.compile(r"[;,|\n]+")
+LINES = re.compile(r"\r\n|\r|\n")  # the Coop joins the values of a multi-valued cell with line breaks
+SPLIT = re.compile(r"[;,|]+")  # fallback for enumerations only (our older CSV template), never for tags
+SCORE = re.compile(r"^\s*([123])\s*/\s*3\s*$")  # « n/3 »: autonomy or workshop level
+AUTONOMY_SCORES = {"1": "entierement_accompagne", "2": "partiellement_autonome", "3": "autonome"}
+LEVEL_SCORES = {"1": "debutant", "2": "intermediaire", "3": "avance"}
 DURATION = re.compile(
     r"^\s*(?:(\d{1,2})\s*(?:h|:)\s*(\d{0,2})\s*(?:min)?|(\d{1,4})\s*(?:min(?:utes)?)?)\s*$", re.I
 )
@@ -177,111 +216,281 @@ DURATION = re.compile(
 # --- Reading files ----------------------------------------------------------------------------
 
 
-def read_table(content: bytes, filename: str) -> tuple[list[str], list[list[Any]], int]:
-    """Header, data rows and the line number of the first data row (as seen in the spreadsheet)."""
-    if content[:2] == b"PK" or filename.lower().endswith(".xlsx"):
-        return _read_xlsx(content)
-    return _read_csv(content)
+@dataclass
+class Table:
+    """What a file holds: its header (and the line it sits on) and its non-empty data rows, each with
+    its line number as the spreadsheet shows it."""
+
+    header: list[str]
+    header_line: int
+    rows: list[tuple[int, list[Any]]]
 
 
-def _read_xlsx(content: bytes) -> tuple[list[str], list[list[Any]], int]:
-    from openpyxl import load_workbook
+def _refuse(message: str, line: int = 0) -> ImportFailed:
+    return ImportFailed([RowError(line, "", message)])
 
+
+def read_table(
+    content: bytes, filename: str, *, max_rows: int = MAX_ROWS, max_bytes: int = MAX_BYTES
+) -> Table:
+    """The header (found by its content in the first rows) and the data rows after it, bounded:
+    at most ``max_rows`` non-empty data rows (reading stops at the first one over), ``MAX_COLUMNS``
+    columns and ``MAX_CELL_CHARACTERS`` characters per cell. Any malformed input raises
+    ``ImportFailed`` with a French message, never another exception."""
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 — any parsing failure is a user error
-        raise ImportFailed([RowError(0, "", _("Le fichier XLSX est illisible."))]) from exc
-    sheet = workbook.active
-    for candidate in workbook.worksheets:
-        if "accompagnement" in _norm(candidate.title):
-            sheet = candidate
-            break
-    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    workbook.close()
-    # The Coop's export may start with a few title lines: the header is the first row naming « Date ».
-    for index, row in enumerate(rows[:20]):
-        names = {_norm(c) for c in row if c is not None}
-        if "date" in names and ({"id cra", "id", "identifiant"} & names or "type" in names):
-            return [str(c or "") for c in row], rows[index + 1 :], index + 2
-    return ([str(c or "") for c in rows[0]], rows[1:], 2) if rows else ([], [], 2)
+        if content[:2] == b"PK" or filename.lower().endswith(".xlsx"):
+            lines = _xlsx_lines(content, max_bytes=max_bytes)
+        else:
+            lines = _csv_lines(content)
+        return _table(lines, max_rows=max_rows)
+    except ImportFailed:
+        raise
+    except (MemoryError, RecursionError) as exc:
+        raise _refuse(_("Le fichier est trop complexe pour être lu.")) from exc
+    except Exception as exc:  # noqa: BLE001 — any parsing failure of an uploaded file is a user error
+        raise _refuse(
+            _("Le fichier est illisible ou abîmé : enregistrez-le à nouveau au format XLSX ou CSV.")
+        ) from exc
 
 
-def _read_csv(content: bytes) -> tuple[list[str], list[list[Any]], int]:
+def _is_empty(row: list[Any]) -> bool:
+    return all(cell is None or (type(cell) is str and not cell.strip()) for cell in row)
+
+
+def _table(lines: Iterator[tuple[int, list[Any]]], *, max_rows: int) -> Table:
+    header: list[str] | None = None
+    header_line = 0
+    rows: list[tuple[int, list[Any]]] = []
+    for line, row in lines:
+        if header is None:
+            if line > HEADER_SEARCH_ROWS:
+                break
+            names = {_norm(c) for c in row if c is not None}
+            if all(marker in names for marker in HEADER_MARKERS):
+                header, header_line = ["" if c is None else str(c) for c in row], line
+            continue
+        if _is_empty(row):
+            continue
+        if len(rows) >= max_rows:
+            raise _refuse(_("Le fichier dépasse %(max)s lignes : découpez-le.") % {"max": max_rows})
+        rows.append((line, row))
+    if header is None:
+        raise _refuse(
+            _(
+                "En-tête introuvable : aucune des %(n)s premières lignes ne contient les colonnes "
+                "« ID CRA », « Date » et « Type ». Déposez l’export « Liste des accompagnements » de "
+                "la Coop ou le modèle CSV."
+            )
+            % {"n": HEADER_SEARCH_ROWS}
+        )
+    return Table(header, header_line, rows)
+
+
+def _too_wide(line: int) -> ImportFailed:
+    return _refuse(_("plus de %(max)s colonnes.") % {"max": MAX_COLUMNS}, line)
+
+
+def _check_cells(line: int, row: list[Any]) -> list[Any]:
+    if len(row) > MAX_COLUMNS:
+        if any(cell not in (None, "") for cell in row[MAX_COLUMNS:]):
+            raise _too_wide(line)
+        row = row[:MAX_COLUMNS]
+    for cell in row:
+        if type(cell) is str and len(cell) > MAX_CELL_CHARACTERS:
+            raise _refuse(
+                _("une cellule dépasse %(max)s caractères.") % {"max": MAX_CELL_CHARACTERS},
+                line,
+            )
+    return row
+
+
+def _check_zip(content: bytes, *, max_bytes: int) -> None:
+    """Refuse zip bombs and XML declarations before any XML parser sees the file."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise _refuse(_("Le fichier XLSX est illisible (archive abîmée).")) from exc
+    with archive:
+        members = archive.infolist()
+        if len(members) > 500:
+            raise _refuse(_("Le fichier XLSX contient trop d’éléments."))
+        total = 0
+        for member in members:
+            total += member.file_size
+            ratio = member.file_size / max(member.compress_size, 1)
+            if member.file_size > 1024 * 1024 and ratio > MAX_COMPRESSION_RATIO:
+                raise _refuse(
+                    _("Le fichier XLSX est anormalement compressé (× %(r)s) : il est refusé.")
+                    % {"r": round(ratio)}
+                )
+        if total > MAX_UNCOMPRESSED_FACTOR * max_bytes:
+            raise _refuse(
+                _("Le fichier XLSX est trop volumineux une fois décompressé (%(mb)s Mo).")
+                % {"mb": total // (1024 * 1024)}
+            )
+        for member in members:
+            if member.filename.endswith((".xml", ".rels")):
+                with archive.open(member) as stream:
+                    prologue = stream.read(XML_PROLOGUE_BYTES)
+                if b"<!DOCTYPE" in prologue or b"<!ENTITY" in prologue:
+                    raise _refuse(_("Le fichier XLSX contient des déclarations XML interdites (DOCTYPE)."))
+
+
+def _xlsx_lines(content: bytes, *, max_bytes: int) -> Iterator[tuple[int, list[Any]]]:
+    """Rows of the sheet « Activités » (or the one naming « accompagnements », or the first), streamed
+    from the sheet's XML with their real row numbers: the declared ``<dimension>`` is ignored (openpyxl
+    would pad every row to it), missing rows cost nothing, columns stop at ``MAX_COLUMNS + 1``."""
+    from openpyxl import load_workbook
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    _check_zip(content, max_bytes=max_bytes)
+    workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    try:
+        sheets = list(workbook.worksheets)
+        if not sheets:
+            raise _refuse(_("Le fichier XLSX ne contient aucune feuille."))
+        sheet = sheets[0]
+        for candidate in sheets:
+            title = _norm(candidate.title)
+            if title == "activites" or "accompagnement" in title:
+                sheet = candidate
+                break
+        if not hasattr(sheet, "_get_source"):
+            raise _refuse(_("La feuille du fichier XLSX n’est pas un tableau."))
+        with sheet._get_source() as source:
+            parser = WorkSheetParser(
+                source,
+                workbook.shared_strings,
+                data_only=True,
+                epoch=workbook.epoch,
+                date_formats=workbook._date_formats,
+                timedelta_formats=workbook._timedelta_formats,
+            )
+            for line, cells in parser.parse():
+                if not cells:
+                    continue
+                width = min(max(cell["column"] for cell in cells), MAX_COLUMNS)
+                row: list[Any] = [None] * width
+                for cell in cells:
+                    column = cell["column"]
+                    if 1 <= column <= width:
+                        row[column - 1] = cell["value"]
+                    elif column > MAX_COLUMNS and cell["value"] not in (None, ""):
+                        raise _too_wide(line)
+                yield line, _check_cells(line, row)
+    finally:
+        workbook.close()
+
+
+def _decode(content: bytes) -> str:
+    if content[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return content.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise _refuse(_("Encodage UTF-16 invalide : enregistrez le fichier en UTF-8.")) from exc
     for encoding in ("utf-8-sig", "cp1252"):
         try:
-            text = content.decode(encoding)
-            break
+            return content.decode(encoding)
         except UnicodeDecodeError:
             continue
-    else:  # pragma: no cover — cp1252 decodes almost anything
-        raise ImportFailed([RowError(0, "", _("Encodage non reconnu (UTF-8 ou Windows-1252 attendu)."))])
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    rows = [row for row in reader]
-    if not rows:
-        return [], [], 2
-    return rows[0], rows[1:], 2
+    raise _refuse(_("Encodage non reconnu (UTF-8 ou Windows-1252 attendu)."))
+
+
+def _csv_lines(content: bytes) -> Iterator[tuple[int, list[Any]]]:
+    """Records of a CSV (« ; » or « , »), numbered as a spreadsheet shows them (a quoted cell with line
+    breaks stays one row). Line ends CR, LF or CRLF; UTF-8, UTF-16 (with its mark) or Windows-1252."""
+    text = _decode(content)
+    if "\x00" in text:
+        raise _refuse(_("Le fichier contient des caractères nuls : enregistrez-le en CSV UTF-8."))
+    first_line = LINES.split(text[:100_000], maxsplit=1)[0]
+    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for line, row in enumerate(reader, start=1):
+            yield line, _check_cells(line, list(row))
+    except csv.Error as exc:
+        raise _refuse(
+            _("Ligne %(line)s : CSV mal formé (%(error)s).") % {"line": reader.line_num, "error": exc}
+        ) from exc
+
+
+TEMPLATE_KEYS = (
+    "coop_id",
+    "date",
+    "kind",
+    "participants",
+    "place_type",
+    "place",
+    "commune",
+    "insee",
+    "duration",
+    "workshop_title",
+    "devices",
+    "themes",
+    "tags",
+    "procedure_details",
+    "level",
+    "oriented",
+    "orientation",
+    "residence_insee",
+    "gender",
+    "age_band",
+    "social_status",
+)
+TEMPLATE_ROWS: list[dict[str, str]] = [
+    {
+        "coop_id": "exemple-1",
+        "date": "15/01/2026",
+        "kind": "Accompagnement individuel",
+        "participants": "1",
+        "place_type": "À domicile",
+        "commune": "Figeac",
+        "insee": "46102",
+        "duration": "45",
+        "devices": "Téléphone",
+        "themes": "E-mail\nAide aux démarches administratives\nLogement",
+        "procedure_details": "Demande d’APL",
+        "level": "3/3",
+        "oriented": "Oui",
+        "orientation": "Structure d’aide sociale (maison des solidarités, centre social…)",
+        "residence_insee": "46102",
+        "gender": "Féminin",
+        "age_band": "70 ans et plus",
+        "social_status": "Retraité",
+    },
+    *(
+        {
+            "coop_id": "exemple-2",
+            "date": "16/01/2026",
+            "kind": "Atelier collectif",
+            "participants": f"{index}/2",
+            "place_type": "Autre lieu",
+            "commune": "Cahors",
+            "insee": "46042",
+            "duration": "90",
+            "workshop_title": "Arnaques en ligne",
+            "devices": "Ordinateur",
+            "themes": "Prévention en sécurité numérique",
+            "tags": "seniors\nCafé numérique, printemps",
+            "level": "1/3",
+            "gender": gender,
+            "age_band": "60 - 69 ans",
+            "social_status": "Non communiqué ou hétérogène",
+        }
+        for index, gender in ((1, "Féminin"), (2, "Masculin"))
+    ),
+]
 
 
 def template_csv() -> str:
-    """The CSV template (header and two example lines), separator « ; » for French spreadsheets."""
+    """The CSV template: the Coop's column names and value formats (labels, one value per line inside
+    a multi-valued cell, « n/3 »), separator « ; » for French spreadsheets."""
+    by_key = {c.key: c for c in COLUMNS}
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
-    writer.writerow([c.header for c in COLUMNS])
-    writer.writerow(
-        [
-            "exemple-1",
-            "15/01/2026",
-            "Accompagnement individuel",
-            "45",
-            "À domicile",
-            "",
-            "Figeac",
-            "46102",
-            "E-mail, Aide aux démarches administratives",
-            "Logement",
-            "",
-            "Téléphone",
-            "Autonome",
-            "Oui",
-            "Structure d’aide sociale (maison des solidarités, centre social…)",
-            "",
-            "",
-            "Féminin",
-            "70 ans et plus",
-            "Retraité",
-            "46102",
-            "",
-        ]
-    )
-    for gender in ("Féminin", "Masculin"):
-        writer.writerow(
-            [
-                "exemple-2",
-                "16/01/2026",
-                "Atelier collectif",
-                "1h30",
-                "Autre lieu",
-                "",
-                "Cahors",
-                "46042",
-                "Prévention en sécurité numérique",
-                "",
-                "",
-                "Ordinateur",
-                "",
-                "",
-                "",
-                "Arnaques en ligne",
-                "Débutant",
-                gender,
-                "60 - 69 ans",
-                "Non communiqué",
-                "",
-                "seniors",
-            ]
-        )
+    writer.writerow([by_key[key].header for key in TEMPLATE_KEYS])
+    for row in TEMPLATE_ROWS:
+        writer.writerow([row.get(key, "") for key in TEMPLATE_KEYS])
     return out.getvalue()
 
 

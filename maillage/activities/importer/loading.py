@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from operator import attrgetter
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from maillage.activities import rollup
 from maillage.activities.importer.analysis import (
     Analyser,
+    team_members,
 )
 from maillage.activities.importer.formats import (
     MAX_BYTES,
@@ -196,7 +197,14 @@ def import_activities(
     filename: str,
     max_rows: int = MAX_ROWS,
     max_bytes: int = MAX_BYTES,
+    team: Mapping[str, Any] | None = None,
 ) -> ImportResult:
+    """Import a file of activities for ``mediator``, all or nothing.
+
+    ``team``: for a coordinator's team export (rows naming their mediator), the mapping the
+    coordinator confirmed — member key (``analysis.member_key``) → the mediator (a user) whose
+    activities the rows are, or ``None`` to leave that member's rows out. ``mediator`` is then the
+    coordinator (owner of the import's history). Keys absent from the mapping are refused."""
     with without_cyclic_gc():
         return _import_activities(
             actor=actor,
@@ -205,7 +213,21 @@ def import_activities(
             filename=filename,
             max_rows=max_rows,
             max_bytes=max_bytes,
+            team=team,
         )
+
+
+def _too_big(max_bytes: int) -> ImportFailed:
+    return ImportFailed(
+        [
+            RowError(
+                0,
+                "",
+                _("Fichier trop volumineux : %(max)s Mo au plus.")
+                % {"max": max(1, max_bytes // (1024 * 1024))},
+            )
+        ]
+    )
 
 
 def _import_activities(
@@ -216,34 +238,45 @@ def _import_activities(
     filename: str,
     max_rows: int,
     max_bytes: int,
+    team: Mapping[str, Any] | None,
 ) -> ImportResult:
     from django.utils import timezone
 
     from maillage.activities.services import _mediator_department, mediator_structure
 
     if len(content) > max_bytes:
-        raise ImportFailed(
-            [
-                RowError(
-                    0,
-                    "",
-                    _("Fichier trop volumineux : %(max)s Mo au plus.") % {"max": max_bytes // (1024 * 1024)},
-                )
-            ]
-        )
-    header, rows, first_line = read_table(content, filename)
-    if not header:
+        raise _too_big(max_bytes)
+    if not content.strip():
         raise ImportFailed([RowError(1, "", _("Le fichier est vide."))])
+    table = read_table(content, filename, max_rows=max_rows, max_bytes=max_bytes)
+    if team is not None:
+        unknown = [m for m in team_members(table) if m.key not in team]
+        if unknown:
+            raise ImportFailed(
+                [
+                    RowError(
+                        0,
+                        "",
+                        _("Médiateur·rice sans choix de rattachement : %(name)s.") % {"name": member.label},
+                    )
+                    for member in unknown
+                ]
+            )
     analyser = Analyser(
-        mediator=mediator, structure=mediator_structure(mediator), department=_mediator_department(mediator)
+        mediator=mediator,
+        structure=mediator_structure(mediator),
+        department=_mediator_department(mediator),
+        team=team,
     )
-    records = analyser.analyse(header, rows, first_line=first_line, max_rows=max_rows)
+    records = analyser.analyse(table)
     source = ActivitySource.COOP if filename.lower().endswith(".xlsx") else ActivitySource.CSV
-    result = ImportResult(rows=len(rows))
+    result = ImportResult(rows=len(table.rows), skipped=analyser.skipped)
+    owners = {record.activity.mediator_id for record in records} or {mediator.pk}
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # serialise imports of one mediator
-                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [4, mediator.pk])
+                for owner in sorted(owners):
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [4, owner])
         existing = existing_signatures([r.activity.coop_id for r in records])
         errors = []
         new, changed = [], []
@@ -251,13 +284,13 @@ def _import_activities(
             current = existing.get(record.activity.coop_id or "")
             if current is None:
                 new.append(record)
-            elif current[1] != mediator.pk:
+            elif current[1] != record.activity.mediator_id:
                 errors.append(
                     RowError(
                         record.line,
                         "ID CRA",
                         _(
-                            "identifiant en conflit avec une activité déjà enregistrée : retirez la ligne ou changez l’ID CRA."
+                            "identifiant déjà utilisé par une autre activité : cette ligne ne peut pas être importée."
                         ),
                     )
                 )
@@ -275,12 +308,16 @@ def _import_activities(
             activity.delete()
         bulk_load(new + [r for _c, r in changed], source=source, now=now)
         result.created, result.updated = len(new), len(changed)
+        counts = {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
+        if team is not None:
+            counts["skipped_rows"] = result.skipped
+            counts["mediators"] = len(owners)
         result.job = ActivityImportJob.objects.create(
             user=actor,
             mediator=mediator,
             filename=filename[:255],
             sha256=hashlib.sha256(content).hexdigest(),
-            counts={"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+            counts=counts,
         )
         record_change(
             actor=actor,

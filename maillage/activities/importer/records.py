@@ -218,6 +218,7 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     rows: int = 0
+    skipped: int = 0  # rows of a team export left out by the coordinator's choice
     job: ActivityImportJob | None = None
 
 

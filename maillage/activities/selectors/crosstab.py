@@ -16,6 +16,7 @@ from maillage.activities.models import (
 from maillage.activities.selectors.dimensions import (
     DIMENSIONS,
     MULTI,
+    NOT_CROSSED,
     PERSON,
     CrossTab,
     _bit_q,
@@ -85,8 +86,11 @@ PERSON_COLUMN = {
 
 def cross_tab(scope: Scope, start: date, end: date, dim_a: str, dim_b: str) -> CrossTab:
     """Accompaniments crossed by two dimensions, computed on the raw tables."""
-    if dim_a not in DIMENSIONS or dim_b not in DIMENSIONS or dim_a == dim_b:
+    if dim_a not in DIMENSIONS or dim_b not in DIMENSIONS or dim_a == dim_b or {dim_a, dim_b} & NOT_CROSSED:
         raise ValueError("dimensions")
+    other = dim_b if dim_a == "month" else dim_a
+    if "month" in (dim_a, dim_b) and _rollup_months(scope, start, end, other):
+        return _month_cross_tab_from_rollup(scope, start, end, dim_a, dim_b)
     activities = scoped_activities(scope, start, end)
     note = ""
     cells: dict[tuple[str, str], int] = defaultdict(int)
@@ -139,6 +143,10 @@ def cross_tab(scope: Scope, start: date, end: date, dim_a: str, dim_b: str) -> C
             (_month_key(ka) if dim_a == "month" else ka, _month_key(kb) if dim_b == "month" else kb): w
             for (ka, kb), w in cells.items()
         }
+    return _table(dim_a, dim_b, cells, note)
+
+
+def _table(dim_a: str, dim_b: str, cells: dict[tuple[str, str], int], note: str) -> CrossTab:
     values_a = {k[0] for k in cells}
     values_b = {k[1] for k in cells}
     rows_a = _ordered(dim_a, {v: [0, sum(w for (x, _y), w in cells.items() if x == v)] for v in values_a})
@@ -162,3 +170,32 @@ def cross_tab(scope: Scope, start: date, end: date, dim_a: str, dim_b: str) -> C
 
 def _month_key(value: str) -> str:
     return value[:7]
+
+
+def _rollup_months(scope: Scope, start: date, end: date, other: str) -> bool:
+    """Month × a dimension is read from the rollup (month is one of its keys) for a département or the
+    nation over whole months; the national grain holds only the short lists."""
+    from maillage.activities import rollup
+    from maillage.activities.selectors.statistics import _whole_months
+
+    if scope.rollup_key is None or not _whole_months(start, end):
+        return False
+    return scope.rollup_key[0] == "d" or other not in rollup.NATIONAL_EXCLUDED
+
+
+def _month_cross_tab_from_rollup(scope: Scope, start: date, end: date, dim_a: str, dim_b: str) -> CrossTab:
+    from maillage.activities.models import ActivityRollup
+
+    assert scope.rollup_key is not None
+    grain, department, _epci = scope.rollup_key
+    other = dim_b if dim_a == "month" else dim_a
+    rows = ActivityRollup.objects.filter(grain=grain, dimension=other, month__gte=start, month__lte=end)
+    if department is not None:
+        rows = rows.filter(department_id=department)
+    cells: dict[tuple[str, str], int] = defaultdict(int)
+    for month, value, accompaniments in rows.values_list("month", "value", "accompaniments"):
+        if not accompaniments:
+            continue
+        key = month.isoformat()[:7]
+        cells[(key, value) if dim_a == "month" else (value, key)] += accompaniments
+    return _table(dim_a, dim_b, cells, "")

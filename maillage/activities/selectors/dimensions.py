@@ -12,6 +12,7 @@ from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext_lazy as _
 
 from maillage.activities.choices import (
+    DISPLAY_ORDERS,
     ActivityKind,
     AgeBand,
     Autonomy,
@@ -51,8 +52,10 @@ DIMENSIONS: dict[str, Any] = {
     "autonomy": _("Autonomie"),
     "orientation": _("Orientation"),
     "level": _("Niveau d’atelier"),
+    "tag": _("Étiquette (tag)"),
 }
 BREAKDOWNS = [d for d in DIMENSIONS if d != "month"]
+NOT_CROSSED = {"tag"}  # free labels: a breakdown, not offered in cross-tabs
 PERSON = {"age_band", "gender", "social_status", "residence"}
 MULTI = {
     "theme": ("themes_mask", Theme),
@@ -82,7 +85,7 @@ def _single_expr(dimension: str, prefix: str = "") -> Any:
     if dimension == "duration":
         return Case(
             When(**{f"{p}duration_minutes__lt": 30}, then=Value(DurationBand.UNDER_30.value)),
-            When(**{f"{p}duration_minutes__lte": 60}, then=Value(DurationBand.FROM_30_TO_60.value)),
+            When(**{f"{p}duration_minutes__lt": 60}, then=Value(DurationBand.FROM_30_TO_60.value)),
             When(**{f"{p}duration_minutes__lt": 120}, then=Value(DurationBand.FROM_60_TO_120.value)),
             default=Value(DurationBand.OVER_120.value),
         )
@@ -124,7 +127,7 @@ def _dimension_filter(dimension: str, prefix: str = "") -> Q:
 
 
 def available_dimensions() -> dict[str, Any]:
-    return {k: v for k, v in DIMENSIONS.items() if k != "place" or _has_place()}
+    return {k: v for k, v in DIMENSIONS.items() if (k != "place" or _has_place()) and k not in NOT_CROSSED}
 
 
 # --- Results ----------------------------------------------------------------------------------
@@ -207,7 +210,8 @@ def _ordered(dimension: str, totals: dict[str, list[int]]) -> list[Row]:
     labels = _labels(dimension, set(totals))
     rows = [Row(v, labels[v], t[0], t[1]) for v, t in totals.items() if t[1] or t[0]]
     if dimension in ENUMS:
-        order = {str(v): i for i, v in enumerate(ENUMS[dimension].values)}
+        values = DISPLAY_ORDERS.get(dimension) or tuple(str(v) for v in ENUMS[dimension].values)
+        order = {value: i for i, value in enumerate(values)}
         rows.sort(key=lambda r: order.get(r.value, 999))
     else:
         rows.sort(key=lambda r: (-r.accompaniments, r.label))

@@ -16,7 +16,6 @@ from maillage.activities.choices import (
 from maillage.activities.models import (
     Accompaniment,
     Activity,
-    ActivityRollup,
     ParticipantCount,
 )
 from maillage.activities.selectors.dimensions import (
@@ -65,7 +64,7 @@ def compute_stats(
         stats = _raw_stats(scope, start, end)
     if top:
         for breakdown in stats.breakdowns:
-            if breakdown.dimension in LONG_TAIL:
+            if breakdown.dimension in (*LONG_TAIL, "tag"):
                 breakdown.rows = breakdown.rows[:top]
     return stats
 
@@ -92,48 +91,76 @@ def _finish(stats: Stats, per_dim: dict[str, dict[str, list[int]]], months: dict
     return stats
 
 
+def _rollup_sql(department: int | None, top: int | None) -> str:
+    """One statement for a whole statistics page read from the rollup: the short lists of the scope's
+    grain, the months, the top values of the long lists (département grain) and the followed people."""
+    table = rollup_module.TABLE
+    short = [d for d in BREAKDOWNS if d not in LONG_TAIL]
+    in_short = ", ".join(["%s"] * len(short))
+    in_long = ", ".join(["%s"] * len(LONG_TAIL))
+    where_scope = "grain = %s AND month >= %s AND month <= %s" + (
+        " AND department_id = %s" if department else ""
+    )
+    where_long = "grain = 'd' AND month >= %s AND month <= %s" + (
+        " AND department_id = %s" if department else ""
+    )
+    limit = " WHERE rn <= %s" if top else ""
+    sql = (
+        f"SELECT dimension, value, NULL AS month, SUM(activities), SUM(accompaniments), SUM(anonymous) "  # noqa: S608 — constants of this module
+        f"FROM {table} WHERE {where_scope} AND dimension IN ({in_short}) GROUP BY dimension, value "
+        "UNION ALL "
+        f"SELECT '_month', '', month, SUM(activities), SUM(accompaniments), 0 FROM {table} "
+        f"WHERE {where_scope} AND dimension = 'kind' GROUP BY month "
+        "UNION ALL "
+        "SELECT dimension, value, NULL, a, acc, 0 FROM (SELECT dimension, value, SUM(activities) AS a, "
+        "SUM(accompaniments) AS acc, ROW_NUMBER() OVER (PARTITION BY dimension "
+        "ORDER BY SUM(accompaniments) DESC, value) AS rn "
+        f"FROM {table} WHERE {where_long} AND dimension IN ({in_long}) GROUP BY dimension, value) ranked"
+        f"{limit} "
+        "UNION ALL "
+        f"SELECT '_followed', '', NULL, COUNT(DISTINCT value), 0, 0 FROM {table} "
+        f"WHERE {where_long} AND dimension = %s AND accompaniments > 0"
+    )
+    return sql
+
+
 def _rollup_stats(scope: Scope, start: date, end: date, *, top: int | None = None) -> Stats:
+    from django.db import connection
+
     assert scope.rollup_key is not None
     grain, department, _epci = scope.rollup_key
-    qs = ActivityRollup.objects.filter(grain=grain, month__gte=start, month__lte=end)
-    # Long lists and followed people live in the département grain only.
-    long_qs = ActivityRollup.objects.filter(grain="d", month__gte=start, month__lte=end)
-    if department is not None:
-        qs = qs.filter(department_id=department)
-        long_qs = long_qs.filter(department_id=department)
+    sql = _rollup_sql(department, top)
+    scope_params: list[Any] = [grain, start, end] + ([department] if department else [])
+    long_params: list[Any] = [start, end] + ([department] if department else [])
+    short = [d for d in BREAKDOWNS if d not in LONG_TAIL]
+    params = [
+        *scope_params,
+        *short,
+        *scope_params,
+        *long_params,
+        *LONG_TAIL,
+        *([top] if top else []),
+        *long_params,
+        rollup_module.FOLLOWED,
+    ]
     per_dim: dict[str, dict[str, list[int]]] = defaultdict(dict)
     months: dict[date, list[int]] = {}
-    anonymous = 0
-    short = [d for d in BREAKDOWNS if d not in LONG_TAIL]
-    rows = (
-        qs.filter(dimension__in=short)
-        .values("dimension", "value")
-        .annotate(a=Sum("activities"), acc=Sum("accompaniments"), anon=Sum("anonymous"))
-    )
-    for row in rows:
-        per_dim[row["dimension"]][row["value"]] = [row["a"], row["acc"]]
-        if row["dimension"] == "kind":
-            anonymous += row["anon"]
-    for dimension in LONG_TAIL:
-        long_rows = (
-            long_qs.filter(dimension=dimension)
-            .values("value")
-            .annotate(a=Sum("activities"), acc=Sum("accompaniments"))
-            .order_by("-acc", "value")
-        )
-        for long_row in long_rows[:top] if top else long_rows:
-            per_dim[dimension][long_row["value"]] = [long_row["a"], long_row["acc"]]
-    for month_row in (
-        qs.filter(dimension="kind").values("month").annotate(a=Sum("activities"), acc=Sum("accompaniments"))
-    ):
-        if month_row["a"] or month_row["acc"]:
-            months[month_row["month"]] = [month_row["a"], month_row["acc"]]
-    followed = (
-        long_qs.filter(dimension=rollup_module.FOLLOWED, accompaniments__gt=0)
-        .values("value")
-        .distinct()
-        .count()
-    )
+    anonymous = followed = 0
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for dimension, value, month, acts, acc, anon in rows:
+        if dimension == "_month":
+            if acts or acc:
+                if isinstance(month, str):  # SQLite returns dates as text from a raw query
+                    month = date.fromisoformat(month)
+                months[month] = [int(acts or 0), int(acc or 0)]
+        elif dimension == "_followed":
+            followed = int(acts or 0)
+        else:
+            per_dim[dimension][value] = [int(acts or 0), int(acc or 0)]
+            if dimension == "kind":
+                anonymous += int(anon or 0)
     stats = Stats(scope, start, end, "rollup")
     stats.people = anonymous + followed
     return _finish(stats, per_dim, months)
@@ -184,6 +211,13 @@ def _raw_stats(scope: Scope, start: date, end: date) -> Stats:
     for count_row in counts.values("dimension", "value").annotate(n=Sum("count")):
         current = per_dim[count_row["dimension"]].setdefault(count_row["value"], [0, 0])
         current[1] += count_row["n"]
+    tags: dict[str, list[int]] = {}
+    for tag_list, participants in activities.exclude(tags=[]).values_list("tags", "participants_count"):
+        for tag in dict.fromkeys(str(t)[: rollup_module.TAG_LENGTH] for t in tag_list or []):
+            current = tags.setdefault(tag, [0, 0])
+            current[0] += 1
+            current[1] += participants
+    per_dim["tag"] = tags
     months: dict[date, list[int]] = {}
     for month_row in (
         activities.annotate(m=TruncMonth("date"))

@@ -73,7 +73,9 @@ def coordinator_territories(user: Any) -> list[Territory]:
 
 
 def last_activity(user: Any) -> Activity | None:
-    return activities_visible_to(user).order_by("-created_at", "-id").first()
+    """The most recent activity by date (then the last recorded that day): what « Dupliquer la
+    dernière » copies — an activity recorded today for last month is not « the last »."""
+    return activities_visible_to(user).order_by("-date", "-created_at", "-id").first()
 
 
 def recent_durations(user: Any, limit: int = 50) -> list[int]:

@@ -58,6 +58,12 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_FIELDS: tuple[str, ...] = tuple(c.field for c in COLUMNS)
 
 
+#: Allowed values of the enumerated columns (``TextChoices.values`` rebuilds its list at every call).
+_ENUM_VALUES: dict[str, frozenset[str]] = {
+    column.name: frozenset(column.enum.values) for column in COLUMNS if column.enum is not None
+}
+
+
 def _get(place: Any, name: str) -> Any:
     return place[name] if isinstance(place, dict) else getattr(place, name)
 
@@ -73,7 +79,8 @@ def to_standard(place: Any, *, place_id: str | None = None) -> dict[str, Any]:
         if column.kind in {"list", "enum", "emails", "urls"}:
             items = [str(v) for v in (value or []) if v]
             if column.enum is not None:  # never export a value the schema refuses (data edited elsewhere)
-                items = [v for v in items if v in column.enum.values]
+                allowed = _ENUM_VALUES[column.name]
+                items = [v for v in items if v in allowed]
             if column.name == "formations_labels":
                 items = [
                     ETAPES_NUMERIQUES_SCHEMA_SPELLING if v == Label.ETAPES_NUMERIQUES.value else v

@@ -28,6 +28,7 @@ from django.utils.translation import ngettext
 
 from maillage.core.audit import diff_fields, record_change
 from maillage.core.models import AuditAction, AuditLog
+from maillage.places import open_now
 from maillage.places.choices import ImportStatus
 from maillage.places.interop import Analysis, FileRefused, Issue, analyse
 from maillage.places.interop.standard import IMPORTED_FIELDS
@@ -449,6 +450,12 @@ def _write(
         done += len(chunk_updates)
         if progress:
             progress(writing, done, total)
+    # « Ouvert maintenant »: new opening-hours strings are numbered and get the weeks already computed.
+    open_now.ensure_hours(
+        {row.get("opening_hours") or "" for row in to_create}
+        | {place.opening_hours for place, _changes in to_update}
+    )
+    open_now.sync_places()
     items = [(AuditAction.CREATE.value, pk, {"import_job": job.pk}) for pk in created_ids]
     items += [(AuditAction.UPDATE.value, p.pk, changes) for p, changes in to_update]
     rows = _audit_rows(user, code, items)

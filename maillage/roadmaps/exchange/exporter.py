@@ -13,12 +13,15 @@ from maillage.roadmaps.exchange import mapping
 from maillage.roadmaps.exchange.schema import FORMAT_ID
 from maillage.roadmaps.models import (
     Action,
+    ActionLead,
     Attendance,
     BodyMember,
+    FundContribution,
     GovernanceBody,
     Indicator,
     Meeting,
     Roadmap,
+    RoadmapCarrier,
 )
 
 _REV_STATUS = mapping.reverse(mapping.ACTION_STATUS)
@@ -27,7 +30,25 @@ _REV_MATURITY = mapping.reverse(mapping.MATURITY)
 _REV_ROADMAP = mapping.reverse(mapping.ROADMAP_STATUS)
 _REV_LEVEL = mapping.reverse(mapping.TERRITORY_LEVEL)
 
-DEFAULTS = {"statut": "a_lancer", "priorite": "normale", "maturite": "concue", "fne": True, "avancement": 0}
+DEFAULTS = {"fne": True, "deja_engagee": False}
+
+
+def _org_role(name: str, role: str) -> Any:
+    return {"structure": name, "role": role} if role else name
+
+
+def _figure(k: Any) -> dict[str, Any]:
+    return _compact(
+        {
+            "libelle": k.label,
+            "valeur": _num(k.value),
+            "valeur_texte": k.value_text,
+            "unite": k.unit,
+            "territoire": k.scope,
+            "source": k.source,
+            "millesime": k.vintage,
+        }
+    )
 
 
 def _num(value: Decimal | None) -> int | float | None:
@@ -53,10 +74,17 @@ def export_data(roadmap: Roadmap) -> dict[str, Any]:
         .prefetch_related(
             "versions",
             "axes__objectives",
+            Prefetch("carriers", queryset=RoadmapCarrier.objects.select_related("organisation")),
+            Prefetch("fund_contributions", queryset=FundContribution.objects.select_related("funder")),
+            "key_figures",
+            "concertation",
             Prefetch(
                 "axes__actions",
-                queryset=Action.objects.select_related("objective", "introduced_by").prefetch_related(
-                    "lead_organisations",
+                queryset=Action.objects.select_related(
+                    "objective", "introduced_by", "parent"
+                ).prefetch_related(
+                    Prefetch("leads", queryset=ActionLead.objects.select_related("organisation")),
+                    "target_territories",
                     "partners",
                     "steps",
                     "milestones",
@@ -94,13 +122,27 @@ def export_data(roadmap: Roadmap) -> dict[str, Any]:
             "porteur": roadmap.carrier.name,
             "periode": {"debut": roadmap.start_year, "fin": roadmap.end_year},
             "statut": _REV_ROADMAP[roadmap.status],
+            "soumise_le": roadmap.submitted_on,
             "adoptee_le": roadmap.adopted_on,
+            "porteurs_associes": [_org_role(c.organisation.name, c.role) for c in roadmap.carriers.all()],
+            "termes": _compact(
+                {"action": roadmap.action_term, "sous_action": roadmap.sub_action_term},
+                {"action": "action", "sous_action": "sous_action"},
+            )
+            or None,
             "resume": roadmap.summary,
             "fne": roadmap.fne,
             "source": roadmap.source,
         }
     )
-    return {
+    figures = list(roadmap.key_figures.all())
+    diagnostic = _compact(
+        {
+            "synthese": roadmap.diagnostic,
+            "chiffres_cles": [_figure(k) for k in figures if k.section == "diagnostic"],
+        }
+    )
+    out = {
         "format": FORMAT_ID,
         "feuille_de_route": header,
         "versions": [
@@ -116,6 +158,36 @@ def export_data(roadmap: Roadmap) -> dict[str, Any]:
             )
             for v in roadmap.versions.all()
         ],
+        "diagnostic": diagnostic or None,
+        "bilan_precedent": [_figure(k) for k in figures if k.section == "bilan_precedent"],
+        "concertation": [
+            _compact(
+                {
+                    "titre": c.title,
+                    "periode": c.period,
+                    "debut": c.start_date,
+                    "fin": c.end_date,
+                    "participants": list(c.participants),
+                    "nombre_participants": c.participant_count,
+                    "enquete": c.survey,
+                    "repondants": c.respondents,
+                    "description": c.description,
+                }
+            )
+            for c in roadmap.concertation.all()
+        ],
+        "fonds_mutualise": [
+            _compact(
+                {
+                    "fonds": f.fund,
+                    "financeur": f.funder.name,
+                    "montant": _num(f.amount),
+                    "annee": f.year,
+                    "precision": f.note,
+                }
+            )
+            for f in roadmap.fund_contributions.all()
+        ],
         "axes": [
             _compact(
                 {
@@ -123,20 +195,39 @@ def export_data(roadmap: Roadmap) -> dict[str, Any]:
                     "titre": axis.title,
                     "description": axis.description,
                     "objectifs": [{"code": o.code, "titre": o.title} for o in axis.objectives.all()],
-                    "actions": [_action(a) for a in axis.actions.all()],
+                    "actions": _axis_actions(list(axis.actions.all())),
                 }
             )
             for axis in roadmap.axes.all()
         ],
         "gouvernance": [_body(b) for b in roadmap.bodies.all()],
     }
+    # optional top-level sections are left out when empty (an @1 roadmap exports as it was)
+    return {k: v for k, v in out.items() if v not in (None, [], {}) or k in ("format", "axes")}
 
 
-def _action(a: Action) -> dict[str, Any]:
+def _axis_actions(actions: list[Action]) -> list[dict[str, Any]]:
+    children: dict[int, list[Action]] = {}
+    for a in actions:
+        if a.parent_id is not None:
+            children.setdefault(a.parent_id, []).append(a)
+    out = []
+    for a in actions:
+        if a.parent_id is None:
+            data = _action(a)
+            subs = [_action(s, sub=True) for s in children.get(a.pk, [])]
+            if subs:
+                data["sous_actions"] = subs
+            out.append(data)
+    return out
+
+
+def _action(a: Action, *, sub: bool = False) -> dict[str, Any]:
     calendar = _compact({"texte": a.calendar, "debut": a.start_date, "fin": a.end_date})
     return _compact(
         {
             "numero": a.number,
+            "code": a.code,
             "titre": a.title,
             "objectif": a.objective.code if a.objective else None,
             "contexte": a.context,
@@ -147,7 +238,10 @@ def _action(a: Action) -> dict[str, Any]:
             ],
             "publics_cibles": list(a.target_publics),
             "beneficiaires": list(a.beneficiaries),
-            "porteurs": sorted(o.name for o in a.lead_organisations.all()),
+            "porteurs": [
+                _org_role(lead.organisation.name, lead.role)
+                for lead in sorted(a.leads.all(), key=lambda x: x.organisation.name)
+            ],
             "partenaires": sorted(o.name for o in a.partners.all()),
             "calendrier": calendar or None,
             "jalons": [
@@ -171,10 +265,16 @@ def _action(a: Action) -> dict[str, Any]:
             "ressources_existantes": list(a.existing_resources),
             "freins": list(a.obstacles),
             "leviers": list(a.levers),
-            "statut": _REV_STATUS[a.status],
-            "priorite": _REV_PRIORITY[a.priority],
-            "maturite": _REV_MATURITY[a.maturity],
+            "statut": _REV_STATUS[a.status] if a.status else None,
+            "priorite": _REV_PRIORITY[a.priority] if a.priority else None,
+            "maturite": _REV_MATURITY[a.maturity] if a.maturity else None,
+            "deja_engagee": a.started_before,
             "fne": a.fne,
+            "axes_fne": list(a.fne_axes),
+            "territoires_cibles": [
+                {"niveau": _REV_LEVEL[t.kind], "code": t.code, "nom": t.name}
+                for t in sorted(a.target_territories.all(), key=lambda t: (t.kind, t.code))
+            ],
             "avancement": a.progress,
             "point_avancement": a.progress_note,
             "introduite_par_version": a.introduced_by.number if a.introduced_by else None,
@@ -197,6 +297,7 @@ def _indicator(i: Indicator) -> dict[str, Any]:
             "frequence": i.frequency,
             "cumul": i.aggregation,
             "metrique": i.metric_key,
+            "objectif_national": i.national_target,
             "mesures": [
                 _compact(
                     {

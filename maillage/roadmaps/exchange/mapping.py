@@ -17,7 +17,12 @@ MATURITY = {
     "en_oeuvre": "running",
     "perennisee": "ongoing",
 }
-ROADMAP_STATUS = {"en_preparation": "draft", "adoptee": "adopted", "cloturee": "closed"}
+ROADMAP_STATUS = {
+    "en_preparation": "draft",
+    "soumise": "submitted",
+    "adoptee": "adopted",
+    "cloturee": "closed",
+}
 TERRITORY_LEVEL = {"region": "region", "departement": "department", "epci": "epci", "commune": "commune"}
 
 

@@ -6,28 +6,50 @@ from maillage.roadmaps.models.choices import (
     BodyKind,
     BudgetNature,
     BudgetUnit,
+    CarrierRole,
+    FneAxis,
     Frequency,
     IndicatorKind,
+    KeyFigureSection,
     Maturity,
+    NationalTarget,
     Priority,
     RoadmapStatus,
+    Term,
 )
+from maillage.roadmaps.models.context import ConcertationPhase, FundContribution, KeyFigure
 from maillage.roadmaps.models.governance import Attendance, BodyMember, GovernanceBody, Meeting
 from maillage.roadmaps.models.indicators import Indicator, Measurement
+from maillage.roadmaps.models.reports import ReportFormat, ReportVersion, StaleReminder
 from maillage.roadmaps.models.roadmap import (
     Action,
+    ActionLead,
     ActionUpdate,
     Axis,
     BudgetLine,
     Milestone,
     Objective,
     Roadmap,
+    RoadmapCarrier,
     RoadmapVersion,
     Step,
 )
 
 __all__ = [
     "Action",
+    "ActionLead",
+    "CarrierRole",
+    "ConcertationPhase",
+    "FneAxis",
+    "FundContribution",
+    "KeyFigure",
+    "KeyFigureSection",
+    "NationalTarget",
+    "ReportFormat",
+    "ReportVersion",
+    "RoadmapCarrier",
+    "StaleReminder",
+    "Term",
     "ActionStatus",
     "ActionUpdate",
     "Attendance",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
 class RoadmapStatus(models.TextChoices):
     DRAFT = "draft", _("En préparation")
+    SUBMITTED = "submitted", _("Soumise à adoption")
     ADOPTED = "adopted", _("Adoptée")
     CLOSED = "closed", _("Clôturée")
 
@@ -75,3 +78,64 @@ class AttendanceStatus(models.TextChoices):
     PRESENT = "present", _("Présent·e")
     EXCUSED = "excuse", _("Excusé·e")
     ABSENT = "absent", _("Absent·e")
+
+
+class CarrierRole(models.TextChoices):
+    """Role of an organisation carrying a roadmap or leading an action (blank: not said)."""
+
+    CARRIER = "porteur", _("Porteur")
+    CO_CARRIER = "co_porteur", _("Co-porteur")
+    PILOT = "pilote", _("Pilote")
+    CO_PILOT = "copilote", _("Copilote")
+    FACILITATOR = "animateur", _("Animateur")
+
+
+# The document's own words for its units: singular and plural
+TERMS: dict[str, tuple[Any, Any]] = {
+    "action": (_("action"), _("actions")),
+    "fiche": (_("fiche action"), _("fiches action")),
+    "engagement": (_("engagement"), _("engagements")),
+    "mesure": (_("mesure"), _("mesures")),
+    "chantier": (_("chantier"), _("chantiers")),
+    "sous_action": (_("sous-action"), _("sous-actions")),
+}
+
+
+class Term(models.TextChoices):
+    ACTION = "action", _("action")
+    SHEET = "fiche", _("fiche action")
+    COMMITMENT = "engagement", _("engagement")
+    MEASURE = "mesure", _("mesure")
+    WORKSTREAM = "chantier", _("chantier")
+    SUB_ACTION = "sous_action", _("sous-action")
+
+
+class FneAxis(models.IntegerChoices):
+    """The four axes of the national « France Numérique Ensemble » roadmap (2023-2027)."""
+
+    TERRITORIES = 1, _("Axe 1 — Territorialiser la politique d'inclusion numérique")
+    TOOLS = 2, _("Axe 2 — Outiller les médiateurs numériques")
+    PROFESSION = 3, _("Axe 3 — Structurer la filière professionnelle")
+    DATA = 4, _("Axe 4 — Partager des données pour piloter")
+
+
+class NationalTarget(models.TextChoices):
+    """National 2027 targets of France Numérique Ensemble an indicator can contribute to."""
+
+    PEOPLE = "personnes_accompagnees", _("8 millions de personnes accompagnées")
+    PLACES = "lieux", _("25 000 lieux d'inclusion numérique")
+    AIDANTS = "aidants", _("20 000 aidants numériques formés")
+    DEVICES = "equipements", _("2 millions d'équipements reconditionnés")
+
+
+NATIONAL_TARGET_VALUES = {
+    "personnes_accompagnees": 8_000_000,
+    "lieux": 25_000,
+    "aidants": 20_000,
+    "equipements": 2_000_000,
+}
+
+
+class KeyFigureSection(models.TextChoices):
+    DIAGNOSTIC = "diagnostic", _("Diagnostic")
+    PREVIOUS = "bilan_precedent", _("Résultats de la stratégie précédente")

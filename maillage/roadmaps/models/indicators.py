@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from maillage.roadmaps.models.choices import Frequency, IndicatorKind
+from maillage.roadmaps.models.choices import Frequency, IndicatorKind, NationalTarget
 from maillage.roadmaps.models.roadmap import Action
 
 
@@ -41,6 +41,12 @@ class Indicator(models.Model):
         max_length=80,
         blank=True,
         help_text=_("Clé d'un indicateur calculé par Maillage ; vide si la valeur est saisie."),
+    )
+    national_target = models.CharField(
+        _("contribue à l'objectif national 2027"),
+        max_length=24,
+        choices=NationalTarget.choices,
+        blank=True,
     )
 
     class Meta:

@@ -8,12 +8,15 @@ from django.utils.translation import gettext_lazy as _
 
 from maillage.core.models import TimestampedModel
 from maillage.roadmaps.models.choices import (
+    TERMS,
     ActionStatus,
     BudgetNature,
     BudgetUnit,
+    CarrierRole,
     Maturity,
     Priority,
     RoadmapStatus,
+    Term,
 )
 
 
@@ -40,6 +43,24 @@ class Roadmap(TimestampedModel):
     summary = models.TextField(_("résumé"), blank=True)
     fne = models.BooleanField(_("feuille de route France Numérique Ensemble"), default=True)
     source = models.CharField(_("source"), max_length=250, blank=True)
+    submitted_on = models.DateField(_("soumise le"), null=True, blank=True)
+    action_term = models.CharField(
+        _("nom des actions dans le document"), max_length=12, choices=Term.choices, default=Term.ACTION
+    )
+    sub_action_term = models.CharField(
+        _("nom des sous-actions dans le document"),
+        max_length=12,
+        choices=Term.choices,
+        default=Term.SUB_ACTION,
+    )
+    diagnostic = models.TextField(_("synthèse du diagnostic"), blank=True)
+    co_carriers = models.ManyToManyField(
+        "accounts.Organisation",
+        through="RoadmapCarrier",
+        verbose_name=_("structures porteuses associées"),
+        related_name="co_carried_roadmaps",
+        blank=True,
+    )
 
     class Meta:
         verbose_name = _("feuille de route")
@@ -59,6 +80,41 @@ class Roadmap(TimestampedModel):
         if self.start_year == self.end_year:
             return str(self.start_year)
         return f"{self.start_year}-{self.end_year}"
+
+    @property
+    def terms(self) -> dict[str, str]:
+        """The document's words: ``action``/``actions`` and ``sub_action``/``sub_actions``."""
+        one, many = TERMS.get(self.action_term, TERMS["action"])
+        sub_one, sub_many = TERMS.get(self.sub_action_term, TERMS["sous_action"])
+        return {
+            "action": str(one),
+            "actions": str(many),
+            "sub_action": str(sub_one),
+            "sub_actions": str(sub_many),
+        }
+
+
+class RoadmapCarrier(models.Model):
+    """An organisation carrying the roadmap besides (or with) the main carrier, with its role."""
+
+    roadmap = models.ForeignKey(Roadmap, on_delete=models.CASCADE, related_name="carriers")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("structure"), on_delete=models.PROTECT, related_name="+"
+    )
+    role = models.CharField(_("rôle"), max_length=12, choices=CarrierRole.choices, blank=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("structure porteuse")
+        verbose_name_plural = _("structures porteuses")
+        ordering = ["roadmap", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["roadmap", "organisation"], name="roadmap_carrier_unique")
+        ]
+
+    def __str__(self) -> str:
+        role = self.get_role_display()
+        return f"{self.organisation} ({role})" if role else str(self.organisation)
 
 
 class RoadmapVersion(TimestampedModel):
@@ -118,9 +174,25 @@ class Objective(models.Model):
 
 
 class Action(TimestampedModel):
-    """A « fiche action »."""
+    """A « fiche action » (or engagement, mesure…), or a sub-action of one when ``parent`` is set.
+
+    Unknown is not a default: status, priority, maturity and progress are null until someone says."""
 
     roadmap = models.ForeignKey(Roadmap, on_delete=models.CASCADE, related_name="actions")
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("action parente"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sub_actions",
+    )
+    code = models.CharField(
+        _("numéro dans le document"),
+        max_length=20,
+        blank=True,
+        help_text=_("Tel que le document le nomme (« 1.2 », « 3-b ») ; vide : le numéro."),
+    )
     axis = models.ForeignKey(Axis, verbose_name=_("axe"), on_delete=models.CASCADE, related_name="actions")
     objective = models.ForeignKey(
         Objective,
@@ -139,7 +211,11 @@ class Action(TimestampedModel):
     target_publics = models.JSONField(_("publics cibles"), default=list, blank=True)
     beneficiaries = models.JSONField(_("bénéficiaires"), default=list, blank=True)
     lead_organisations = models.ManyToManyField(
-        "accounts.Organisation", verbose_name=_("porteurs"), related_name="led_actions", blank=True
+        "accounts.Organisation",
+        through="ActionLead",
+        verbose_name=_("porteurs"),
+        related_name="led_actions",
+        blank=True,
     )
     partners = models.ManyToManyField(
         "accounts.Organisation", verbose_name=_("partenaires"), related_name="partner_actions", blank=True
@@ -151,16 +227,30 @@ class Action(TimestampedModel):
     obstacles = models.JSONField(_("freins / points de vigilance"), default=list, blank=True)
     levers = models.JSONField(_("leviers"), default=list, blank=True)
     status = models.CharField(
-        _("statut"), max_length=12, choices=ActionStatus.choices, default=ActionStatus.PLANNED
+        _("statut"), max_length=12, choices=ActionStatus.choices, null=True, blank=True, default=None
     )
     priority = models.CharField(
-        _("priorité"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
+        _("priorité"), max_length=8, choices=Priority.choices, null=True, blank=True, default=None
     )
     maturity = models.CharField(
-        _("maturité"), max_length=10, choices=Maturity.choices, default=Maturity.DESIGNED
+        _("maturité"), max_length=10, choices=Maturity.choices, null=True, blank=True, default=None
+    )
+    started_before = models.BooleanField(
+        _("déjà engagée avant la feuille de route"),
+        default=False,
+        help_text=_("L'action existait et se poursuit dans la feuille de route."),
     )
     fne = models.BooleanField(_("action France Numérique Ensemble"), default=True)
-    progress = models.PositiveSmallIntegerField(_("avancement (%)"), default=0)
+    fne_axes = models.JSONField(
+        _("axes de France Numérique Ensemble"), default=list, blank=True, help_text=_("Numéros 1 à 4.")
+    )
+    target_territories = models.ManyToManyField(
+        "territories.Territory",
+        verbose_name=_("territoires ciblés (EPCI, communes)"),
+        related_name="+",
+        blank=True,
+    )
+    progress = models.PositiveSmallIntegerField(_("avancement (%)"), null=True, blank=True, default=None)
     progress_note = models.TextField(_("point d'avancement"), blank=True)
     last_update_at = models.DateTimeField(_("dernière mise à jour par le porteur"), null=True, blank=True)
     introduced_by = models.ForeignKey(
@@ -183,7 +273,33 @@ class Action(TimestampedModel):
         indexes = [models.Index(fields=["roadmap", "last_update_at"], name="action_roadmap_update")]
 
     def __str__(self) -> str:
-        return f"{self.number}. {self.title}"
+        return f"{self.label}. {self.title}"
+
+    @property
+    def label(self) -> str:
+        """The number as the document names it."""
+        return self.code or str(self.number)
+
+
+class ActionLead(models.Model):
+    """An organisation leading an action, with its role (co-porteur, pilote, animateur…)."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="leads")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("structure"), on_delete=models.CASCADE, related_name="+"
+    )
+    role = models.CharField(_("rôle"), max_length=12, choices=CarrierRole.choices, blank=True)
+
+    class Meta:
+        db_table = "roadmaps_action_lead_organisations"
+        verbose_name = _("porteur de l'action")
+        verbose_name_plural = _("porteurs de l'action")
+        ordering = ["action", "pk"]
+        unique_together = [("action", "organisation")]
+
+    def __str__(self) -> str:
+        role = self.get_role_display()
+        return f"{self.organisation} ({role})" if role else str(self.organisation)
 
 
 class Step(models.Model):
@@ -257,8 +373,8 @@ class ActionUpdate(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(_("le"), auto_now_add=True)
-    status = models.CharField(_("statut"), max_length=12, choices=ActionStatus.choices)
-    progress = models.PositiveSmallIntegerField(_("avancement (%)"))
+    status = models.CharField(_("statut"), max_length=12, choices=ActionStatus.choices, null=True, blank=True)
+    progress = models.PositiveSmallIntegerField(_("avancement (%)"), null=True, blank=True)
     note = models.TextField(_("point d'avancement"), blank=True)
 
     class Meta:

@@ -1,7 +1,8 @@
-"""The bilan annuel: one data builder, two renderers (PDF with WeasyPrint, DOCX with python-docx)."""
+"""The bilan annuel: one data builder, one list of blocks, three writers (PDF/UA, DOCX, ODT)."""
 
 from maillage.roadmaps.reports.data import build_report
 from maillage.roadmaps.reports.docx import render_docx
+from maillage.roadmaps.reports.odt import render_odt
 from maillage.roadmaps.reports.pdf import render_pdf
 
-__all__ = ["build_report", "render_docx", "render_pdf"]
+__all__ = ["build_report", "render_docx", "render_odt", "render_pdf"]

@@ -1,18 +1,21 @@
-"""PDF rendering of the bilan annuel with WeasyPrint (HTML template + print stylesheet)."""
+"""Tagged, accessible PDF (PDF/UA-1) of the bilan with WeasyPrint."""
 
 from __future__ import annotations
 
-from django.template.loader import render_to_string
+import logging
 
 from maillage.roadmaps.reports.data import Report
+from maillage.roadmaps.reports.document import build_document
+from maillage.roadmaps.reports.html import render_html
 
-
-def render_html(report: Report) -> str:
-    return render_to_string("roadmaps/report/bilan.html", {"report": report})
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 def render_pdf(report: Report, *, base_url: str = "") -> bytes:
     from weasyprint import HTML
 
-    pdf = HTML(string=render_html(report), base_url=base_url or None).write_pdf()
+    html = render_html(build_document(report))
+    pdf = HTML(string=html, base_url=base_url or None).write_pdf(
+        pdf_variant="pdf/ua-1", uncompressed_pdf=False
+    )
     return bytes(pdf or b"")

@@ -1,8 +1,12 @@
 /* Directory search page enhancements (the page works fully without them):
  * - suggestions for the commune field (fills a <datalist> from /lieux/communes.json);
- * - an optional map of the current page of results: Leaflet (vendored) is loaded only when asked,
- *   markers come from the data-lat/data-lon attributes of the result list, which stays the primary
- *   content and the map's text alternative. Without MAP_TILE_URL the map shows markers without tiles.
+ * - an optional map of every result of the search (the list pages, the map does not): Leaflet
+ *   (vendored) is loaded only when asked, points come from /lieux/carte.json with the same search
+ *   parameters — the points themselves, or counts per grid cell (clusters) when there are many. The
+ *   list stays the primary content and the map's text alternative. Without MAP_TILE_URL the map shows
+ *   markers without tiles;
+ * - « Autour de moi »: the browser's position (asked only on click, rounded to ~100 m) fills the hidden
+ *   « position » field and submits the search; typing a commune forgets it. Never required.
  */
 (function () {
   "use strict";
@@ -64,35 +68,58 @@
     return loading;
   }
 
-  function cards() {
-    return Array.prototype.slice.call(document.querySelectorAll("#resultats .place-card[data-lat]"));
+  function pointsUrl() {
+    var count = document.querySelector("#resultats .result-count[data-points-url]");
+    return count ? count.getAttribute("data-points-url") : null;
   }
+
+  function clusterIcon(L, count) {
+    var size = count < 10 ? 30 : count < 100 ? 36 : count < 1000 ? 44 : 52;
+    return L.divIcon({
+      html: "<span>" + count + "</span>",
+      className: "map-cluster",
+      iconSize: [size, size]
+    });
+  }
+
+  var drawn = null;
 
   function drawMarkers() {
     if (!map) { return; }
     var L = window.L;
-    layer.clearLayers();
-    var points = [];
-    cards().forEach(function (card, index) {
-      var lat = parseFloat(card.getAttribute("data-lat"));
-      var lon = parseFloat(card.getAttribute("data-lon"));
-      if (isNaN(lat) || isNaN(lon)) { return; }
-      points.push([lat, lon]);
-      var marker = L.circleMarker([lat, lon], { radius: 8, color: "#07443e", weight: 2, fillColor: "#0b5e55", fillOpacity: 0.8 });
-      var link = document.createElement("a");
-      link.href = card.getAttribute("data-url");
-      link.textContent = card.getAttribute("data-name");
-      marker.bindPopup(link);
-      marker.bindTooltip(String(index + 1) + ". " + card.getAttribute("data-name"));
-      layer.addLayer(marker);
-    });
-    if (points.length === 1) {
-      map.setView(points[0], 13);
-    } else if (points.length > 1) {
-      map.fitBounds(points, { padding: [24, 24], maxZoom: 14 });
-    } else {
-      map.setView([46.6, 2.4], 5);
-    }
+    var url = pointsUrl();
+    if (!url || url === drawn) { return; }
+    drawn = url;
+    fetch(url, { headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : { points: [], clusters: [] }; })
+      .then(function (data) {
+        layer.clearLayers();
+        var bounds = [];
+        data.points.forEach(function (point) {
+          var marker = L.circleMarker([point[0], point[1]], { radius: 8, color: "#07443e", weight: 2, fillColor: "#0b5e55", fillOpacity: 0.8 });
+          var link = document.createElement("a");
+          link.href = point[2];
+          link.textContent = point[3];
+          marker.bindPopup(link);
+          marker.bindTooltip(point[3]);
+          layer.addLayer(marker);
+          bounds.push([point[0], point[1]]);
+        });
+        data.clusters.forEach(function (cluster) {
+          var marker = L.marker([cluster[0], cluster[1]], { icon: clusterIcon(L, cluster[2]), keyboard: true, title: cluster[2] + " " + (document.getElementById("carte-zone").getAttribute("data-cluster-label") || "") });
+          marker.on("click", function () { map.setView([cluster[0], cluster[1]], Math.min(map.getZoom() + 2, 14)); });
+          layer.addLayer(marker);
+          bounds.push([cluster[0], cluster[1]]);
+        });
+        if (bounds.length === 1) {
+          map.setView(bounds[0], 13);
+        } else if (bounds.length > 1) {
+          map.fitBounds(bounds, { padding: [24, 24], maxZoom: 14 });
+        } else {
+          map.setView([46.6, 2.4], 5);
+        }
+      })
+      .catch(function () { drawn = null; });
   }
 
   function showMap(zone, container) {
@@ -152,7 +179,36 @@
     });
   }
 
+  // --- « autour de moi » ----------------------------------------------------------------------------
+  function setupAroundMe() {
+    var zone = document.getElementById("autour-de-moi");
+    var field = document.getElementById("id_position");
+    var form = document.getElementById("recherche");
+    var commune = document.querySelector("[data-commune-autocomplete]");
+    if (!zone || !field || !form || !navigator.geolocation) { return; }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "button button-secondary";
+    button.textContent = zone.getAttribute("data-label");
+    zone.parentNode.insertBefore(button, zone);
+    button.addEventListener("click", function () {
+      zone.textContent = zone.getAttribute("data-locating");
+      navigator.geolocation.getCurrentPosition(function (position) {
+        field.value = position.coords.latitude.toFixed(3) + "," + position.coords.longitude.toFixed(3);
+        if (commune) { commune.value = ""; }
+        zone.textContent = "";
+        if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+      }, function () {
+        zone.textContent = zone.getAttribute("data-denied");
+      }, { maximumAge: 600000, timeout: 15000 });
+    });
+    if (commune) {
+      commune.addEventListener("input", function () { field.value = ""; });
+    }
+  }
+
   function init() {
+    setupAroundMe();
     setupCommuneSuggestions();
     setupMap();
     setupAnnouncements();

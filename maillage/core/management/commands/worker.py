@@ -1,0 +1,23 @@
+"""``maillage worker``: run background jobs (django-tasks' ``db_worker``), after recovering the jobs
+that a killed worker left « running »."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
+
+from maillage.core import jobs
+
+
+class Command(DbWorkerCommand):
+    help = (
+        "Exécute les traitements en arrière-plan (imports, PDF, courriels). Au démarrage, les "
+        "traitements interrompus par l'arrêt brutal d'un processus sont relancés ou marqués en échec."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        for record in jobs.recover_interrupted():
+            self.stderr.write(f"Traitement {record.pk} ({record.kind}) interrompu : repris en charge.")
+        options.setdefault("reload", False)
+        super().handle(*args, **options)

@@ -1,0 +1,126 @@
+"""A real server (gunicorn, production settings) on the test database, for tests with real concurrency.
+
+SQLite: the in-memory test database is copied into a file with SQLite's online backup API (the same
+copy `maillage backup` makes), so that several processes share it as in production. PostgreSQL: the
+server uses the test database itself (the test must be transactional so that its rows are committed).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def database_url_for_server(tmp_path: Path) -> str:
+    """A URL another process can open, holding what this test wrote so far."""
+    if connection.vendor == "sqlite":
+        target = tmp_path / "live.sqlite3"
+        connection.ensure_connection()
+        # The test's transaction is still open: the backup API would wait for it forever, a dump
+        # read through the same connection sees the test's rows.
+        destination = sqlite3.connect(target)
+        try:
+            destination.executescript("\n".join(connection.connection.iterdump()))
+        finally:
+            destination.close()
+        return f"sqlite:///{target}"
+    settings_dict = connection.settings_dict
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    user = settings_dict.get("USER") or "postgres"
+    return f"postgres://{user}@{host}:{port}/{settings_dict['NAME']}"
+
+
+def server_env(database_url: str, **extra: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": database_url,
+        "DEBUG": "0",
+        "SECRET_KEY": "test-secret-key-not-for-production-0123456789-abcdefghijklmnopqrstuv",
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+        "STATIC_MANIFEST": "0",
+        "WHITENOISE_USE_FINDERS": "1",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def live_server(database_url: str, *, workers: int = 2, threads: int = 4) -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603 — our own interpreter and arguments
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--timeout",
+            "120",
+        ],
+        cwd=ROOT,
+        env=server_env(database_url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/accessibilite/", timeout=5).close()  # noqa: S310
+                break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    output = process.stdout.read().decode() if process.stdout else ""
+                    raise RuntimeError(f"Le serveur n'a pas démarré :\n{output}") from None
+                time.sleep(0.3)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout:
+            process.stdout.close()
+
+
+def session_cookie(user: object) -> str:
+    """A session for ``user``, stored in the database the server will read."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)  # type: ignore[arg-type]
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
