@@ -238,7 +238,7 @@ def _child(kind: str, path: Path) -> dict[str, Any]:
                 except RoadmapImportError as error:
                     outcome, message = (
                         "refusé",
-                        str(error.args[0][0] if error.args and error.args[0] else error),
+                        str((getattr(error, "errors", None) or [str(error)])[0]),
                     )
         except MemoryError:
             outcome, message = "PLANTÉ", "MemoryError"
