@@ -260,7 +260,9 @@ def read_json(text: str, *, max_rows: int | None = None) -> ParsedFile:
             % {"max": MAX_JSON_DEPTH}
         ) from None
     except ValueError as error:  # e.g. an integer of more than 4 300 digits
-        raise FileRefused(_("JSON invalide : %(msg)s.") % {"msg": str(error)[:200]}) from None
+        raise FileRefused(
+            _("JSON invalide : un nombre compte plus de 4 300 chiffres ou une valeur est illisible.")
+        ) from error
     _check_depth(payload)
     if isinstance(payload, dict):
         for key in ("data", "results", "lieux", "items"):
