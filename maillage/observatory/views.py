@@ -147,6 +147,9 @@ def _context(request: HttpRequest, territory: Territory, *, public: bool) -> dic
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
+    from maillage.core.permissions import refuse_if_revoked
+
+    refuse_if_revoked(request.user)
     territories = selectors.observable_territories(request.user)
     if len(territories) == 1:
         return redirect("observatory:territory", code=territories[0].code)

@@ -124,6 +124,9 @@ def report_error(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def corrections_queue(request: HttpRequest) -> HttpResponse:
     """Reports and contact corrections on the user's places: pending first, then recent decisions."""
+    from maillage.core.permissions import refuse_if_revoked
+
+    refuse_if_revoked(request.user)
     reports = corrections.reports_for(request.user).select_related("place", "decided_by")
     changes = corrections.change_requests_for(request.user).select_related("place", "decided_by")
     coordinator_of = selectors.coordinator_territories(request.user)
