@@ -419,7 +419,18 @@ def purge_activity_free_text(activities: Any) -> int:
         activities.filter(~Q(procedure_details="") | ~Q(tags=[])).values_list("pk", flat=True).distinct()
     )
     if ids:
+        from maillage.activities.models import ActivityRollup
+
+        deltas: dict[Any, list[int]] = {}
+        for activity in Activity.objects.filter(pk__in=ids):  # the rollup counts tags: take them out
+            rollup.merge(deltas, rollup.activity_deltas(activity, sign=-1))
         Activity.objects.filter(pk__in=ids).update(procedure_details="", tags=[])
+        for activity in Activity.objects.filter(pk__in=ids):
+            rollup.merge(deltas, rollup.activity_deltas(activity))
+        rollup.apply(deltas)
+        ActivityRollup.objects.filter(
+            dimension=rollup.TAG, activities__lte=0, accompaniments__lte=0, anonymous__lte=0
+        ).delete()
     return len(ids)
 
 
