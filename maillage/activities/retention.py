@@ -8,12 +8,13 @@ mapping are deleted after a day. Run daily by ``maillage purge``.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
 
-from maillage.activities.models import Beneficiary, PendingTeamImport
-from maillage.activities.services import anonymise_beneficiary
+from maillage.activities.models import Activity, Beneficiary, PendingTeamImport
+from maillage.activities.services import anonymise_beneficiary, purge_activity_free_text
 
 
 def expired(*, now: datetime) -> Q:
@@ -24,15 +25,32 @@ def expired(*, now: datetime) -> Q:
     )
 
 
+def _old_free_text(now: datetime) -> Any:
+    """Activities past retention whose free text (« précisions sur la démarche », tags) is not blank:
+    it may name someone even when no followed beneficiary is attached (a one-off accompaniment)."""
+    days = int(getattr(settings, "BENEFICIARY_RETENTION_DAYS", 365))
+    return Activity.objects.filter(date__lt=(now - timedelta(days=days)).date()).filter(
+        ~Q(procedure_details="") | ~Q(tags=[])
+    )
+
+
 def purge(*, now: datetime, dry_run: bool = False) -> dict[str, int]:
     from maillage.activities.team import PENDING_HOURS, purge_pending
 
     candidates = Beneficiary.objects.filter(expired(now=now))
     if dry_run:
         stale = PendingTeamImport.objects.filter(created_at__lt=now - timedelta(hours=PENDING_HOURS))
-        return {"beneficiaries": candidates.count(), "pending_team_imports": stale.count()}
+        return {
+            "beneficiaries": candidates.count(),
+            "activity_free_texts": _old_free_text(now).count(),
+            "pending_team_imports": stale.count(),
+        }
     count = 0
     for beneficiary in candidates.iterator():
         anonymise_beneficiary(actor=None, beneficiary=beneficiary, now=now)
         count += 1
-    return {"beneficiaries": count, "pending_team_imports": purge_pending(now=now)}
+    return {
+        "beneficiaries": count,
+        "activity_free_texts": purge_activity_free_text(_old_free_text(now)),
+        "pending_team_imports": purge_pending(now=now),
+    }

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -398,13 +399,39 @@ def anonymise_beneficiary(
         setattr(beneficiary, name, value)
     beneficiary.anonymised_at = now
     beneficiary.save(update_fields=[*ANONYMISED_VALUES, "anonymised_at", "updated_at"])
+    # Free text typed about this person (« précisions sur la démarche », tags) may name them: it goes too.
+    texts = purge_activity_free_text(Activity.objects.filter(accompaniments__beneficiary=beneficiary))
     record_change(
         actor=actor,
         action="anonymise",
         instance=beneficiary,
-        changes={name: "•••" for name in ANONYMISED_VALUES},
+        changes={**{name: "•••" for name in ANONYMISED_VALUES}, "textes_libres_effaces": texts},
     )
     return beneficiary
+
+
+FREE_TEXT_FIELDS = ("procedure_details", "tags")
+
+
+def purge_activity_free_text(activities: Any) -> int:
+    """Blank the free-text fields of ``activities`` that may hold an identity; returns how many changed."""
+    ids = list(
+        activities.filter(~Q(procedure_details="") | ~Q(tags=[])).values_list("pk", flat=True).distinct()
+    )
+    if ids:
+        from maillage.activities.models import ActivityRollup
+
+        deltas: dict[Any, list[int]] = {}
+        for activity in Activity.objects.filter(pk__in=ids):  # the rollup counts tags: take them out
+            rollup.merge(deltas, rollup.activity_deltas(activity, sign=-1))
+        Activity.objects.filter(pk__in=ids).update(procedure_details="", tags=[])
+        for activity in Activity.objects.filter(pk__in=ids):
+            rollup.merge(deltas, rollup.activity_deltas(activity))
+        rollup.apply(deltas)
+        ActivityRollup.objects.filter(
+            dimension=rollup.TAG, activities__lte=0, accompaniments__lte=0, anonymous__lte=0
+        ).delete()
+    return len(ids)
 
 
 # --- Coordination -----------------------------------------------------------------------------

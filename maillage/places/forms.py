@@ -308,7 +308,48 @@ class PlaceForm(forms.ModelForm):
             self.add_error("latitude", _("La latitude est comprise entre -90 et 90."))
         if lon is not None and not -180 <= lon <= 180:
             self.add_error("longitude", _("La longitude est comprise entre -180 et 180."))
+        self._agree_with_insee_code(data)
         return data
+
+    def _agree_with_insee_code(self, data: dict[str, Any]) -> None:
+        """The INSEE code (kept by the place) decides the commune: name, postcode and point must agree."""
+        from maillage.places.normalize import fold
+        from maillage.places.services.duplicates import distance_m
+
+        commune = getattr(self.instance, "commune", None)
+        if commune is None:
+            return
+        labels = {"name": commune.name, "code": commune.code}
+        name = data.get("commune_name")
+        if name and fold(name) != fold(commune.name):
+            self.add_error(
+                "commune_name",
+                _("Le code INSEE %(code)s est celui de %(name)s : écrivez « %(name)s ».") % labels,
+            )
+        postcode = data.get("postcode")
+        if postcode and commune.postcodes and postcode not in commune.postcodes:
+            self.add_error(
+                "postcode",
+                _("Code postal de %(name)s (%(code)s) attendu : %(postcodes)s.")
+                % {**labels, "postcodes": ", ".join(commune.postcodes)},
+            )
+        lat, lon = data.get("latitude"), data.get("longitude")
+        if (
+            lat is not None
+            and lon is not None
+            and commune.latitude is not None
+            and commune.longitude is not None
+            and not self.errors.get("latitude")
+            and distance_m(lat, lon, commune.latitude, commune.longitude) > MAX_KM_FROM_COMMUNE * 1000
+        ):
+            self.add_error(
+                "latitude",
+                _("Ce point est à plus de %(km)d km de %(name)s (%(code)s) : vérifiez les coordonnées.")
+                % {**labels, "km": MAX_KM_FROM_COMMUNE},
+            )
+
+
+MAX_KM_FROM_COMMUNE = 30  # the largest French communes (Arles, Guyane aside) fit in this radius
 
 
 class ReminderForm(forms.Form):

@@ -131,6 +131,9 @@ def render_annuaire(territory: Territory) -> bytes:
     )
 
 
+MAX_PLACES = 1500  # about 150 printed pages: beyond, ask for a smaller territory
+
+
 def cached_annuaire(territory: Territory) -> bytes:
     """The annuaire PDF, from the cache while the territory's places have not changed (same day)."""
     from django.core.cache import cache

@@ -461,6 +461,21 @@ def annuaire_pdf(request: HttpRequest, kind: str, code: str) -> HttpResponse:
     if kind not in pdf.KINDS:
         raise Http404
     territory = get_object_or_404(Territory, kind=pdf.KINDS[kind], code=code)
+    count = pdf.public_places().in_territory(territory).count()
+    if count > pdf.MAX_PLACES:  # bounded work for a public, unauthenticated page
+        from maillage.places.forms import AnnuaireForm
+
+        form = AnnuaireForm({"kind": kind, "territoire": territory.code})
+        form.is_valid()
+        form.add_error(
+            None,
+            _(
+                "%(name)s compte %(count)d lieux : l'annuaire imprimé en contient %(max)d au plus. "
+                "Choisissez une intercommunalité ou une commune."
+            )
+            % {"name": territory.name, "count": count, "max": pdf.MAX_PLACES},
+        )
+        return render(request, "places/annuaire/choose.html", {"form": form, "suggestions": []}, status=400)
     response = HttpResponse(pdf.cached_annuaire(territory), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{pdf.annuaire_filename(territory)}"'
     return response

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from maillage.core.audit import model_values, record_change
+from maillage.roadmaps.files import delete_on_commit
 from maillage.roadmaps.models import (
     Action,
     ActionUpdate,
@@ -134,7 +135,10 @@ def record_measurement(*, actor: Any, item: MeasurementInput, day: date, audit: 
         indicator=indicator, period_start=start, defaults=defaults
     )
     if item.evidence is not None:
+        replaced = measurement.evidence.name if measurement.evidence else ""
         measurement.evidence.save(item.evidence.name or "justificatif", item.evidence, save=True)
+        if replaced and replaced != measurement.evidence.name:
+            delete_on_commit(replaced)  # the old file leaves storage with the commit
     if audit:
         record_change(actor=actor, action="update", instance=measurement, changes={"valeur": str(item.value)})
     return measurement

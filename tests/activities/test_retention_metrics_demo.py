@@ -37,9 +37,9 @@ def test_purge_anonymises_expired_followed_beneficiaries(lot_mediator, figeac):
     before = _rollup()
     with time_machine.travel(datetime(2026, 2, 1, 3, tzinfo=PARIS), tick=False):
         now = datetime.now(tz=PARIS)
-        assert retention.purge(now=now, dry_run=True) == {"beneficiaries": 1, "pending_team_imports": 0}
+        assert retention.purge(now=now, dry_run=True)["beneficiaries"] == 1
         assert Beneficiary.objects.filter(anonymised_at__isnull=False).count() == 0
-        assert retention.purge(now=now, dry_run=False) == {"beneficiaries": 1, "pending_team_imports": 0}
+        assert retention.purge(now=now, dry_run=False)["beneficiaries"] == 1
     old.refresh_from_db()
     recent.refresh_from_db()
     assert old.anonymised_at is not None

@@ -61,3 +61,36 @@ def test_huge_ids_are_404(client, lot_mediator):
     assert client.get(f"/activites/{huge}/").status_code == 404
     assert client.get(f"/activites/nouvelle/?dupliquer={huge}").status_code == 404
     assert client.get(f"/lieux/{huge}/").status_code == 404
+
+
+def test_the_public_annuaire_pdf_is_capped(client, lot, figeac, monkeypatch):
+    from maillage.places import pdf
+    from tests.places.factories import PlaceFactory
+
+    monkeypatch.setattr(pdf, "MAX_PLACES", 2)
+    for _ in range(3):
+        PlaceFactory(commune=figeac)
+    response = client.get(reverse("places:annuaire_pdf", args=[pdf.SLUG_BY_KIND[lot.kind], lot.code]))
+    assert response.status_code == 400
+    assert "compte 3 lieux" in response.content.decode()
+    assert "Choisissez une intercommunalité ou une commune" in response.content.decode()
+
+
+def test_the_place_form_refuses_a_commune_contradicting_the_insee_code(client, lot_coordinator, figeac):
+    from tests.places.factories import PlaceFactory
+
+    place = PlaceFactory(commune=figeac)
+    client.force_login(lot_coordinator)
+    page = client.get(reverse("places:edit", args=[place.pk]))
+    data = {k: v for k, v in page.context["form"].initial.items() if v not in (None, [])}
+    data.update({"commune_name": "Cahors", "postcode": "46000", "latitude": "48.85", "longitude": "2.35"})
+    data.update(
+        {k: "|".join(v) if isinstance(v, list) else v for k, v in data.items() if isinstance(v, list)}
+    )
+    response = client.post(reverse("places:edit", args=[place.pk]), data)
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert "Figeac" in str(errors["commune_name"]) and "46100" in str(errors["postcode"])
+    assert "30 km" in str(errors["latitude"])
+    place.refresh_from_db()
+    assert place.commune_name == "Figeac"

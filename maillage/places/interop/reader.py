@@ -85,7 +85,15 @@ def detect_format(filename: str, data: bytes) -> str:
 def decode(data: bytes) -> tuple[str, str]:
     """Return (text, encoding name): UTF-8 (BOM stripped) or Windows-1252."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as error:
+            raise FileRefused(
+                _("Encodage UTF-8 invalide (octet %(byte)s à la position %(position)d).")
+                % {"byte": hex(data[3 + error.start]), "position": 3 + error.start}
+            ) from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileRefused(_("Fichier en UTF-16 : enregistrez-le en CSV UTF-8 (ou Windows-1252) ou en JSON."))
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -103,7 +111,7 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 def _detect_delimiter(text: str) -> str:
-    first = text.split("\n", 1)[0]
+    first = text[:65_536].replace("\r", "\n").split("\n", 1)[0]  # never walk a megabyte char by char
     counts = {d: 0 for d in (",", ";", "\t")}
     quoted = False
     for char in first:
@@ -148,7 +156,8 @@ def _too_many_columns(count: int) -> FileRefused:
 def read_csv(text: str, *, encoding: str = "utf-8", max_rows: int | None = None) -> ParsedFile:
     """``max_rows``: stop after that many data rows + 1 (the caller refuses the file: too many rows)."""
     delimiter = _detect_delimiter(text)
-    first_line = text.split("\n", 1)[0]
+    ends = [i for i in (text.find("\n"), text.find("\r")) if i >= 0]
+    first_line = text[: min(ends)] if ends else text
     if first_line.count(delimiter) >= MAX_COLUMNS:  # counted before parsing: no million-cell list
         raise _too_many_columns(first_line.count(delimiter) + 1)
     parsed = ParsedFile("csv", encoding=encoding, delimiter=delimiter)
@@ -251,7 +260,9 @@ def read_json(text: str, *, max_rows: int | None = None) -> ParsedFile:
             % {"max": MAX_JSON_DEPTH}
         ) from None
     except ValueError as error:  # e.g. an integer of more than 4 300 digits
-        raise FileRefused(_("JSON invalide : %(msg)s.") % {"msg": str(error)[:200]}) from None
+        raise FileRefused(
+            _("JSON invalide : un nombre compte plus de 4 300 chiffres ou une valeur est illisible.")
+        ) from error
     _check_depth(payload)
     if isinstance(payload, dict):
         for key in ("data", "results", "lieux", "items"):

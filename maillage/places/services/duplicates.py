@@ -26,6 +26,11 @@ from maillage.places.normalize import fold
 
 NEARBY_METRES = 200.0
 BATCH = 1000
+NAME_SCAN_LIMIT = 200  # namesakes compared with each place (oldest first) before giving up
+
+
+def _siret_key(row: dict[str, Any]) -> tuple[str, str, str]:
+    return (row["pivot"], fold(row["address"]), row["postcode"])
 
 
 # --- Duplicates -----------------------------------------------------------------------------------
@@ -94,22 +99,39 @@ def _flag_duplicates(touched: Any, job: ImportJob | None = None) -> int:
             by_name[row["normalized_name"]].append(row)
         if row["pivot"]:
             by_pivot[row["pivot"]].append(row)
+    # Bounded: places sharing a key form a group, and each place is paired with the group's first
+    # place only (a star of k - 1 pairs, not the k·(k - 1)/2 of every pair: 20 000 places with one
+    # SIRET and address give 20 000 pairs, not 200 million). Merging along the star merges the group.
+    first_two: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for group in by_pivot.values():
+        for other in sorted(group, key=lambda r: r["pk"]):
+            members = first_two.setdefault(_siret_key(other), [])
+            if len(members) < 2:
+                members.append(other)
+    for group in by_name.values():
+        group.sort(key=lambda r: r["pk"])
     pairs: dict[tuple[int, int], tuple[str, float | None]] = {}
+
+    def add(row: dict[str, Any], other: dict[str, Any]) -> bool:
+        key = (min(row["pk"], other["pk"]), max(row["pk"], other["pk"]))
+        if key in pairs:
+            return True
+        reason = _pair_reason(row, other)
+        if reason is not None:
+            pairs[key] = reason
+        return reason is not None
+
     for row in rows:
         if row["merged_into_id"] is not None:
             continue
-        candidates = {
-            o["pk"]: o for o in by_name.get(row["normalized_name"], []) + by_pivot.get(row["pivot"], [])
-        }
-        for other in candidates.values():
-            if other["pk"] == row["pk"]:
-                continue
-            key = (min(row["pk"], other["pk"]), max(row["pk"], other["pk"]))
-            if key in pairs:
-                continue
-            reason = _pair_reason(row, other)
-            if reason is not None:
-                pairs[key] = reason
+        if row["pivot"]:
+            anchor = next((o for o in first_two.get(_siret_key(row), []) if o["pk"] != row["pk"]), None)
+            if anchor is not None:
+                add(row, anchor)
+        namesakes = by_name.get(row["normalized_name"], []) if row["normalized_name"] else []
+        for other in namesakes[:NAME_SCAN_LIMIT]:  # the first matching namesake is the anchor
+            if other["pk"] != row["pk"] and add(row, other):
+                break
     if not pairs:
         return 0
     ids = touched.values("pk")
