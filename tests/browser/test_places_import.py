@@ -22,6 +22,8 @@ def test_import_page_upload_and_reports(page, login_as, figeac, lot_coordinator,
     bad.write_bytes(to_csv([row(), row(id="lieu-2", code_postal="ABC", services="Cuisine")]))
     page.get_by_label("Fichier au standard des lieux de médiation numérique").set_input_files(str(bad))
     page.get_by_role("button", name="Analyser et importer").click()
+    # The import runs as a background job: its page gives the outcome and links to the detailed report.
+    page.get_by_role("link", name="Voir le compte rendu détaillé de l'import").click()
     page.wait_for_selector("text=Erreurs à corriger")
     assert "Aucun lieu n'a été enregistré" in page.inner_text("main")
     assert_accessible(page, context="rapport d'erreurs")
@@ -32,6 +34,8 @@ def test_import_page_upload_and_reports(page, login_as, figeac, lot_coordinator,
     page.goto("/lieux/importer/")
     page.get_by_label("Fichier au standard des lieux de médiation numérique").set_input_files(str(good))
     page.get_by_role("button", name="Analyser et importer").click()
+    assert_accessible(page, context="page du traitement")
+    page.get_by_role("link", name="Voir le compte rendu détaillé de l'import").click()
     page.wait_for_selector("text=lieux créés")
     assert_accessible(page, context="rapport d'import réussi")
     screenshot(page, "places-import-done")
