@@ -500,11 +500,13 @@ def _pg_copy_rows(
         json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+        # No progress callback inside the COPY: the connection is busy until the COPY ends, and a job's
+        # progress is written on that same connection (it would wait for itself forever).
         with cursor.cursor.copy(sql) as copy:
-            for index, row in enumerate(rows, start=1):
+            for row in rows:
                 copy.write_row([_encode_json(row[n]) if n in json_fields else row[n] for n in names])
-                if progress and (index % BATCH == 0 or index == len(rows)):
-                    progress(_("Écriture"), index, total or len(rows))
+    if progress:
+        progress(_("Écriture"), len(rows), total or len(rows))
     return ids
 
 
