@@ -53,8 +53,8 @@ browser-deps: ## Debian's chromium for the browser tests (never a downloaded bro
 	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils; \
 	  else echo "Installez chromium : sudo apt-get install -y chromium poppler-utils" >&2; exit 1; fi; }
 
-test: install browser-deps ## Run the whole test suite (browser tests included)
-	$(BIN)/python -m pytest -q
+test: install browser-deps ## Run the whole test suite (browser tests included), on two processes
+	$(BIN)/python -m pytest -q -n 2
 
 test-fast: install ## The suite without the browser tests (two processes: pytest-xdist)
 	$(BIN)/python -m pytest -q -m "not browser" -n 2
