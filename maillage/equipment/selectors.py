@@ -177,6 +177,32 @@ class Figures:
         return self.minutes_logged / self.devices_with_time
 
 
+@dataclass
+class DonationRow:
+    received: int
+    given: int
+    scrapped: int
+
+
+def donation_rows(territories: list[Any]) -> list[tuple[Donation, DonationRow]]:
+    """Each donation with its devices received, given and scrapped: one GROUP BY for all donations."""
+    ids = [t.pk for t in territories]
+    scope = Q(territory_id__in=ids) | Q(territory__department_id__in=ids) | Q(territory__epci_id__in=ids)
+    counts = {
+        row["donation_id"]: DonationRow(row["received"], row["given"], row["scrapped"])
+        for row in Device.objects.filter(scope)
+        .values("donation_id")
+        .annotate(
+            received=Count("pk"),
+            given=Count("pk", filter=Q(state=S.GIVEN)),
+            scrapped=Count("pk", filter=Q(state=S.SCRAPPED)),
+        )
+        .order_by()
+    }
+    donations = Donation.objects.filter(scope).select_related("donor").order_by("received_on", "pk")
+    return [(d, counts.get(d.pk, DonationRow(0, 0, 0))) for d in donations]
+
+
 def figures(territories: list[Any], *, donation: Donation | None = None) -> Figures:
     ids = [t.pk for t in territories]
     scope = Q(territory_id__in=ids) | Q(territory__department_id__in=ids) | Q(territory__epci_id__in=ids)

@@ -477,16 +477,9 @@ def _bilan_context(request: HttpRequest) -> dict[str, Any]:
         raise Http404
     territory = territories[0]
     fig = selectors.figures(territories)
-    from maillage.equipment.models import Donation
-
-    donations = []
-    for donation in (
-        Donation.objects.filter(territory__in=territories)
-        .select_related("donor")
-        .order_by("received_on", "pk")
-    ):
-        donations.append((donation, selectors.figures(territories, donation=donation)))
-    return documents.bilan_context(territory=territory, fig=fig, donations=donations)
+    return documents.bilan_context(
+        territory=territory, fig=fig, donations=selectors.donation_rows(territories)
+    )
 
 
 @login_required
