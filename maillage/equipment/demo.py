@@ -22,6 +22,7 @@ from maillage.equipment.models import (
     Donation,
     DonorKind,
     ErasureMethod,
+    FollowUp,
     FollowUpProblem,
     LegalFrame,
     PartKind,
@@ -183,7 +184,7 @@ def seed(ctx: DemoContext) -> None:
                 follow_up_consent=rng.random() < 0.8,
             )
             given += 1
-    for item in services.FollowUp.objects.filter(
+    for item in FollowUp.objects.filter(
         allocation__territory=ctx.department, due_on__lte=today - timedelta(days=10)
     ):
         services.record_follow_up(

@@ -4,7 +4,6 @@ experiment's bilan (PDF tagged PDF/UA, DOCX). PDFs are rendered by WeasyPrint wi
 from __future__ import annotations
 
 import io
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -172,7 +171,3 @@ def bilan_docx(context: dict[str, Any]) -> bytes:
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
-
-
-def today() -> date:
-    return timezone.localdate()

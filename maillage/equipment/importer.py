@@ -448,9 +448,9 @@ def import_inventory(*, actor: Any, territory: Any, data: bytes, filename: str) 
                 _("Ligne %(line)s : numéro de série déjà enregistré (%(s)s).")
                 % {"line": row.line, "s": values["serial_number"]}
             )
-        new_devices.append((row, donation, values))
+        new_devices.append((row, donation))
     items = []
-    for row, donation, _values in new_devices:
+    for row, donation in new_devices:
         extra: dict[str, Any] = {}
         if row.operating_system:
             extra["operating_system"] = row.operating_system
