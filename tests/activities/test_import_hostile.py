@@ -103,7 +103,7 @@ def test_rows_stop_at_the_limit_and_columns_are_capped(lot_mediator, figeac):
         for n in range(30)
     ]
     messages = _failure(lot_mediator, coop_export(activities), max_rows=10)
-    assert messages == ["ligne 0 : Le fichier dépasse 10 lignes : découpez-le."]
+    assert messages == ["fichier : Le fichier dépasse 10 lignes : découpez-le."]
     wide = _row(22, {"A": "Date", "B": "Type", "C": "ID CRA"}) + _row(23, {"A": "1", "CZ": "trop loin"})
     messages = _failure(lot_mediator, _replace_member(_valid_xlsx(), SHEET, _sheet_xml(wide)))
     assert "plus de 80 colonnes" in messages[0]

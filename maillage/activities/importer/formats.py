@@ -137,7 +137,8 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        where = _("ligne %(line)s") % {"line": self.line}
+        # Line 0 is the file as a whole (too big, unreadable, no header): no line to name.
+        where = _("fichier") if self.line == 0 else _("ligne %(line)s") % {"line": self.line}
         if self.column:
             where += _(", colonne « %(col)s »") % {"col": self.column}
         return f"{where} : {self.message}"
