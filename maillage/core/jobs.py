@@ -73,24 +73,33 @@ class JobSpec:
     max_attempts: int
     atomic: bool
     report_template: str = ""
+    private_params: bool = False
 
 
 _REGISTRY: dict[str, JobSpec] = {}
 
 
 def job(
-    kind: str, *, label: Any, max_attempts: int = 3, atomic: bool = True, report_template: str = ""
+    kind: str,
+    *,
+    label: Any,
+    max_attempts: int = 3,
+    atomic: bool = True,
+    report_template: str = "",
+    private_params: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a job function ``func(ctx, **params) -> JSON report``; ``params`` must be JSON.
 
     ``report_template`` renders ``Job.result`` on the job page (context: ``job``, ``report``).
+    ``private_params``: the parameters hold personal data (an e-mail's addresses and body); they are
+    erased as soon as the job is over (done, or failed for good), so the queue keeps no copy.
     """
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
         existing = _REGISTRY.get(kind)
         if existing is not None and existing.func.__qualname__ != func.__qualname__:
             raise ValueError(f"Job kind {kind!r} is declared twice")
-        _REGISTRY[kind] = JobSpec(kind, str(label), func, max_attempts, atomic, report_template)
+        _REGISTRY[kind] = JobSpec(kind, str(label), func, max_attempts, atomic, report_template, private_params)
         func.job_kind = kind  # type: ignore[attr-defined]
         return func
 
@@ -226,6 +235,9 @@ def run(job_id: int) -> None:
 
 def _finish(record: Job, *, report: Any = None, failed: str = "") -> None:
     values: dict[str, Any] = {"finished_at": timezone.now(), "heartbeat_at": timezone.now()}
+    spec = find_spec(record.kind)
+    if spec is not None and spec.private_params:
+        values["params"] = {}
     if failed:
         values.update(status=JobStatus.FAILED, error=failed)
     else:
@@ -294,8 +306,10 @@ def recover_interrupted(*, now: Any = None) -> list[Job]:
                 "Le traitement a été interrompu (arrêt du processus de tâches) après %(n)s tentatives ; "
                 "rien n'a été enregistré à moitié. Relancez-le."
             ) % {"n": record.attempts}
+            spec = find_spec(record.kind)
+            private = {"params": {}} if spec is not None and spec.private_params else {}
             Job.objects.filter(pk=record.pk, status=JobStatus.RUNNING).update(
-                status=JobStatus.FAILED, error=message, finished_at=now
+                status=JobStatus.FAILED, error=message, finished_at=now, **private
             )
             logger.warning("Job %s interrupted: failed after %s attempts", record.pk, record.attempts)
     return interrupted

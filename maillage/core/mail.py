@@ -63,7 +63,7 @@ def _deserialise(data: dict[str, Any]) -> EmailMultiAlternatives:
     return message
 
 
-@jobs.job("core.send_email", label=_("Envoi d'un courriel"), max_attempts=5)
+@jobs.job("core.send_email", label=_("Envoi d'un courriel"), max_attempts=5, private_params=True)
 def send_email(ctx: jobs.JobContext, *, message: dict[str, Any]) -> dict[str, Any]:
     connection = get_connection(settings.EMAIL_DELIVERY_BACKEND, fail_silently=False)
     sent = connection.send_messages([_deserialise(message)])

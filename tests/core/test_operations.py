@@ -118,6 +118,26 @@ def test_emails_go_through_the_queue(db, queued_email):
     job = Job.objects.get(kind="core.send_email")
     assert job.status == JobStatus.SUCCEEDED and job.result == {"destinataires": 1, "envoyés": 1}
     assert [m.subject for m in mail.outbox] == ["Objet"]
+    # Once delivered, the queue keeps no copy of the addresses or the text (it may name a person).
+    assert job.params == {}
+
+
+def test_an_email_that_fails_for_good_leaves_no_copy_in_the_queue(db, queued_email, settings):
+    from django.core.mail import send_mail
+
+    settings.EMAIL_DELIVERY_BACKEND = "tests.core.test_operations.BrokenBackend"
+    send_mail("Objet", "Bonjour Mme Durand, 06 12 34 56 78", "a@exemple.fr", ["durand@exemple.fr"])
+    job = Job.objects.get(kind="core.send_email")
+    assert job.status == JobStatus.FAILED and job.attempts == job.max_attempts
+    assert "Durand" not in str(job.params) and job.params == {}
+
+
+class BrokenBackend:
+    def __init__(self, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("serveur de courriel injoignable")
 
 
 @pytest.fixture
