@@ -29,6 +29,7 @@ from maillage.equipment.models import (
     DeviceKind,
     DeviceState,
     Donation,
+    Donor,
     DonorKind,
     ErasureMethod,
     ScrapReason,
@@ -386,6 +387,52 @@ DESCRIPTIVE = ("kind", "brand", "model", "serial_number", "declared_state", "ope
 
 
 @transaction.atomic
+def _resolve_donations(
+    rows: list[Row], *, actor: Any, territory: Any, report: ImportReport
+) -> dict[tuple[str, date | None, str], Donation]:
+    """The donors and donations the new rows name, found or created in four statements in all."""
+    wanted = {(" ".join(r.donor.split()), r.received_on, r.reference): r for r in rows}
+    if not wanted:
+        return {}
+    kinds = {name: row.donor_kind for (name, _on, _ref), row in wanted.items()}
+    if "" in kinds:
+        raise services.EquipmentError(_("Le nom du donateur est obligatoire."))
+    donors = {d.name: d for d in Donor.objects.filter(territory=territory, name__in=list(kinds))}
+    missing = [
+        Donor(territory=territory, name=name, kind=kind) for name, kind in kinds.items() if name not in donors
+    ]
+    if missing:
+        # Another import may create the same donor meanwhile: the unique name wins, then we read it back.
+        Donor.objects.bulk_create(missing, ignore_conflicts=True)
+        donors = {d.name: d for d in Donor.objects.filter(territory=territory, name__in=list(kinds))}
+        record_change(
+            actor=actor,
+            action="create",
+            object_type=Donor._meta.label,
+            object_id="import",
+            territory_code=territory.code,
+            changes={"donors": sorted(d.name for d in missing)},
+        )
+    name_of = {d.pk: name for name, d in donors.items()}
+    found: dict[tuple[str, date | None, str], Donation] = {}
+    for donation in Donation.objects.filter(
+        territory=territory,
+        donor__in=list(donors.values()),
+        reference__in={ref for (_n, _on, ref) in wanted},
+    ).order_by("pk"):
+        found.setdefault((name_of[donation.donor_id], donation.received_on, donation.reference), donation)
+    to_create = [
+        Donation(territory=territory, donor=donors[name], received_on=on, reference=ref, created_by=actor)
+        for (name, on, ref) in wanted
+        if (name, on, ref) not in found
+    ]
+    if to_create:
+        for donation in Donation.objects.bulk_create(to_create):
+            found[(donation.donor.name, donation.received_on, donation.reference)] = donation
+        report.donations_created += len(to_create)
+    return found
+
+
 def import_inventory(*, actor: Any, territory: Any, data: bytes, filename: str) -> ImportReport:
     rows = parse(data, filename)
     if actor is not None:  # the command line acts as the system, a page as the signed-in user
@@ -404,7 +451,6 @@ def import_inventory(*, actor: Any, territory: Any, data: bytes, filename: str) 
             "serial_number", flat=True
         )
     )
-    donations: dict[tuple[str, date | None, str], Donation] = {}
     new_devices = []
     for row in rows:
         device = existing.get(row.key)
@@ -424,33 +470,16 @@ def import_inventory(*, actor: Any, territory: Any, data: bytes, filename: str) 
             else:
                 report.unchanged += 1
             continue
-        donation_key = (row.donor, row.received_on, row.reference)
-        donation = donations.get(donation_key)
-        if donation is None:
-            donor = services.get_or_create_donor(
-                actor=actor, territory=territory, name=row.donor, kind=row.donor_kind
-            )
-            donation = Donation.objects.filter(
-                donor=donor, received_on=row.received_on, reference=row.reference
-            ).first()
-            if donation is None:
-                donation = Donation.objects.create(
-                    territory=territory,
-                    donor=donor,
-                    received_on=row.received_on,
-                    reference=row.reference,
-                    created_by=actor,
-                )
-                report.donations_created += 1
-            donations[donation_key] = donation
         if values["serial_number"] in known_serials:
             report.warnings.append(
                 _("Ligne %(line)s : numéro de série déjà enregistré (%(s)s).")
                 % {"line": row.line, "s": values["serial_number"]}
             )
-        new_devices.append((row, donation))
+        new_devices.append(row)
+    donations = _resolve_donations(new_devices, actor=actor, territory=territory, report=report)
     items = []
-    for row, donation in new_devices:
+    for row in new_devices:
+        donation = donations[(" ".join(row.donor.split()), row.received_on, row.reference)]
         extra: dict[str, Any] = {}
         if row.operating_system:
             extra["operating_system"] = row.operating_system

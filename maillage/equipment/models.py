@@ -190,6 +190,15 @@ class Device(TimestampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Running totals of the device's log, kept by the services in the same transaction as the log rows
+    # (see ``totals.py``): the figures read one row per device instead of scanning the log.
+    refurbished_at = models.DateTimeField(_("prêt pour la première fois le"), null=True, blank=True)
+    minutes_spent = models.PositiveIntegerField(_("temps passé (minutes)"), null=True, blank=True)
+    parts_count = models.PositiveIntegerField(_("pièces ajoutées"), default=0)
+    parts_without_cost = models.PositiveIntegerField(_("pièces sans coût connu"), default=0)
+    parts_cost_known = models.DecimalField(
+        _("coût connu des pièces"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("appareil")

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from maillage.core.permissions import territories_for, territory_scope_q
@@ -16,12 +16,10 @@ from maillage.equipment.models import (
     Allocation,
     AllocationStatus,
     Device,
-    DeviceEvent,
     DeviceKind,
     DeviceState,
     Donation,
     FollowUp,
-    PartUsage,
     ScrapReason,
 )
 from maillage.equipment.services import READ_ROLES, WORKSHOP_ROLES
@@ -203,99 +201,136 @@ def donation_rows(territories: list[Any]) -> list[tuple[Donation, DonationRow]]:
     return [(d, counts.get(d.pk, DonationRow(0, 0, 0))) for d in donations]
 
 
-def figures(territories: list[Any], *, donation: Donation | None = None) -> Figures:
+def _scope_ids(territories: list[Any]) -> QuerySet[Any]:
+    """The territories and everything under them, as a subquery (one semi-join, no OR over a join)."""
+    from maillage.territories.models import Territory
+
     ids = [t.pk for t in territories]
-    scope = Q(territory_id__in=ids) | Q(territory__department_id__in=ids) | Q(territory__epci_id__in=ids)
-    devices = Device.objects.filter(scope)
-    donations = Donation.objects.filter(scope)
+    return Territory.objects.filter(Q(pk__in=ids) | Q(department_id__in=ids) | Q(epci_id__in=ids)).values(
+        "pk"
+    )
+
+
+def figures(territories: list[Any], *, donation: Donation | None = None) -> Figures:
+    """The loop's figures in five grouped queries, whatever the number of devices.
+
+    Devices carry running totals of their log (``totals.py``), so nothing here scans the workshop log.
+    """
+    from maillage.equipment.models import FollowUpProblem, StillUsed
+    from maillage.territories.models import Territory
+
+    scope = _scope_ids(territories)
+    devices = Device.objects.filter(territory_id__in=scope)
+    donations = Donation.objects.filter(territory_id__in=scope)
+    given = Allocation.objects.filter(territory_id__in=scope, status=AllocationStatus.GIVEN)
     if donation is not None:
         devices = devices.filter(donation=donation)
         donations = donations.filter(pk=donation.pk)
+        given = given.filter(device__donation=donation)
     fig = Figures()
-    by_state = dict(devices.values_list("state").annotate(n=Count("pk")).order_by())
+
+    # 1. Devices: one GROUP BY (state, kind, donation, scrap reason) with the log's totals.
+    rows = list(
+        devices.values("state", "kind", "donation_id", "scrap_reason")
+        .annotate(
+            n=Count("pk"),
+            refurbished=Count("pk", filter=Q(refurbished_at__isnull=False) & ~Q(state=S.SCRAPPED)),
+            minutes=Sum("minutes_spent"),
+            with_time=Count("minutes_spent"),
+            cost=Sum("parts_cost_known"),
+            without_cost=Sum("parts_without_cost"),
+            with_parts=Count("pk", filter=Q(parts_count__gt=0)),
+        )
+        .order_by()
+    )
+    # 2. Donations: donors' names and the counts announced.
+    donation_rows = list(donations.values_list("pk", "donor__name", "declared_count"))
+    donor_of = {pk: name for pk, name, _declared in donation_rows}
+    declared = [count for _pk, _name, count in donation_rows]
+    fig.declared = sum(declared) if declared and None not in declared else None
+
+    by_state: dict[str, int] = {}
+    by_kind: dict[str, int] = {}
+    by_donor: dict[str, int] = {}
+    by_reason: dict[str, int] = {}
+    minutes: int | None = None
+    cost: Decimal | None = None
+    for row in rows:
+        n = row["n"]
+        by_state[row["state"]] = by_state.get(row["state"], 0) + n
+        by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + n
+        donor = donor_of.get(row["donation_id"], "")
+        by_donor[donor] = by_donor.get(donor, 0) + n
+        if row["state"] == S.SCRAPPED:
+            by_reason[row["scrap_reason"]] = by_reason.get(row["scrap_reason"], 0) + n
+        if row["state"] == S.GIVEN and row["kind"] in COMPUTER_KINDS:
+            fig.given_computers += n
+        fig.refurbished += row["refurbished"]
+        if row["minutes"] is not None:
+            minutes = (minutes or 0) + row["minutes"]
+        fig.devices_with_time += row["with_time"]
+        if row["cost"] is not None:
+            cost = (cost or Decimal("0")) + row["cost"]
+        fig.parts_without_cost += row["without_cost"] or 0
+        fig.devices_with_parts += row["with_parts"]
     fig.by_state = {s.value: by_state.get(s.value, 0) for s in S}
     fig.received = sum(by_state.values())
     fig.given = by_state.get(S.GIVEN, 0)
     fig.scrapped = by_state.get(S.SCRAPPED, 0)
     fig.in_stock = fig.received - fig.given - fig.scrapped
-    declared = donations.aggregate(
-        total=Sum("declared_count"), unknown=Count("pk", filter=Q(declared_count__isnull=True))
-    )
-    fig.declared = declared["total"] if declared["total"] is not None and not declared["unknown"] else None
-    fig.refurbished = (
-        DeviceEvent.objects.filter(device__in=devices.exclude(state=S.SCRAPPED), to_state=S.READY)
-        .values("device_id")
-        .distinct()
-        .count()
-    )
-    fig.given_computers = devices.filter(state=S.GIVEN, kind__in=COMPUTER_KINDS).count()
     kinds = dict(DeviceKind.choices)
-    fig.by_kind = [
-        (str(kinds[k]), n)
-        for k, n in devices.values_list("kind").annotate(n=Count("pk")).order_by("-n", "kind")
-    ]
-    fig.by_donor = list(
-        devices.values_list("donation__donor__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "donation__donor__name")
-    )
+    fig.by_kind = [(str(kinds[k]), n) for k, n in sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0]))]
+    fig.by_donor = sorted(by_donor.items(), key=lambda kv: (-kv[1], kv[0]))
     reasons = dict(ScrapReason.choices)
     fig.scrap_reasons = [
-        (str(reasons.get(r, r)), n)
-        for r, n in devices.filter(state=S.SCRAPPED)
-        .values_list("scrap_reason")
-        .annotate(n=Count("pk"))
-        .order_by("-n")
+        (str(reasons.get(r, r)), n) for r, n in sorted(by_reason.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
-    parts = PartUsage.objects.filter(device__in=devices)
-    agg = parts.aggregate(
-        known=Sum(F("unit_cost") * F("quantity")),
-        unknown=Count("pk", filter=Q(unit_cost__isnull=True)),
-        devices=Count("device_id", distinct=True),
-    )
-    fig.parts_cost_known = agg["known"]
-    fig.parts_without_cost = agg["unknown"]
-    fig.devices_with_parts = agg["devices"]
-    time = DeviceEvent.objects.filter(device__in=devices, minutes_spent__isnull=False).aggregate(
-        total=Sum("minutes_spent"), devices=Count("device_id", distinct=True)
-    )
-    fig.minutes_logged = time["total"]
-    fig.devices_with_time = time["devices"]
-    given = Allocation.objects.filter(device__in=devices, status=AllocationStatus.GIVEN)
-    fig.people_by_commune = [
-        (name or "—", n)
-        for name, n in given.values_list("commune__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "commune__name")
-    ]
-    fig.people_by_epci = [
-        (name or "—", n)
-        for name, n in given.values_list("commune__epci__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "commune__epci__name")
-    ]
+    fig.minutes_logged = minutes
+    fig.parts_cost_known = cost
+
+    # 3. People equipped by commune (then EPCI, from the communes' own row).
+    by_commune = dict(given.values_list("commune_id").annotate(n=Count("pk")).order_by())
+    names = {
+        pk: (name, epci)
+        for pk, name, epci in Territory.objects.filter(pk__in=[k for k in by_commune if k]).values_list(
+            "pk", "name", "epci__name"
+        )
+    }
+    epcis: dict[str, int] = {}
+    communes: dict[str, int] = {}
+    for commune_id, n in by_commune.items():
+        name, epci = names.get(commune_id, (None, None))
+        communes[name or "—"] = communes.get(name or "—", 0) + n
+        epcis[epci or "—"] = epcis.get(epci or "—", 0) + n
+    fig.people_by_commune = sorted(communes.items(), key=lambda kv: (-kv[1], kv[0]))
+    fig.people_by_epci = sorted(epcis.items(), key=lambda kv: (-kv[1], kv[0]))
+    # 4. Priority criteria met.
     fig.people_by_criterion = list(
         given.values_list("criteria__label")
         .annotate(n=Count("pk"))
         .order_by("-n")
         .exclude(criteria__label=None)
     )
-    follow = FollowUp.objects.filter(allocation__in=given)
-    fig.follow_ups_due = follow.filter(done_at__isnull=True).count()
-    fig.follow_ups_done = follow.filter(done_at__isnull=False).count()
-    from maillage.equipment.models import FollowUpProblem, StillUsed
-
+    # 5. Follow-ups at six months: one GROUP BY (done, still used, problem).
     used = dict(StillUsed.choices)
-    fig.still_used = [
-        (str(used[k]), n)
-        for k, n in follow.exclude(still_used="")
-        .values_list("still_used")
-        .annotate(n=Count("pk"))
-        .order_by("-n")
-    ]
     problems = dict(FollowUpProblem.choices)
-    fig.problems = [
-        (str(problems[k]), n)
-        for k, n in follow.exclude(problem="").values_list("problem").annotate(n=Count("pk")).order_by("-n")
-    ]
+    still_used: dict[str, int] = {}
+    problem_counts: dict[str, int] = {}
+    for done, still, problem, n in (
+        FollowUp.objects.filter(allocation__in=given)
+        .annotate(done=ExpressionWrapper(Q(done_at__isnull=False), output_field=BooleanField()))
+        .values_list("done", "still_used", "problem")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        if done:
+            fig.follow_ups_done += n
+        else:
+            fig.follow_ups_due += n
+        if still:
+            still_used[still] = still_used.get(still, 0) + n
+        if problem:
+            problem_counts[problem] = problem_counts.get(problem, 0) + n
+    fig.still_used = [(str(used[k]), n) for k, n in sorted(still_used.items(), key=lambda kv: -kv[1])]
+    fig.problems = [(str(problems[k]), n) for k, n in sorted(problem_counts.items(), key=lambda kv: -kv[1])]
     return fig

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from maillage.core.audit import record_change
 from maillage.core.permissions import has_role, territories_for
+from maillage.equipment import totals
 from maillage.equipment.models import (
     Allocation,
     AllocationStatus,
@@ -81,9 +82,13 @@ def _check_territory(actor: Any, territory: Any, roles: Sequence[str] = WORKSHOP
 
 
 def _event(device: Device, *, actor: Any, kind: str, at: datetime, **fields: Any) -> DeviceEvent:
-    return DeviceEvent.objects.create(
+    event = DeviceEvent.objects.create(
         device=device, kind=kind, actor=actor, actor_label=_actor_label(actor), at=at, **fields
     )
+    totals.add_event(
+        device, to_state=fields.get("to_state", ""), at=at, minutes_spent=fields.get("minutes_spent")
+    )
+    return event
 
 
 def normalise_serial(value: str) -> str:
@@ -182,6 +187,7 @@ def create_devices(
             serial_number=normalise_serial(spec.serial_number),
             declared_state=spec.declared_state,
             **{"state": S.RECEIVED, "state_changed_at": now, **extra},
+            refurbished_at=now if extra.get("state") == S.READY else None,
         )
         for index, (donation, spec, extra) in enumerate(items)
     ]
@@ -390,6 +396,7 @@ def add_part(
         added_by=actor,
         added_at=now,
     )
+    totals.add_part(device, quantity=quantity, unit_cost=unit_cost)
     _event(
         device,
         actor=actor,

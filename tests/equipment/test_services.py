@@ -10,13 +10,15 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from maillage.core.models import AuditLog
-from maillage.equipment import selectors, services
+from maillage.equipment import selectors, services, totals
 from maillage.equipment.models import (
     AllocationStatus,
+    Device,
     DeviceEvent,
     DeviceKind,
     DeviceState,
     FollowUp,
+    PartUsage,
     ScrapReason,
 )
 from tests.equipment.factories import CriterionFactory, DonationFactory, make_devices, make_ready
@@ -198,6 +200,38 @@ def test_figures_count_loss_costs_and_people(lot_mediator, lot_prescriber, lot, 
     assert fig.people_by_commune == [("Figeac", 1)]
     assert fig.people_by_epci == [("CC du Grand Figeac", 1)]
     assert fig.people_by_criterion == [("Minima sociaux", 1)]
+    # The running totals the figures read are exactly what the log says.
+    kept = _totals()
+    totals.rebuild(Device, DeviceEvent, PartUsage)
+    assert _totals() == kept
+    assert Device.objects.get(pk=ready.pk).minutes_spent == 60
+    assert Device.objects.get(pk=ready.pk).parts_cost_known == Decimal("30")
+    assert Device.objects.filter(refurbished_at__isnull=False).count() == 1
+
+
+def _totals() -> list[tuple]:
+    return list(
+        Device.objects.order_by("pk").values_list(
+            "pk", "refurbished_at", "minutes_spent", "parts_count", "parts_without_cost", "parts_cost_known"
+        )
+    )
+
+
+def test_figures_of_one_donation_and_a_whole_department_agree(lot_mediator, lot):
+    first = DonationFactory(territory=lot, declared_count=3)
+    second = DonationFactory(territory=lot, declared_count=None)
+    services.add_devices(
+        actor=lot_mediator, donation=first, devices=[services.NewDevice(kind=DeviceKind.LAPTOP)] * 3
+    )
+    (tablet,) = services.add_devices(
+        actor=lot_mediator, donation=second, devices=[services.NewDevice(kind=DeviceKind.TABLET)]
+    )[0]
+    services.transition(actor=lot_mediator, device_id=tablet.pk, to_state=S.DIAGNOSED, minutes_spent=15)
+    one = selectors.figures([lot], donation=first)
+    assert (one.received, one.declared, one.minutes_logged) == (3, 3, None)
+    whole = selectors.figures([lot])
+    assert (whole.received, whole.declared, whole.minutes_logged, whole.devices_with_time) == (4, None, 15, 1)
+    assert dict(whole.by_donor) == {first.donor.name: 3, second.donor.name: 1}
 
 
 def test_unknown_is_not_zero_in_figures(lot_mediator, lot):
