@@ -99,7 +99,9 @@ def job(
         existing = _REGISTRY.get(kind)
         if existing is not None and existing.func.__qualname__ != func.__qualname__:
             raise ValueError(f"Job kind {kind!r} is declared twice")
-        _REGISTRY[kind] = JobSpec(kind, str(label), func, max_attempts, atomic, report_template, private_params)
+        _REGISTRY[kind] = JobSpec(
+            kind, str(label), func, max_attempts, atomic, report_template, private_params
+        )
         func.job_kind = kind  # type: ignore[attr-defined]
         return func
 
@@ -307,7 +309,7 @@ def recover_interrupted(*, now: Any = None) -> list[Job]:
                 "rien n'a été enregistré à moitié. Relancez-le."
             ) % {"n": record.attempts}
             spec = find_spec(record.kind)
-            private = {"params": {}} if spec is not None and spec.private_params else {}
+            private: dict[str, Any] = {"params": {}} if spec is not None and spec.private_params else {}
             Job.objects.filter(pk=record.pk, status=JobStatus.RUNNING).update(
                 status=JobStatus.FAILED, error=message, finished_at=now, **private
             )

@@ -247,7 +247,8 @@ def figures(territories: list[Any], *, donation: Donation | None = None) -> Figu
     donation_rows = list(donations.values_list("pk", "donor__name", "declared_count"))
     donor_of = {pk: name for pk, name, _declared in donation_rows}
     declared = [count for _pk, _name, count in donation_rows]
-    fig.declared = sum(declared) if declared and None not in declared else None
+    known = [count for count in declared if count is not None]
+    fig.declared = sum(known) if declared and len(known) == len(declared) else None
 
     by_state: dict[str, int] = {}
     by_kind: dict[str, int] = {}
