@@ -266,9 +266,29 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
 
 
+def _password_guard(request: HttpRequest) -> throttle.Attempt:
+    """A signed-in form that asks for the current password is a way in too: same throttle as the login."""
+    return throttle.attempt("login", email=getattr(request.user, "email", ""), ip=throttle.client_ip(request))
+
+
+def _settle_password_guard(guard: throttle.Attempt, form: Any, field: str) -> None:
+    """Refund the try unless the current password itself was wrong."""
+    if field not in form.errors:
+        guard.succeeded()
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:account")
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        guard = _password_guard(request)
+        if not guard.allowed:
+            return too_many_attempts(request)
+        form = self.get_form()
+        valid = form.is_valid()
+        _settle_password_guard(guard, form, "old_password")
+        return self.form_valid(form) if valid else self.form_invalid(form)
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
@@ -307,6 +327,11 @@ def account(request: HttpRequest) -> HttpResponse:
             )
             messages.success(request, _("Profil enregistré."))
             return redirect("accounts:account")
+        if "email" in request.POST:
+            guard = _password_guard(request)
+            if not guard.allowed:
+                return too_many_attempts(request)
+            _settle_password_guard(guard, email_form, "password")
         if "email" in request.POST and email_form.is_valid():
             new_email = email_form.cleaned_data["new_email"]
             token = signing.dumps({"u": user.pk, "e": new_email, "o": user.email}, salt=EMAIL_CHANGE_SALT)

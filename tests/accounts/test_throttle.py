@@ -204,3 +204,27 @@ def test_the_throttle_fails_closed_when_the_cache_is_down(client, lot_coordinato
 
     monkeypatch.setattr(caches["throttle"], "get_many", broken)
     assert _login(client, lot_coordinator.email, PASSWORD).status_code == 429
+
+
+def test_the_current_password_on_signed_in_forms_is_throttled_like_the_login(client, lot_coordinator):
+    """A stolen session must not become a way to guess the password: wrong current passwords count."""
+    client.force_login(lot_coordinator)
+    url = "/compte/mon-compte/mot-de-passe/"
+    new = "un-nouveau-mot-de-passe-solide-2026"
+    # A right current password with mismatched new ones is not a failed guess.
+    response = client.post(url, {"old_password": PASSWORD, "new_password1": new, "new_password2": "autre"})
+    assert response.status_code == 200
+    for _ in range(4):
+        response = client.post(url, {"old_password": "faux", "new_password1": new, "new_password2": new})
+        assert response.status_code == 200
+    # The e-mail change asks for the password too: its wrong tries count on the same counter.
+    response = client.post(
+        "/compte/mon-compte/", {"email": "1", "new_email": "nouvelle@exemple.fr", "password": "faux"}
+    )
+    assert response.status_code == 200
+    response = client.post(url, {"old_password": PASSWORD, "new_password1": new, "new_password2": new})
+    assert response.status_code == 429
+    lot_coordinator.refresh_from_db()
+    assert lot_coordinator.check_password(PASSWORD)  # nothing changed
+    client.logout()
+    assert _login(client, lot_coordinator.email, PASSWORD).status_code == 429  # and the login is locked too
