@@ -312,6 +312,7 @@ OIDC_RP_SCOPES = env_str("PROCONNECT_SCOPES", "openid email given_name usual_nam
 OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:proconnect_callback"
 OIDC_CREATE_USER = True  # only with a pending invitation: ProConnectBackend.create_user
 OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True  # for the logout at ProConnect (id_token_hint)
 OIDC_TIMEOUT = 10
 OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": "eidas1"}
 LOGIN_REDIRECT_URL_FAILURE = "accounts:login"

@@ -12,7 +12,9 @@ ProConnect is not asked for our second factor (the federation's login is already
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any
+from urllib.parse import urlencode
 
 import jwt
 import requests
@@ -66,6 +68,29 @@ def discovery() -> dict[str, Any]:
             )
         cache.set(key, document, 3600)
     return dict(document)
+
+
+def logout_url(request: HttpRequest) -> str | None:
+    """Where to send a person who leaves a session opened through ProConnect: the provider's
+    ``end_session_endpoint``, so that the federation's session ends too (None for other sessions)."""
+    id_token = request.session.get("oidc_id_token") if hasattr(request, "session") else None
+    if not enabled() or not id_token:
+        return None
+    try:
+        endpoint = discovery().get("end_session_endpoint")
+    except Exception:  # noqa: BLE001 — the provider is down: our own session still ends
+        logger.exception("ProConnect : découverte impossible pour la déconnexion")
+        return None
+    if not endpoint:
+        return None
+    query = urlencode(
+        {
+            "id_token_hint": id_token,
+            "state": secrets.token_urlsafe(16),
+            "post_logout_redirect_uri": settings.SITE_URL.rstrip("/") + "/",
+        }
+    )
+    return f"{endpoint}?{query}"
 
 
 def get_setting(attr: str, *args: Any) -> Any:

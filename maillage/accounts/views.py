@@ -10,7 +10,7 @@ from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
@@ -260,6 +260,17 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         if not getattr(self, "validlink", False):
             throttle.attempt("token", ip=ip)
         return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """Our session ends; a session opened through ProConnect also ends at the provider."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        from maillage.accounts import proconnect
+
+        provider_logout = proconnect.logout_url(request)  # read before the session is flushed
+        response = super().post(request, *args, **kwargs)
+        return HttpResponseRedirect(provider_logout) if provider_logout else response
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):

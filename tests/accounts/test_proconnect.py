@@ -65,6 +65,7 @@ class FakeProvider:
             "token_endpoint": f"{ISSUER}/token",
             "userinfo_endpoint": f"{ISSUER}/userinfo",
             "jwks_uri": f"{ISSUER}/jwks",
+            "end_session_endpoint": f"{ISSUER}/session/end",
             "id_token_signing_alg_values_supported": ["RS256"],
         }
 
@@ -261,3 +262,23 @@ def test_off_when_unset(client):
 
 def test_the_login_page_offers_it_when_set(client, provider):
     assert "identifier avec ProConnect" in client.get("/compte/connexion/").content.decode()
+
+
+def test_leaving_a_proconnect_session_ends_it_at_the_provider_too(client, provider, lot_coordinator):
+    provider.claims = {"email": lot_coordinator.email, "email_verified": True}
+    assert _sign_in(client, provider).status_code == 302
+    id_token = client.session["oidc_id_token"]
+    response = client.post("/compte/deconnexion/")
+    assert response.status_code == 302
+    location = response["Location"]
+    assert location.startswith(f"{ISSUER}/session/end?")
+    query = parse_qs(location.split("?", 1)[1])
+    assert query["id_token_hint"] == [id_token] and query["state"][0]
+    assert query["post_logout_redirect_uri"][0].endswith("/")
+    assert "_auth_user_id" not in client.session
+
+
+def test_leaving_a_password_session_stays_on_the_site(client, provider, lot_coordinator):
+    client.force_login(lot_coordinator)
+    response = client.post("/compte/deconnexion/")
+    assert response.status_code == 302 and not response["Location"].startswith(ISSUER)
