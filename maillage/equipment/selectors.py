@@ -123,6 +123,13 @@ def state_counts_by_place(user: Any) -> list[dict[str, Any]]:
 
 
 @dataclass
+class DonationRow:
+    received: int
+    given: int
+    scrapped: int
+
+
+@dataclass
 class Figures:
     """The loop's figures for a territory (and optionally one donation)."""
 
@@ -149,6 +156,7 @@ class Figures:
     follow_ups_done: int = 0
     still_used: list[tuple[str, int]] = field(default_factory=list)
     problems: list[tuple[str, int]] = field(default_factory=list)
+    by_donation: dict[int, DonationRow] = field(default_factory=dict)
 
     @property
     def loss_ratio(self) -> float | None:
@@ -175,29 +183,32 @@ class Figures:
         return self.minutes_logged / self.devices_with_time
 
 
-@dataclass
-class DonationRow:
-    received: int
-    given: int
-    scrapped: int
+def donation_rows(
+    territories: list[Any], *, fig: Figures | None = None
+) -> list[tuple[Donation, DonationRow]]:
+    """Each donation with its devices received, given and scrapped.
 
-
-def donation_rows(territories: list[Any]) -> list[tuple[Donation, DonationRow]]:
-    """Each donation with its devices received, given and scrapped: one GROUP BY for all donations."""
-    ids = [t.pk for t in territories]
-    scope = Q(territory_id__in=ids) | Q(territory__department_id__in=ids) | Q(territory__epci_id__in=ids)
-    counts = {
-        row["donation_id"]: DonationRow(row["received"], row["given"], row["scrapped"])
-        for row in Device.objects.filter(scope)
-        .values("donation_id")
-        .annotate(
-            received=Count("pk"),
-            given=Count("pk", filter=Q(state=S.GIVEN)),
-            scrapped=Count("pk", filter=Q(state=S.SCRAPPED)),
-        )
-        .order_by()
-    }
-    donations = Donation.objects.filter(scope).select_related("donor").order_by("received_on", "pk")
+    With the territory's ``fig`` (from ``figures``), the counts are the ones it already grouped;
+    otherwise one GROUP BY for all donations.
+    """
+    scope = _scope_ids(territories)
+    if fig is not None:
+        counts = fig.by_donation
+    else:
+        counts = {
+            row["donation_id"]: DonationRow(row["received"], row["given"], row["scrapped"])
+            for row in Device.objects.filter(territory_id__in=scope)
+            .values("donation_id")
+            .annotate(
+                received=Count("pk"),
+                given=Count("pk", filter=Q(state=S.GIVEN)),
+                scrapped=Count("pk", filter=Q(state=S.SCRAPPED)),
+            )
+            .order_by()
+        }
+    donations = (
+        Donation.objects.filter(territory_id__in=scope).select_related("donor").order_by("received_on", "pk")
+    )
     return [(d, counts.get(d.pk, DonationRow(0, 0, 0))) for d in donations]
 
 
@@ -262,6 +273,12 @@ def figures(territories: list[Any], *, donation: Donation | None = None) -> Figu
         by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + n
         donor = donor_of.get(row["donation_id"], "")
         by_donor[donor] = by_donor.get(donor, 0) + n
+        per_donation = fig.by_donation.setdefault(row["donation_id"], DonationRow(0, 0, 0))
+        per_donation.received += n
+        if row["state"] == S.GIVEN:
+            per_donation.given += n
+        elif row["state"] == S.SCRAPPED:
+            per_donation.scrapped += n
         if row["state"] == S.SCRAPPED:
             by_reason[row["scrap_reason"]] = by_reason.get(row["scrap_reason"], 0) + n
         if row["state"] == S.GIVEN and row["kind"] in COMPUTER_KINDS:

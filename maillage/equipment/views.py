@@ -483,7 +483,7 @@ def _bilan_context(request: HttpRequest) -> dict[str, Any]:
     territory = territories[0]
     fig = selectors.figures(territories)
     return documents.bilan_context(
-        territory=territory, fig=fig, donations=selectors.donation_rows(territories)
+        territory=territory, fig=fig, donations=selectors.donation_rows(territories, fig=fig)
     )
 
 
