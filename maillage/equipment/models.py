@@ -208,6 +208,8 @@ class Device(TimestampedModel):
             models.Index(fields=["territory", "state"], name="equipment_device_state"),
             models.Index(fields=["territory", "serial_number"], name="equipment_device_serial"),
             models.Index(fields=["workshop_place", "state"], name="equipment_device_place"),
+            # The workshop list: a state, oldest change first, read in index order up to the page.
+            models.Index(fields=["state", "state_changed_at", "id"], name="equipment_device_queue"),
         ]
         constraints = [
             models.CheckConstraint(

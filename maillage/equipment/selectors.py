@@ -212,14 +212,17 @@ def donation_rows(
     return [(d, counts.get(d.pk, DonationRow(0, 0, 0))) for d in donations]
 
 
-def _scope_ids(territories: list[Any]) -> QuerySet[Any]:
-    """The territories and everything under them, as a subquery (one semi-join, no OR over a join)."""
+def _scope_ids(territories: list[Any]) -> list[int]:
+    """The territories and everything under them, as a list of ids read first (one small query).
+
+    A literal list lets PostgreSQL estimate the rows from the column's statistics: with a subquery it
+    guessed 1 % of a département's devices and sorted 50 000 rows on disk instead of hashing them.
+    """
     from maillage.territories.models import Territory
 
     ids = [t.pk for t in territories]
-    return Territory.objects.filter(Q(pk__in=ids) | Q(department_id__in=ids) | Q(epci_id__in=ids)).values(
-        "pk"
-    )
+    scope = Q(pk__in=ids) | Q(department_id__in=ids) | Q(epci_id__in=ids)
+    return list(Territory.objects.filter(scope).values_list("pk", flat=True))
 
 
 def figures(territories: list[Any], *, donation: Donation | None = None) -> Figures:

@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import Workbook
 
-from maillage.equipment import importer
-from maillage.equipment.models import Device, DeviceState, Donation
+from maillage.equipment import importer, totals
+from maillage.equipment.models import Device, DeviceEvent, DeviceState, Donation, PartUsage
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +47,19 @@ def test_csv_from_excel_imports_and_reimport_changes_nothing(lot):
     again = importer.import_inventory(actor=None, territory=lot, data=_csv(ROWS), filename="inventaire.csv")
     assert (again.created, again.updated, again.unchanged, again.donations_created) == (0, 0, 3, 0)
     assert Device.objects.count() == 3
+    # The device imported « prêt » counts as refurbished, exactly as its log says.
+    kept = list(Device.objects.order_by("pk").values_list("pk", "refurbished_at", "minutes_spent"))
+    totals.rebuild(Device, DeviceEvent, PartUsage)
+    assert list(Device.objects.order_by("pk").values_list("pk", "refurbished_at", "minutes_spent")) == kept
+    assert Device.objects.filter(refurbished_at__isnull=False).get().source_key == "INV-002"
+
+
+def test_a_new_file_reuses_known_donors_and_donations(lot):
+    importer.import_inventory(actor=None, territory=lot, data=_csv(ROWS[:1]), filename="a.csv")
+    row = "INV-009;Tablette;Conseil départemental du Lot;Collectivité;03/03/2025;CONV-2025-014;;;;;Reçu;;"
+    report = importer.import_inventory(actor=None, territory=lot, data=_csv([row]), filename="b.csv")
+    assert (report.created, report.donations_created) == (1, 0)
+    assert Donation.objects.get().devices.count() == 2
 
 
 def test_errors_are_reported_by_line_and_column_and_nothing_is_written(lot):
