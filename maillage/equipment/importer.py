@@ -386,7 +386,6 @@ def parse(data: bytes, filename: str) -> list[Row]:
 DESCRIPTIVE = ("kind", "brand", "model", "serial_number", "declared_state", "operating_system")
 
 
-@transaction.atomic
 def _resolve_donations(
     rows: list[Row], *, actor: Any, territory: Any, report: ImportReport
 ) -> dict[tuple[str, date | None, str], Donation]:
@@ -433,6 +432,7 @@ def _resolve_donations(
     return found
 
 
+@transaction.atomic
 def import_inventory(*, actor: Any, territory: Any, data: bytes, filename: str) -> ImportReport:
     rows = parse(data, filename)
     if actor is not None:  # the command line acts as the system, a page as the signed-in user

@@ -144,3 +144,18 @@ def test_command_refuses_with_a_non_zero_status(lot, tmp_path):
     out = io.StringIO()
     call_command("import_equipment", str(path), territory="46", stdout=out)
     assert "3 appareil(s) créé(s)" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_while_writing_leaves_nothing_half_written(lot, monkeypatch):
+    """Outside any test transaction: the import itself is all-or-nothing (donors and donations too)."""
+    from maillage.equipment import services
+    from maillage.equipment.models import Donor
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("panne au milieu de l'import")
+
+    monkeypatch.setattr(services, "create_devices", broken)
+    with pytest.raises(RuntimeError):
+        importer.import_inventory(actor=None, territory=lot, data=_csv(ROWS), filename="inventaire.csv")
+    assert (Device.objects.count(), Donation.objects.count(), Donor.objects.count()) == (0, 0, 0)
