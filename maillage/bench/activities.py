@@ -716,7 +716,6 @@ def _verified_client(user: Any) -> Any:
 
 def run(args: argparse.Namespace) -> None:
     from django.db import connection
-    from django.test import Client
     from django.utils import timezone
 
     from maillage.activities import importer, rollup, selectors
@@ -900,7 +899,14 @@ def run(args: argparse.Namespace) -> None:
 
     repeat = args.repeat
     results: dict[str, list[float]] = {}
-    results["département (page, agrégat)"] = time_calls(department_page, repeat=repeat)
+    cpu_start = time.process_time()
+    results["département (page, agrégat)"] = time_calls(department_page, repeat=repeat, warmup=0)
+    cpu_ms = (time.process_time() - cpu_start) * 1000 / repeat
+    print(
+        f"Page département : temps CPU du processus {cpu_ms:.0f} ms par requête (moyenne de {repeat}, "
+        "indépendant de l'attente due à la charge)",
+        flush=True,
+    )
     results["national (page, agrégat)"] = time_calls(national_page, repeat=max(5, repeat // 2))
     results["croisement thème × âge, département (page)"] = time_calls(
         crosstab_page, repeat=max(5, repeat // 2)
