@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Count, Q, Sum
 
 from maillage.activities import selectors
+from maillage.activities.choices import ActivityKind
 from maillage.activities.models import Activity
 from maillage.core.metrics import register
 from maillage.territories.models import TerritoryKind
@@ -33,18 +34,55 @@ def _stats(territory: Any, start: date, end: date) -> selectors.Stats:
     return selectors.compute_stats(_scope(territory), start, end)
 
 
+def _totals(territory: Any, start: date, end: date) -> dict[str, int]:
+    """The key figures only (the same numbers as ``Stats``): from the rollup's one statement where
+    the scope has a rollup, else ONE aggregate over the scope's activities plus the distinct followed
+    people — not every breakdown of the raw tables for a single number."""
+    from maillage.activities.models import Accompaniment
+    from maillage.activities.selectors.statistics import _whole_months
+
+    scope = _scope(territory)
+    if scope.rollup_key and _whole_months(start, end):
+        stats = selectors.compute_stats(scope, start, end)
+        return {
+            "individual": stats.individual,
+            "collective": stats.collective,
+            "accompaniments": stats.accompaniments,
+            "workshop_participants": stats.workshop_participants,
+            "people": stats.people,
+        }
+    activities = selectors.scoped_activities(scope, start, end)
+    collective = Q(kind=ActivityKind.COLLECTIVE)
+    totals = activities.aggregate(
+        individual=Count("id", filter=Q(kind=ActivityKind.INDIVIDUAL)),
+        collective=Count("id", filter=collective),
+        accompaniments=Sum("participants_count"),
+        workshop_participants=Sum("participants_count", filter=collective),
+        anonymous=Sum("anonymous_count"),
+    )
+    followed = (
+        Accompaniment.objects.filter(activity__in=activities, beneficiary__isnull=False)
+        .values("beneficiary_id")
+        .distinct()
+        .count()
+    )
+    result = {key: int(value or 0) for key, value in totals.items()}
+    result["people"] = result.pop("anonymous") + followed
+    return result
+
+
 @register(
     "activities.accompaniments",
     label="Accompagnements réalisés (comptes rendus d’activité)",
     unit="accompagnements",
 )
 def accompaniments(territory: Any, start: date, end: date) -> int:
-    return _stats(territory, start, end).accompaniments
+    return _totals(territory, start, end)["accompaniments"]
 
 
 @register("activities.workshops", label="Ateliers collectifs réalisés", unit="ateliers")
 def workshops(territory: Any, start: date, end: date) -> int:
-    return _stats(territory, start, end).collective
+    return _totals(territory, start, end)["collective"]
 
 
 @register(
@@ -53,17 +91,17 @@ def workshops(territory: Any, start: date, end: date) -> int:
     unit="participations",
 )
 def workshop_participants(territory: Any, start: date, end: date) -> int:
-    return _stats(territory, start, end).workshop_participants
+    return _totals(territory, start, end)["workshop_participants"]
 
 
 @register("activities.people", label="Personnes accompagnées (usagers)", unit="personnes")
 def people(territory: Any, start: date, end: date) -> int:
-    return _stats(territory, start, end).people
+    return _totals(territory, start, end)["people"]
 
 
 @register("activities.individual", label="Accompagnements individuels", unit="accompagnements")
 def individual(territory: Any, start: date, end: date) -> int:
-    return _stats(territory, start, end).individual
+    return _totals(territory, start, end)["individual"]
 
 
 @register(

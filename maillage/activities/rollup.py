@@ -388,28 +388,40 @@ def add_activities(ids: list[int]) -> None:
 
 def add_from_tables(cursor: Any, activities: str, accompaniments: str, counts: str, *, sign: int = 1) -> None:
     """Add to the rollup the contributions of the rows of three tables shaped like the raw ones
-    (the import's staging tables): one ``INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE`` per grain.
-    ``sign=-1`` subtracts them (rows about to be deleted)."""
-    _create_stage(cursor)
-    _fill_stage_unpivoted(cursor, activities, accompaniments, counts)
-    if sign < 0:
-        cursor.execute(
-            f"UPDATE {STAGE} SET activities = -activities, accompaniments = -accompaniments, anonymous = -anonymous"
-        )
-    for statement in _from_stage(add=True):
-        cursor.execute(statement)
-    cursor.execute(f"DROP TABLE {STAGE}")
+    (the import's staging tables), in ONE statement: every dimension grouped by département and month
+    in a ``WITH`` (unpivoted, see ``_stage_selects``), then written to grain 'd' by a data-modifying
+    ``WITH`` and to grain 'n' by the main ``INSERT`` (disjoint keys), both ``ON CONFLICT DO UPDATE``.
+    ``sign=-1`` subtracts them (rows about to be deleted). PostgreSQL only."""
+    excluded = ", ".join(f"'{d}'" for d in sorted(NATIONAL_EXCLUDED))
+    conflict = (
+        f" ON CONFLICT ({KEY}) DO UPDATE SET activities = {TABLE}.activities + excluded.activities, "
+        f"accompaniments = {TABLE}.accompaniments + excluded.accompaniments, "
+        f"anonymous = {TABLE}.anonymous + excluded.anonymous"
+    )
+    factor = "-" if sign < 0 else ""
+    sums = f"{factor}SUM(activities), {factor}SUM(accompaniments), {factor}SUM(anonymous)"
+    union = " UNION ALL ".join(f"({select})" for select in _stage_selects(activities, accompaniments, counts))
+    cursor.execute(
+        f"WITH stage ({COLUMNS}) AS ({union}), "
+        f"grain_d AS (INSERT INTO {TABLE} ({COLUMNS}) SELECT 'd', dimension, department_id, 0, month, value, "
+        f"{sums} FROM stage GROUP BY department_id, month, dimension, value "
+        f"ORDER BY department_id, month, dimension, value{conflict}) "
+        f"INSERT INTO {TABLE} ({COLUMNS}) SELECT 'n', dimension, 0, 0, month, value, {sums} FROM stage "
+        f"WHERE dimension NOT IN ({excluded}) GROUP BY month, dimension, value "
+        f"ORDER BY month, dimension, value{conflict}"
+    )
 
 
-def _fill_stage_unpivoted(cursor: Any, activities: str, accompaniments: str, counts: str) -> None:
-    """PostgreSQL: the same groups as ``_fill_stage`` in fewer passes over the (staging) tables.
+def _stage_selects(activities: str, accompaniments: str, counts: str) -> list[str]:
+    """PostgreSQL: the same groups as ``_fill_stage`` in few passes over the (staging) tables, as
+    ``SELECT`` statements of the stage's columns.
 
     The single-valued dimensions of an activity are unpivoted with ``CROSS JOIN LATERAL (VALUES …)``
     (a value is NULL when the dimension's condition does not hold) and grouped in one statement; so
     are the person dimensions. The multi-valued ones (bit masks) keep one statement each."""
     month = _month_sql("a.date")
     dep = "COALESCE(a.department_id, 0)"
-    stage = f"INSERT INTO {STAGE} ({COLUMNS}) "
+    selects: list[str] = []
     single, multi = [], []
     for dimension, (extra, value, where) in _activity_value_sql().items():
         if extra:
@@ -427,15 +439,15 @@ def _fill_stage_unpivoted(cursor: Any, activities: str, accompaniments: str, cou
         "SUM(participants_count) AS participants_count, SUM(anonymous_count) AS anonymous_count "
         f"FROM {activities} GROUP BY {columns}, {_month_sql('date')})"
     )
-    cursor.execute(
-        stage + f"SELECT 'd', v.dimension, {dep}, 0, {month}, v.value, "
+    selects.append(
+        f"SELECT 'd', v.dimension, {dep}, 0, {month}, v.value, "
         "SUM(a.n), SUM(a.participants_count), SUM(a.anonymous_count) "
         f"FROM {grouped} a CROSS JOIN LATERAL (VALUES {', '.join(single)}) v(dimension, value) "
         f"WHERE v.value IS NOT NULL GROUP BY v.dimension, {dep}, {month}, v.value"
     )
     for dimension, extra, value, where in multi:
-        cursor.execute(
-            stage + f"SELECT 'd', '{dimension}', {dep}, 0, {month}, {value}, "
+        selects.append(
+            f"SELECT 'd', '{dimension}', {dep}, 0, {month}, {value}, "
             "COUNT(*), SUM(a.participants_count), SUM(a.anonymous_count) "
             f"FROM {activities} a{extra} WHERE {where} "
             f"GROUP BY {dep}, {month}, {value}"
@@ -456,19 +468,20 @@ def _fill_stage_unpivoted(cursor: Any, activities: str, accompaniments: str, cou
         f"FROM {accompaniments} p JOIN {activities} a ON a.id = p.activity_id "
         f"GROUP BY a.department_id, {month}, {person_columns})"
     )
-    cursor.execute(
-        stage + f"SELECT 'd', v.dimension, {dep}, 0, a.date, v.value, 0, SUM(p.n), SUM(p.n * v.anonymous) "
+    selects.append(
+        f"SELECT 'd', v.dimension, {dep}, 0, a.date, v.value, 0, SUM(p.n), SUM(p.n * v.anonymous) "
         f"FROM {grouped_people} p CROSS JOIN LATERAL (SELECT p.department_id, p.date) a "
         f"CROSS JOIN LATERAL (VALUES {people}) v(dimension, value, anonymous) "
         f"WHERE v.value IS NOT NULL GROUP BY v.dimension, {dep}, a.date, v.value"
     )
     dimensions = ", ".join(repr(str(d)) for d in ParticipantDimension.values)
-    cursor.execute(
-        stage + f"SELECT 'd', c.dimension, {dep}, 0, {month}, c.value, 0, SUM(c.count), SUM(c.count) "
+    selects.append(
+        f"SELECT 'd', c.dimension, {dep}, 0, {month}, c.value, 0, SUM(c.count), SUM(c.count) "
         f"FROM {counts} c JOIN {activities} a ON a.id = c.activity_id "
         f"WHERE c.count > 0 AND c.dimension IN ({dimensions}) "
         f"GROUP BY c.dimension, {dep}, {month}, c.value"
     )
+    return selects
 
 
 def _drop_indexes(cursor: Any) -> list[str]:

@@ -389,7 +389,7 @@ def _stats_context(request: HttpRequest, *, top: int | None = None) -> dict[str,
 @login_required
 def stats(request: HttpRequest) -> HttpResponse:
     context = _stats_context(request, top=exports.TABLE_LIMIT)
-    context["charts"] = exports.charts(context["stats"])
+    context["charts_html"] = exports.charts_html(exports.charts(context["stats"]))
     context["query"] = request.GET.urlencode()
     return render(request, "activities/stats.html", context)
 

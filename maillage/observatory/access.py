@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from maillage.observatory import bulk
 from maillage.observatory.fragility import setting
 from maillage.observatory.geo import SphereIndex
 from maillage.observatory.models import CommuneAccess, ItinerantStop
@@ -52,17 +54,21 @@ def supply_points() -> list[SupplyPoint]:
         if lat is not None and lon is not None:
             communes[pk] = (lat, lon)
     places: dict[int, SupplyPoint] = {}
+    # The derived « |a|b| » column of the programmes: no JSON document decoded per place.
     rows = public_places().values_list(
-        "pk", "latitude", "longitude", "commune_id", "national_programmes", "mobility"
+        "pk", "latitude", "longitude", "commune_id", "national_programmes_search"
     )
-    for pk, lat, lon, commune_id, programmes, _mobility in rows.iterator(chunk_size=5000):
+    france_services = f"|{NationalProgramme.FRANCE_SERVICES.value}|"
+    aidants_connect = f"|{NationalProgramme.AIDANTS_CONNECT.value}|"
+    digital_advisers = f"|{NationalProgramme.DIGITAL_ADVISERS.value}|"
+    for pk, lat, lon, commune_id, programmes in rows.iterator(chunk_size=5000):
         kinds = {"mediation"}
-        programmes = programmes or []
-        if NationalProgramme.FRANCE_SERVICES.value in programmes:
+        programmes = programmes or ""
+        if france_services in programmes:
             kinds.add("france_services")
-        if NationalProgramme.AIDANTS_CONNECT.value in programmes:
+        if aidants_connect in programmes:
             kinds.add("aidants_connect")
-        if NationalProgramme.DIGITAL_ADVISERS.value in programmes:
+        if digital_advisers in programmes:
             kinds.add("digital_advisers")
         point: tuple[float, float] | None = (lat, lon) if lat is not None and lon is not None else None
         point = point or communes.get(commune_id)
@@ -127,14 +133,14 @@ def compute_access(*, department_codes: list[str] | None = None) -> int:
     communes_list = list(communes.values_list("pk", "latitude", "longitude"))
     located = [(lat, lon) for _pk, lat, lon in communes_list if lat is not None and lon is not None]
     nearest = {kind: iter(indexes[kind].nearest_km_many(located, max_km)) for kind in KINDS}
-    rows: list[CommuneAccess] = []
+    rows: list[Any] = []
     for pk, lat, lon in communes_list:
         distances: dict[str, float | None] = dict.fromkeys(KINDS)
         if lat is not None and lon is not None:
             for kind in KINDS:
                 distances[kind] = _rounded(next(nearest[kind]))
         rows.append(
-            CommuneAccess(
+            bulk.Row(  # light rows: no model instance per commune
                 commune_id=pk,
                 distance_any=distances["mediation"],
                 distance_mediation=distances["mediation"],
@@ -145,10 +151,9 @@ def compute_access(*, department_codes: list[str] | None = None) -> int:
                 computed_at=now,
             )
         )
-    CommuneAccess.objects.bulk_create(
+    bulk.upsert(  # COPY and one INSERT … ON CONFLICT on PostgreSQL
+        CommuneAccess,
         rows,
-        batch_size=2000,
-        update_conflicts=True,
         unique_fields=["commune"],
         update_fields=[
             "distance_any",

@@ -6,6 +6,7 @@ counts): the public version of the observatory reuses it as is, without the acti
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -390,6 +391,59 @@ def build_report(
         version=f"{method}:{len(rows)}:{len(shapes)}:{scores_at and scores_at.timestamp()}:"
         f"{computed_at and computed_at.timestamp()}",
     )
+
+
+REPORT_CACHE_SECONDS = 600
+
+
+def data_version() -> str:
+    """What the reports are computed from, in one cheap statement (primary-key maxima and one
+    timestamp): every fragility computation writes new score rows (new ids), every access computation
+    stamps its rows, every indicator import (MedNum included) adds an import row. Outlines and the
+    territories are reloaded by deploy-time commands: the cache's lifetime bounds how long a report
+    can lag behind them."""
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT MAX(id) FROM {quote(FragilityScore._meta.db_table)}), "  # noqa: S608 — model tables
+            f"(SELECT MAX(computed_at) FROM {quote(CommuneAccess._meta.db_table)}), "
+            f"(SELECT MAX(id) FROM {quote(IndicatorImport._meta.db_table)})"
+        )
+        stamp = "|".join(str(value) for value in cursor.fetchone())
+    return hashlib.sha256(stamp.encode()).hexdigest()[:16]  # a cache-key-safe token
+
+
+def cached_report(
+    territory: Territory, *, method: str | None = None, with_outlines: bool = False, children: bool = True
+) -> Report:
+    """``build_report`` kept per (territory, asked method, data version): a page view then costs one
+    version query and a cache read instead of reading every commune's scores, distances and indicators."""
+    from django.core.cache import cache
+
+    method = method if method in (FragilityMethod.IFN, FragilityMethod.MEDNUM) else None
+    key = (
+        f"observatory:report:{territory.pk}:{territory.population}:{method or '-'}:{int(with_outlines)}:"
+        f"{int(children)}:{data_version()}"
+    )
+    report = cache.get(key)
+    if report is None:
+        report = build_report(territory, method=method, with_outlines=with_outlines, children=children)
+        cache.set(key, report, REPORT_CACHE_SECONDS)
+    return report  # type: ignore[no-any-return]
+
+
+def cached_methods(territory: Territory) -> list[str]:
+    """``available_methods`` kept per (territory, data version)."""
+    from django.core.cache import cache
+
+    key = f"observatory:methods:{territory.pk}:{data_version()}"
+    methods = cache.get(key)
+    if methods is None:
+        methods = available_methods(territory)
+        cache.set(key, methods, REPORT_CACHE_SECONDS)
+    return methods  # type: ignore[no-any-return]
 
 
 SORT_KEYS: dict[str, Any] = {

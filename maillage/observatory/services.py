@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from maillage.core.audit import record_change
 from maillage.core.models import AuditAction
+from maillage.observatory import bulk
 from maillage.observatory import fragility as fr
 from maillage.observatory.importers import ImportRejected, ParsedFile, parse_file
 
@@ -338,7 +339,7 @@ def compute_fragility() -> dict[str, int]:
     scores_by_key = {key: fr.decile_scores({pk: r[key] for pk, r in rates.items()}) for key in fr.IFN_KEYS}
     minimum = int(fr.setting("OBSERVATORY_IFN_MIN_SCORES", 3))
     commune_scores: dict[int, dict[str, float | None]] = {}
-    rows: list[FragilityScore] = []
+    rows: list[Any] = []
     for pk in rates:
         scores: dict[str, float | None] = {
             key: float(scores_by_key[key][pk]) if pk in scores_by_key[key] else None for key in fr.IFN_KEYS
@@ -346,7 +347,7 @@ def compute_fragility() -> dict[str, int]:
         total, available = fr.mean_if_enough(scores, minimum)
         commune_scores[pk] = scores
         rows.append(
-            FragilityScore(
+            bulk.Row(
                 territory_id=pk,
                 method=FragilityMethod.IFN,
                 scores=scores,
@@ -375,7 +376,7 @@ def compute_fragility() -> dict[str, int]:
                 notes[key] = float(fr.compas_note((numerator / denominator) / reference, thresholds))  # type: ignore[arg-type]
         known = [v for v in notes.values() if v is not None]
         rows.append(
-            FragilityScore(
+            bulk.Row(
                 territory_id=pk,
                 method=FragilityMethod.COMPAS,
                 scores={**notes, "_reference": references},
@@ -389,7 +390,7 @@ def compute_fragility() -> dict[str, int]:
     now = timezone.now()
     for row in rows:
         row.computed_at = now  # auto_now is not applied by bulk_create
-    FragilityScore.objects.bulk_create(rows, batch_size=5000)
+    bulk.insert(FragilityScore, rows)  # COPY on PostgreSQL
     analyze(FragilityScore)
     return {"communes": len(rates), "rows": len(rows)}
 
@@ -401,7 +402,7 @@ def _aggregate(
     keys: tuple[str, ...],
     minimum: int,
     vintage: str,
-) -> list[FragilityScore]:
+) -> list[Any]:
     groups: dict[int, list[tuple[dict[str, float | None], int | None]]] = defaultdict(list)
     for pk, scores in commune_scores.items():
         population, epci_id, department_id = communes[pk]
@@ -413,7 +414,7 @@ def _aggregate(
         scores = fr.weighted_scores(members, keys)
         total, available = fr.mean_if_enough(scores, minimum)
         rows.append(
-            FragilityScore(
+            bulk.Row(
                 territory_id=parent,
                 method=method,
                 scores=scores,

@@ -52,10 +52,10 @@ class SheetData:
 
 
 def sheet_data(epci: Territory, *, user: Any, department_report: selectors.Report | None = None) -> SheetData:
-    report = selectors.build_report(epci, with_outlines=True, children=False)
+    report = selectors.cached_report(epci, with_outlines=True, children=False)
     department = Territory.objects.filter(pk=epci.department_id).first() if epci.department_id else None
     if department_report is None and department is not None:
-        department_report = selectors.build_report(department, method=report.method, children=False)
+        department_report = selectors.cached_report(department, method=report.method, children=False)
     places = list(
         public_places()
         .in_territory(epci)

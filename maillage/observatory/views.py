@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
@@ -102,13 +105,19 @@ def _context(request: HttpRequest, territory: Territory, *, public: bool) -> dic
     sort = request.GET.get("tri", "nom")
     sort = sort if sort in SORTS else "nom"
     reverse = request.GET.get("ordre") == "desc"
-    report = selectors.build_report(territory, method=method)
+    report = selectors.cached_report(territory, method=method)
     svg = cached_report_map(report, indicator)
-    rows = selectors.sorted_rows(report.rows, sort, reverse)
+    version = hashlib.sha256(report.version.encode()).hexdigest()[:16]
+    rows_key = f"observatory:rows:{territory.pk}:{version}:{sort}:{int(reverse)}:{get_language()}"
+    rows_html = cache.get(rows_key)
+    if rows_html is None:  # the sorted table body, kept with the report's data version
+        rows_html = commune_rows_html(selectors.sorted_rows(report.rows, sort, reverse))
+        cache.set(rows_key, rows_html, selectors.REPORT_CACHE_SECONDS)
+    methods = selectors.cached_methods(territory)
     context: dict[str, Any] = {
         "territory": territory,
         "report": report,
-        "rows_html": commune_rows_html(rows),
+        "rows_html": rows_html,
         "svg": mark_safe(svg),  # noqa: S308 — built by svg.render, every text escaped
         "indicator": indicator,
         "sort": sort,
@@ -121,11 +130,8 @@ def _context(request: HttpRequest, territory: Territory, *, public: bool) -> dic
                 ("distance", _("Distance au lieu le plus proche")),
             )
         ],
-        "method_links": [
-            (m, FragilityMethod(m).label, _query(request, indice=m))
-            for m in selectors.available_methods(territory)
-        ],
-        "methods": [(m, FragilityMethod(m).label) for m in selectors.available_methods(territory)],
+        "method_links": [(m, FragilityMethod(m).label, _query(request, indice=m)) for m in methods],
+        "methods": [(m, FragilityMethod(m).label) for m in methods],
         "kinds": [(k, KIND_LABELS[k]) for k in KINDS],
         "ifn_keys": [(k, IFN_LABELS[k]) for k in IFN_KEYS],
         "public": public,
@@ -196,7 +202,7 @@ def public_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
 
 def _map(territory: Territory, request: HttpRequest) -> HttpResponse:
     indicator = request.GET.get("carte", "ifn")
-    report = selectors.build_report(territory, method=request.GET.get("indice"), children=False)
+    report = selectors.cached_report(territory, method=request.GET.get("indice"), children=False)
     svg = cached_report_map(report, indicator if indicator in MAP_INDICATORS else "ifn")
     if not svg:
         raise Http404

@@ -245,7 +245,9 @@ class Analyser:
             if codes
             else {}
         )
-        self.places = self._places()
+        place_names = {_norm(str(row.get("place") or "")[:250]) for _line, row in data if row.get("place")}
+        place_names.discard("")
+        self.places = self._places(place_names) if place_names else {}
 
         groups: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
         order: list[str] = []
@@ -272,7 +274,8 @@ class Analyser:
             raise ImportFailed(self.errors)
         return records
 
-    def _places(self) -> dict[tuple[str, str], Any]:
+    def _places(self, names: set[str]) -> dict[tuple[str, str], Any]:
+        """The mediator's places named in the file (by folded name; a file names a few places)."""
         from maillage.core.permissions import territories_for
         from maillage.places.models import Place
 
@@ -284,6 +287,8 @@ class Analyser:
             .filter(merged_into__isnull=True)
             .select_related("commune")
         )
+        if len(names) <= 500:  # else every place of the territories (bounded parameter lists)
+            places = places.filter(normalized_name__in=sorted(names))
         index: dict[tuple[str, str], Any] = {}
         for place in places:
             index[

@@ -2,9 +2,10 @@
 
 openpyxl parses every cell through Python objects (about 5 000 cells a second on a loaded machine
 here): far too slow for a 200 000-row export, and in read-only mode it pads rows to the sheet's
-declared ``<dimension>``. This reader decompresses the sheet in chunks and cuts rows and cells with
-compiled regular expressions over the XML (the SpreadsheetML grammar of ``<row>``/``<c>``/``<v>`` is
-flat), resolving shared strings, inline strings, booleans, numbers and date cells (from the number
+declared ``<dimension>``. This reader decompresses the sheet in chunks and tokenises every row start
+and cell of a chunk with ONE ``findall`` of a compiled regular expression (the SpreadsheetML grammar
+of ``<row>``/``<c>``/``<v>`` is flat; the scan runs in C and returns plain tuples), with decoded texts,
+cell attributes and date conversions remembered per file (a file repeats the same labels), resolving shared strings, inline strings, booleans, numbers and date cells (from the number
 formats of ``styles.xml`` and the workbook's 1900/1904 epoch). Rows come with their real number
 (``r``), missing rows cost nothing, and the caller stops reading when it has enough.
 
@@ -23,8 +24,6 @@ from posixpath import join, normpath
 from typing import Any
 
 CHUNK = 4 * 1024 * 1024
-ROW = re.compile(rb"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
-CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 REF = re.compile(rb'\br="([A-Z]{1,3})(\d*)"')
 ROW_NUMBER = re.compile(rb'\br="(\d+)"')
 TYPE = re.compile(rb'\bt="(\w+)"')
@@ -149,6 +148,22 @@ def _epoch(archive: zipfile.ZipFile) -> Any:
     return CALENDAR_MAC_1904 if re.search(rb'date1904="(1|true)"', workbook) else CALENDAR_WINDOWS_1900
 
 
+# One pass of the regular-expression engine per chunk tokenises every row start and every cell
+# (``findall``: the loop over the XML runs in C and hands back plain tuples). The common cell forms
+# (``<v>…</v>``, ``<is><t>…</t></is>``, empty, self-closed) are captured directly; anything else (a
+# formula, rich text, phonetic runs) falls into group 6 and is read by the slower helpers. Group 6
+# never crosses the next cell or row, so a cell without its end tag cannot make a match scan on.
+TOKENS = re.compile(
+    rb"<row\b([^>]*>)"  # 1: a row starts (attributes and the closing ">")
+    rb'|<c\b(?: r="([A-Z]{1,3})\d*")?([^>/]*)'  # 2: column letters when r= comes first; 3: the rest
+    rb"(?:/>|>(?:<v>([^<]*)</v>|<is><t(?:\s[^>]*)?>([^<]*)</t></is>|"  # 4: <v> value; 5: inline text
+    rb"([^<]*(?:<(?!/?c\b|/?row\b)[^<]*)*))</c>)",  # 6: anything else inside the cell
+    re.S,
+)
+TEXT_CACHE_LIMIT = 100_000  # distinct raw strings remembered (a file repeats its labels on every row)
+ATTRIBUTE_CACHE_LIMIT = 10_000
+
+
 def rows(archive: zipfile.ZipFile, *, max_columns: int) -> Iterator[tuple[int, list[Any]]]:
     """(row number, values) of the chosen sheet, in order; a value beyond ``max_columns`` columns
     raises ``SheetError`` through the caller's check (the row is returned one cell wider)."""
@@ -162,70 +177,107 @@ def rows(archive: zipfile.ZipFile, *, max_columns: int) -> Iterator[tuple[int, l
         stream = archive.open(path)
     except KeyError as exc:
         raise SheetError("La feuille du fichier XLSX est introuvable.") from exc
+    cap = max_columns + 1
+    columns = _COLUMNS
+    texts: dict[bytes, str] = {}
+    kinds: dict[bytes, tuple[bytes, bool]] = {}  # attributes after r= → (type, date style)
+    when: dict[Any, datetime] = {}
+
+    def text(raw: bytes) -> str:
+        value = texts.get(raw)
+        if value is None:
+            value = _text(raw)
+            if len(texts) < TEXT_CACHE_LIMIT:
+                texts[raw] = value
+        return value
+
+    def kind_of(attrs: bytes) -> tuple[bytes, bool]:
+        found = kinds.get(attrs)
+        if found is None:
+            kind = TYPE.search(attrs)
+            style = STYLE.search(attrs)
+            found = (kind.group(1) if kind else b"n", style is not None and int(style.group(1)) in dates)
+            if len(kinds) < ATTRIBUTE_CACHE_LIMIT:
+                kinds[attrs] = found
+        return found
+
     buffer = b""
-    last_row = 0
     tail = b""
+    number = 0
+    values: list[Any] = []
+    position = 0
     with stream:
         while True:
             chunk = stream.read(CHUNK)
             buffer += chunk
-            end = buffer.rfind(b"</row>") if chunk else len(buffer)
-            if chunk and end < 0:
-                end = buffer.rfind(b"/>")  # rows without cells only
-            if end < 0:
-                continue
-            usable = buffer[: end + 6] if chunk else buffer
-            consumed = 0
-            for match in ROW.finditer(usable):
-                consumed = match.end()
-                number = ROW_NUMBER.search(match.group(1))
-                last_row = int(number.group(1)) if number else last_row + 1
-                body = match.group(2)
-                if not body:
+            if chunk:
+                end = buffer.rfind(b"</row>")
+                if end < 0:
+                    end = buffer.rfind(b"/>")  # rows without cells only
+                if end < 0:
                     continue
-                values: list[Any] = []
-                position = 0
-                for cell in CELL.finditer(body):
-                    attrs, inner = cell.group(1), cell.group(2)
+                usable, buffer = buffer[: end + 6], buffer[end + 6 :]
+            else:
+                usable = tail = buffer
+            for row_attrs, letters, attrs, value, inline, other in TOKENS.findall(usable):
+                if letters:
+                    position = columns.get(letters) or column_index(letters)
+                elif row_attrs:
+                    if values:
+                        yield number, values
+                        values = []
+                    found = ROW_NUMBER.search(row_attrs)
+                    number = int(found.group(1)) if found else number + 1
+                    position = 0
+                    continue
+                else:
                     ref = REF.search(attrs)
                     position = column_index(ref.group(1)) if ref else position + 1
-                    if position > max_columns + 1:
-                        position = max_columns + 1
-                    if not inner:
-                        continue
-                    kind = TYPE.search(attrs)
-                    kind_name = kind.group(1) if kind else b"n"
-                    if kind_name == b"inlineStr":
-                        value: Any = _text(b"".join(TEXT.findall(inner)))
-                    else:
-                        found = VALUE.search(inner)
-                        if found is None:
+                if not (value or inline or other):
+                    continue  # an empty cell
+                if position > cap:
+                    position = cap
+                kind, is_date = kinds.get(attrs) or kind_of(attrs)
+                if inline:
+                    cell: Any = texts.get(inline) or text(inline)
+                elif kind == b"inlineStr":
+                    body = PHONETIC.sub(b"", other) if b"<rPh" in other else other
+                    cell = text(b"".join(TEXT.findall(body)))
+                else:
+                    if not value:
+                        found_value = VALUE.search(other)
+                        if found_value is None:
                             continue
-                        raw = found.group(1)
-                        if kind_name == b"s":
-                            value = shared[int(raw)]
-                        elif kind_name in (b"str", b"e"):
-                            value = _text(raw)
-                        elif kind_name == b"b":
-                            value = raw.strip() in (b"1", b"true")
-                        elif kind_name == b"d":
-                            value = datetime.fromisoformat(raw.decode().strip())
-                        else:
-                            number_text = raw.strip()
-                            value = (
-                                int(number_text) if number_text.lstrip(b"-").isdigit() else float(number_text)
-                            )
-                            style = STYLE.search(attrs)
-                            if style is not None and int(style.group(1)) in dates:
-                                value = from_excel(value, epoch)
-                    if len(values) < position:
-                        values.extend([None] * (position - len(values)))
-                    values[position - 1] = value
-                if values:
-                    yield last_row, values
+                        value = found_value.group(1)
+                    if kind == b"s":
+                        cell = shared[int(value)]
+                    elif kind in (b"str", b"e"):
+                        cell = texts.get(value) or text(value)
+                    elif kind == b"b":
+                        cell = value.strip() in (b"1", b"true")
+                    elif kind == b"d":
+                        cell = datetime.fromisoformat(value.decode().strip())
+                    else:  # "n", or no type: a number
+                        try:
+                            cell = int(value)
+                        except ValueError:
+                            cell = float(value)
+                        if is_date:
+                            moment = when.get(cell)
+                            if moment is None:
+                                moment = when[cell] = from_excel(cell, epoch)
+                            cell = moment
+                size = len(values)
+                if position == size + 1:
+                    values.append(cell)
+                elif position > size:
+                    values.extend([None] * (position - size - 1))
+                    values.append(cell)
+                else:
+                    values[position - 1] = cell
             if not chunk:
-                tail = buffer[consumed:]
                 break
-            buffer = buffer[consumed:] if consumed else buffer
+    if values:
+        yield number, values
     if b"</worksheet>" not in tail and b"</sheetData>" not in tail:
         raise SheetError("Le fichier XLSX est tronqué (feuille incomplète).")

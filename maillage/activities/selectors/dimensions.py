@@ -188,11 +188,7 @@ def _labels(dimension: str, values: set[str]) -> dict[str, str]:
         labels = {str(v): str(lbl) for v, lbl in Orientation.choices}
         labels.update({k: str(v) for k, v in ORIENTATION_EXTRA.items()})
     elif dimension in ("commune", "residence"):
-        ids = [int(v) for v in values if v and str(v).isdigit()]
-        labels = {
-            str(pk): f"{name} ({code})"
-            for pk, name, code in Territory.objects.filter(pk__in=ids).values_list("pk", "name", "code")
-        }
+        labels = _commune_labels(values)
     elif dimension == "place":
         ids = [int(v) for v in values if v and str(v).isdigit()]
         model = _place_model()
@@ -206,8 +202,23 @@ def _labels(dimension: str, values: set[str]) -> dict[str, str]:
     return {v: labels.get(v, v or str(_("Non renseigné"))) for v in values}
 
 
-def _ordered(dimension: str, totals: dict[str, list[int]]) -> list[Row]:
-    labels = _labels(dimension, set(totals))
+def _commune_labels(values: set[str]) -> dict[str, str]:
+    """« Name (code) » of the communes whose ids are ``values`` (one query)."""
+    ids = [int(v) for v in values if v and str(v).isdigit()]
+    if not ids:
+        return {}
+    return {
+        str(pk): f"{name} ({code})"
+        for pk, name, code in Territory.objects.filter(pk__in=ids).values_list("pk", "name", "code")
+    }
+
+
+def _ordered(dimension: str, totals: dict[str, list[int]], known: dict[str, str] | None = None) -> list[Row]:
+    """Rows of a breakdown in display order; ``known``: labels already read (communes)."""
+    if known is not None:
+        labels = {v: known.get(v, v or str(_("Non renseigné"))) for v in totals}
+    else:
+        labels = _labels(dimension, set(totals))
     rows = [Row(v, labels[v], t[0], t[1]) for v, t in totals.items() if t[1] or t[0]]
     if dimension in ENUMS:
         values = DISPLAY_ORDERS.get(dimension) or tuple(str(v) for v in ENUMS[dimension].values)

@@ -84,13 +84,23 @@ def scope_choices(user: Any) -> list[tuple[str, str]]:
     territories = territories_for(user, AGGREGATE_ROLES)
     if getattr(user, "is_superuser", False):
         choices.append(("national:0", str(_("France entière"))))
+    departments = [t.pk for t in territories if t.kind == TerritoryKind.DEPARTMENT]
+    epcis_of: dict[int, list[tuple[int, str]]] = {}
+    if departments:  # the EPCI of every département in one query
+        for pk, name, department_id in (
+            Territory.objects.epcis()
+            .filter(department_id__in=departments)
+            .order_by("name")
+            .values_list("pk", "name", "department_id")
+        ):
+            epcis_of.setdefault(department_id, []).append((pk, name))
     for territory in territories:
         kind = "department" if territory.kind == TerritoryKind.DEPARTMENT else "epci"
         if territory.kind in (TerritoryKind.DEPARTMENT, TerritoryKind.EPCI):
             choices.append((f"{kind}:{territory.pk}", str(territory)))
         if territory.kind == TerritoryKind.DEPARTMENT:
-            for epci in Territory.objects.epcis().filter(department=territory).order_by("name"):
-                choices.append((f"epci:{epci.pk}", f"— {epci.name}"))
+            for pk, name in epcis_of.get(territory.pk, []):
+                choices.append((f"epci:{pk}", f"— {name}"))
     if territories:
         membership_q = Q(pk__in=[])
         for territory in territories:

@@ -27,6 +27,7 @@ from maillage.activities.selectors.dimensions import (
     Row,
     Stats,
     _bit_q,
+    _commune_labels,
     _dimension_filter,
     _ordered,
     _single_expr,
@@ -77,6 +78,9 @@ def _finish(stats: Stats, per_dim: dict[str, dict[str, list[int]]], months: dict
     stats.workshop_participants = kinds.get(ActivityKind.COLLECTIVE, [0, 0])[1]
     stats.accompaniments = sum(v[1] for v in kinds.values())
     stats.by_month = [Row(m.isoformat(), f"{m:%m/%Y}", months[m][0], months[m][1]) for m in sorted(months)]
+    communes = _commune_labels(
+        {v for dimension in ("commune", "residence") for v in per_dim.get(dimension, {})}
+    )  # the labels of both commune lists in one query
     for dimension in BREAKDOWNS:
         if dimension == "place" and not _has_place():
             continue
@@ -84,7 +88,11 @@ def _finish(stats: Stats, per_dim: dict[str, dict[str, list[int]]], months: dict
             Breakdown(
                 dimension,
                 str(DIMENSIONS[dimension]),
-                _ordered(dimension, per_dim.get(dimension, {})),
+                _ordered(
+                    dimension,
+                    per_dim.get(dimension, {}),
+                    communes if dimension in ("commune", "residence") else None,
+                ),
                 dimension in PERSON,
             )
         )
