@@ -110,7 +110,7 @@ def _people(mediators: int, seed: int) -> None:
         _exec("DROP TABLE IF EXISTS bench_mediator")
         _exec(
             "TRUNCATE activities_participantcount, activities_accompaniment, activities_activity, "
-            "activities_activityrollup"
+            "activities_activityrollup CASCADE"  # other modules' rows that reference activities (equipment)
         )
         organisations = Organisation.objects.bulk_create(
             [
@@ -306,7 +306,7 @@ def _generate(accompaniments: int, mediators: int, seed: int) -> dict[str, float
     days = 365 * YEARS
     _exec(
         "TRUNCATE activities_participantcount, activities_accompaniment, activities_activity, "
-        "activities_activityrollup, activities_activityimportjob"
+        "activities_activityrollup, activities_activityimportjob CASCADE"
     )
     indexes = _secondary_indexes()
     for name, _definition in indexes:
