@@ -6,6 +6,7 @@ raw tables otherwise (a commune, a région, or a period that does not start/end 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -13,8 +14,9 @@ from django.db.models import Count, Q, Sum
 
 from maillage.activities import selectors
 from maillage.activities.choices import ActivityKind
-from maillage.activities.models import Activity
-from maillage.core.metrics import register
+from maillage.activities.models import Accompaniment, Activity
+from maillage.activities.selectors.dimensions import _bit_q
+from maillage.core.metrics import Value, batch, grouped, register
 from maillage.territories.models import TerritoryKind
 
 
@@ -71,6 +73,30 @@ def _totals(territory: Any, start: date, end: date) -> dict[str, int]:
     return result
 
 
+# Batch forms: the raw tables grouped by the activity's denormalised territory columns, one GROUP BY per
+# territory level (the same figures as the rollup, which the activities tests keep equal to the raw).
+COLUMNS = {
+    "commune": "commune_id",
+    "epci": "epci_id",
+    "department": "department_id",
+    "region": "department__region_id",
+}
+ADMINISTRATIVE = "aide_aux_demarches_administratives"
+
+
+def _grouped(territories: Sequence[Any], start: date, end: date, **aggregates: Any) -> dict[int, Any]:
+    activities = Activity.objects.filter(date__gte=start, date__lte=end)
+    return grouped(activities, territories, aggregates, columns=COLUMNS)
+
+
+def _pick(territories: Sequence[Any], rows: dict[int, Any], name: str) -> dict[int, Value]:
+    return {t.pk: int(rows.get(t.pk, {}).get(name) or 0) for t in territories}
+
+
+def _sum(territories: Sequence[Any], start: date, end: date, value: Any) -> dict[int, Value]:
+    return _pick(territories, _grouped(territories, start, end, n=value), "n")
+
+
 @register(
     "activities.accompaniments",
     label="Accompagnements réalisés (comptes rendus d’activité)",
@@ -80,9 +106,19 @@ def accompaniments(territory: Any, start: date, end: date) -> int:
     return _totals(territory, start, end)["accompaniments"]
 
 
+@batch("activities.accompaniments")
+def accompaniments_many(territories: Sequence[Any], start: date, end: date) -> dict[int, Value]:
+    return _sum(territories, start, end, Sum("participants_count"))
+
+
 @register("activities.workshops", label="Ateliers collectifs réalisés", unit="ateliers")
 def workshops(territory: Any, start: date, end: date) -> int:
     return _totals(territory, start, end)["collective"]
+
+
+@batch("activities.workshops")
+def workshops_many(territories: Sequence[Any], start: date, end: date) -> dict[int, Value]:
+    return _sum(territories, start, end, Count("id", filter=Q(kind=ActivityKind.COLLECTIVE)))
 
 
 @register(
@@ -94,14 +130,40 @@ def workshop_participants(territory: Any, start: date, end: date) -> int:
     return _totals(territory, start, end)["workshop_participants"]
 
 
+@batch("activities.workshop_participants")
+def workshop_participants_many(territories: Sequence[Any], start: date, end: date) -> dict[int, Value]:
+    return _sum(territories, start, end, Sum("participants_count", filter=Q(kind=ActivityKind.COLLECTIVE)))
+
+
 @register("activities.people", label="Personnes accompagnées (usagers)", unit="personnes")
 def people(territory: Any, start: date, end: date) -> int:
     return _totals(territory, start, end)["people"]
 
 
+@batch("activities.people")
+def people_many(territories: Sequence[Any], start: date, end: date) -> dict[int, Value]:
+    """Anonymous participants plus distinct followed beneficiaries (two GROUP BYs per level)."""
+    anonymous = _grouped(territories, start, end, n=Sum("anonymous_count"))
+    followed = grouped(
+        Accompaniment.objects.filter(activity__date__gte=start, activity__date__lte=end),
+        territories,
+        {"n": Count("beneficiary_id", distinct=True)},
+        columns={level: f"activity__{column}" for level, column in COLUMNS.items()},
+    )
+    return {
+        t.pk: int(anonymous.get(t.pk, {}).get("n") or 0) + int(followed.get(t.pk, {}).get("n") or 0)
+        for t in territories
+    }
+
+
 @register("activities.individual", label="Accompagnements individuels", unit="accompagnements")
 def individual(territory: Any, start: date, end: date) -> int:
     return _totals(territory, start, end)["individual"]
+
+
+@batch("activities.individual")
+def individual_many(territories: Sequence[Any], start: date, end: date) -> dict[int, Value]:
+    return _sum(territories, start, end, Count("id", filter=Q(kind=ActivityKind.INDIVIDUAL)))
 
 
 @register(
@@ -119,6 +181,11 @@ def active_mediators(territory: Any, start: date, end: date) -> int:
     )
 
 
+@batch("activities.active_mediators")
+def active_mediators_many(territories: Sequence[Any], start: date, end: date) -> dict[int, Value]:
+    return _sum(territories, start, end, Count("mediator_id", distinct=True))
+
+
 @register(
     "activities.administrative_procedures",
     label="Accompagnements aux démarches administratives",
@@ -127,7 +194,12 @@ def active_mediators(territory: Any, start: date, end: date) -> int:
 def administrative(territory: Any, start: date, end: date) -> int:
     stats = _stats(territory, start, end)
     rows = next((b.rows for b in stats.breakdowns if b.dimension == "theme"), [])
-    return next((r.accompaniments for r in rows if r.value == "aide_aux_demarches_administratives"), 0)
+    return next((r.accompaniments for r in rows if r.value == ADMINISTRATIVE), 0)
+
+
+@batch("activities.administrative_procedures")
+def administrative_many(territories: Sequence[Any], start: date, end: date) -> dict[int, Value]:
+    return _sum(territories, start, end, Sum("participants_count", filter=_bit_q("theme", ADMINISTRATIVE)))
 
 
 @register("activities.hours", label="Heures d’accompagnement et d’atelier", unit="heures")
@@ -137,3 +209,84 @@ def hours(territory: Any, start: date, end: date) -> float:
         m=Sum("duration_minutes")
     )["m"]
     return round((minutes or 0) / 60, 1)
+
+
+@batch("activities.hours")
+def hours_many(territories: Sequence[Any], start: date, end: date) -> dict[int, Value]:
+    rows = _grouped(territories, start, end, m=Sum("duration_minutes"))
+    return {t.pk: round((rows.get(t.pk, {}).get("m") or 0) / 60, 1) for t in territories}
+
+
+# Themed counts the roadmaps name (« ateliers de parentalité numérique », « actions de sensibilisation à
+# la cybersécurité »): activities recorded with that theme, whatever else they cover.
+PARENTING = "parentalite"
+SECURITY = "securite_numerique"
+
+
+def _themed(territory: Any, start: date, end: date, theme: str, value: Any, **filters: Any) -> int:
+    rows = Activity.objects.filter(
+        _scope(territory).activity_q, _bit_q("theme", theme), date__gte=start, date__lte=end, **filters
+    ).aggregate(n=value)
+    return int(rows["n"] or 0)
+
+
+def _themed_many(
+    territories: Sequence[Any], start: date, end: date, theme: str, value: Any, **filters: Any
+) -> dict[int, Value]:
+    activities = Activity.objects.filter(_bit_q("theme", theme), date__gte=start, date__lte=end, **filters)
+    rows = grouped(activities, territories, {"n": value}, columns=COLUMNS)
+    return {t.pk: int(rows.get(t.pk, {}).get("n") or 0) for t in territories}
+
+
+@register("activities.workshops_parenting", label="Ateliers sur la parentalité numérique", unit="ateliers")
+def workshops_parenting(territory: Any, start: date, end: date) -> int:
+    return _themed(territory, start, end, PARENTING, Count("id"), kind=ActivityKind.COLLECTIVE)
+
+
+@batch("activities.workshops_parenting")
+def workshops_parenting_many(territories: Sequence[Any], start: date, end: date) -> dict[int, Value]:
+    return _themed_many(territories, start, end, PARENTING, Count("id"), kind=ActivityKind.COLLECTIVE)
+
+
+@register(
+    "activities.accompaniments_parenting",
+    label="Accompagnements sur la parentalité numérique (individuels et ateliers)",
+    unit="accompagnements",
+)
+def accompaniments_parenting(territory: Any, start: date, end: date) -> int:
+    return _themed(territory, start, end, PARENTING, Sum("participants_count"))
+
+
+@batch("activities.accompaniments_parenting")
+def accompaniments_parenting_many(territories: Sequence[Any], start: date, end: date) -> dict[int, Value]:
+    return _themed_many(territories, start, end, PARENTING, Sum("participants_count"))
+
+
+@register(
+    "activities.workshops_security", label="Ateliers de prévention en sécurité numérique", unit="ateliers"
+)
+def workshops_security(territory: Any, start: date, end: date) -> int:
+    return _themed(territory, start, end, SECURITY, Count("id"), kind=ActivityKind.COLLECTIVE)
+
+
+@batch("activities.workshops_security")
+def workshops_security_many(territories: Sequence[Any], start: date, end: date) -> dict[int, Value]:
+    return _themed_many(territories, start, end, SECURITY, Count("id"), kind=ActivityKind.COLLECTIVE)
+
+
+@register(
+    "activities.workshop_participants_security",
+    label="Participations aux ateliers de prévention en sécurité numérique",
+    unit="participations",
+)
+def workshop_participants_security(territory: Any, start: date, end: date) -> int:
+    return _themed(territory, start, end, SECURITY, Sum("participants_count"), kind=ActivityKind.COLLECTIVE)
+
+
+@batch("activities.workshop_participants_security")
+def workshop_participants_security_many(
+    territories: Sequence[Any], start: date, end: date
+) -> dict[int, Value]:
+    return _themed_many(
+        territories, start, end, SECURITY, Sum("participants_count"), kind=ActivityKind.COLLECTIVE
+    )

@@ -7,13 +7,20 @@ Each bounded context registers its metrics in its own ``metrics.py`` module (imp
 A metric is a function ``compute(territory, start, end) -> int | float`` where ``territory`` is a
 ``Territory`` (any level) and ``start``/``end`` are inclusive dates bounding the period measured
 (a stock such as "places in the directory" is measured at ``end``).
+
+A metric may also offer a batch form ``compute_many(territories, start, end) -> {territory pk: value}``
+(``@register(..., )`` then ``@batch("key")``): one GROUP BY for a list of territories (the EPCI of a
+département and the département itself) instead of one computation per territory. ``compute_many()``
+below uses it when present and falls back to ``compute`` per territory otherwise; both must give the
+same values (``tests/roadmaps/test_metrics_batch.py`` checks every batch form against its single form).
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -22,6 +29,8 @@ from django.utils.functional import Promise
 
 StrOrPromise = str | Promise
 MetricFunction = Callable[[Any, date, date], int | float]
+Value = int | float | None  # None: unknown (never shown as 0)
+BatchFunction = Callable[[Sequence[Any], date, date], dict[int, Value]]
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,7 @@ class Metric:
     unit: str
     compute: MetricFunction
     app_label: str
+    compute_many: BatchFunction | None = None
 
 
 _REGISTRY: dict[str, Metric] = {}
@@ -45,6 +55,16 @@ def register(
     def decorator(func: MetricFunction) -> MetricFunction:
         app_label = func.__module__.split(".")[1] if func.__module__.startswith("maillage.") else ""
         _REGISTRY[key] = Metric(key=key, label=str(label), unit=str(unit), compute=func, app_label=app_label)
+        return func
+
+    return decorator
+
+
+def batch(key: str) -> Callable[[BatchFunction], BatchFunction]:
+    """Decorator adding the batch form of the metric registered under ``key`` (register it first)."""
+
+    def decorator(func: BatchFunction) -> BatchFunction:
+        _REGISTRY[key] = replace(_REGISTRY[key], compute_many=func)
         return func
 
     return decorator
@@ -77,3 +97,50 @@ def get_metric(key: str) -> Metric | None:
 def compute_metric(key: str, territory: Any, start: date, end: date) -> int | float | None:
     metric = get_metric(key)
     return None if metric is None else metric.compute(territory, start, end)
+
+
+def compute_many(key: str, territories: Sequence[Any], start: date, end: date) -> dict[int, Value]:
+    """``{territory pk: value}`` for every territory given: the metric's batch form when it has one
+    (one query per territory level, whatever the number of territories), else one call per territory.
+    An unknown key gives ``None`` (unknown) for every territory."""
+    metric = get_metric(key)
+    if metric is None:
+        return {t.pk: None for t in territories}
+    if metric.compute_many is not None:
+        values = metric.compute_many(territories, start, end)
+        return {t.pk: values.get(t.pk) for t in territories}
+    return {t.pk: metric.compute(t, start, end) for t in territories}
+
+
+# Where a row's commune is, by territory level: ``<prefix>id`` is the commune itself.
+COMMUNE_COLUMNS = {"commune": "id", "epci": "epci_id", "department": "department_id", "region": "region_id"}
+
+
+def by_level(territories: Sequence[Any]) -> dict[str, list[int]]:
+    """Territory pks grouped by level (``commune``, ``epci``, ``department``, ``region``)."""
+    out: dict[str, list[int]] = defaultdict(list)
+    for territory in territories:
+        out[str(territory.kind)].append(territory.pk)
+    return dict(out)
+
+
+def grouped(
+    queryset: Any,
+    territories: Sequence[Any],
+    aggregates: dict[str, Any],
+    *,
+    commune_prefix: str = "commune__",
+    columns: dict[str, str] | None = None,
+) -> dict[int, dict[str, Any]]:
+    """``{territory pk: {aggregate: value}}`` from one ``GROUP BY`` per territory level present.
+
+    Rows are placed by their commune (``<commune_prefix>epci_id``…) unless ``columns`` names a
+    denormalised column for a level (``{"department": "department_id"}``). Territories without rows are
+    absent from the answer (the caller decides whether that is 0 or unknown)."""
+    out: dict[int, dict[str, Any]] = {}
+    for level, pks in by_level(territories).items():
+        column = (columns or {}).get(level) or f"{commune_prefix}{COMMUNE_COLUMNS[level]}"
+        rows = queryset.filter(**{f"{column}__in": pks}).order_by().values(column).annotate(**aggregates)
+        for row in rows:
+            out[row.pop(column)] = row
+    return out

@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from maillage.core.metrics import compute_metric, get_metric
+from maillage.core.metrics import compute_many, get_metric
 from maillage.roadmaps.charts import BarChart, bar_chart
 from maillage.roadmaps.models import (
     Action,
@@ -136,7 +136,7 @@ def indicator_status(
             if cache is not None and key in cache:
                 value = cache[key]
             else:
-                value = compute_metric(indicator.metric_key, territory, date(year, 1, 1), end)
+                value = compute_many(indicator.metric_key, [territory], date(year, 1, 1), end)[territory.pk]
                 if cache is not None:
                     cache[key] = value
             status.series.append((str(year), value))
@@ -178,6 +178,31 @@ def indicator_status(
     else:
         status.current_label = "pas encore mesuré"
     return status
+
+
+def metric_periods(years: list[int], today: date, *, last_only: bool = False) -> list[tuple[date, date]]:
+    """The (start, end) a computed indicator is measured over: each past year of the roadmap, up to
+    ``today`` (the dashboard shows the last one only)."""
+    past = [y for y in years if y <= today.year]
+    return [(date(y, 1, 1), min(date(y, 12, 31), today)) for y in (past[-1:] if last_only else past)]
+
+
+def prefetch_metrics(
+    indicators: list[Indicator],
+    territory: Any,
+    years: list[int],
+    today: date,
+    *,
+    last_only: bool = False,
+) -> dict[tuple[Any, ...], Any]:
+    """The values every computed indicator needs, one registry call per distinct metric and period
+    (several indicators often name the same metric), as the cache ``indicator_status`` reads."""
+    cache: dict[tuple[Any, ...], Any] = {}
+    keys = sorted({i.metric_key for i in indicators if i.metric_key and get_metric(i.metric_key)})
+    for start, end in metric_periods(years, today, last_only=last_only):
+        for key in keys:
+            cache[(key, territory.pk, start, end)] = compute_many(key, [territory], start, end)[territory.pk]
+    return cache
 
 
 def indicator_queryset() -> Any:
@@ -279,7 +304,9 @@ def dashboard(roadmap: Roadmap, *, today: date | None = None) -> dict[str, Any]:
     axis_rows = sorted(axes.values(), key=lambda r: r.axis.number)
 
     indicator_rows = []
-    metric_cache: dict[tuple[Any, ...], Any] = {}  # several indicators may name the same metric
+    all_indicators = [i for action in actions for i in action.indicators.all()]
+    # one registry call per distinct metric, whatever the number of indicators naming it
+    metric_cache = prefetch_metrics(all_indicators, roadmap.territory, years, today, last_only=True)
     for action in actions:
         for indicator in action.indicators.all():
             if indicator.kind == IndicatorKind.QUALITATIVE:

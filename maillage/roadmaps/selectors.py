@@ -188,3 +188,8 @@ def get_step_for_user(user: Any, pk: int) -> Any:
 
 def get_milestone_for_user(user: Any, pk: int) -> Milestone:
     return _visible_child(Milestone, "action__roadmap", user, pk, ("action__roadmap__territory",))
+
+
+def get_context_item_for_user(model: Any, user: Any, pk: int) -> Any:
+    """A co-carrier, key figure, concertation phase or fund contribution of a visible roadmap, else 404."""
+    return _visible_child(model, "roadmap", user, pk, ("roadmap__territory",))

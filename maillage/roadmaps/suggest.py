@@ -2,7 +2,8 @@
 
 Used to make computed indicators the default: the demo switches the Lot indicators it recognises, and
 the « add an indicator » form proposes the metric. Only unambiguous wordings are matched: a count
-Maillage does not hold (people trained, flyers distributed) stays typed.
+Maillage does not hold (people trained, flyers distributed) stays typed. A count of a kind of workshop
+(« Fresque du numérique ») is not « every workshop »: only themes the activity reports record are matched.
 """
 
 from __future__ import annotations
@@ -18,18 +19,25 @@ RULES: list[tuple[tuple[str, ...], tuple[str, ...], str]] = [
     (("reunion", "cotech"), (), "roadmaps.meetings"),
     (("reunion", "instance"), (), "roadmaps.meetings"),
     (("taux de presence", "instance"), (), "roadmaps.attendance_rate"),
-    (("diagnostic",), ("bilan",), "pathways.diagnostics"),
+    (("diagnostic",), ("bilan", "harmonise"), "pathways.diagnostics"),
     (("orientation",), (), "pathways.referrals"),
+    (("parentalite", "ateliers"), (), "activities.workshops_parenting"),
+    (("parents accompagnes",), (), "activities.accompaniments_parenting"),
+    (("ateliers", "securite numerique"), ("participants",), "activities.workshops_security"),
     (("accompagnements", "realise"), (), "activities.accompaniments"),
     (("accompagnements", "numerique"), (), "activities.accompaniments"),
+    (("demarches administratives",), (), "activities.administrative_procedures"),
     (("personnes accompagnees",), ("satisfaction",), "activities.people"),
-    (("aidants", "aidants connect"), (), "places.aidants_connect"),
-    (("ateliers", "organise"), ("participants", "groupe de travail"), "activities.workshops"),
-    (("ateliers de",), ("participants", "groupe de travail", "personnes"), "activities.workshops"),
-    (("participants", "ateliers"), ("groupe de travail",), "activities.workshop_participants"),
+    (("usagers accompagnes",), ("satisfaction",), "activities.people"),
+    # habilitated aidants are in the directory; « aidants formés » are trainees (module événements)
+    (("aidants connect", "habilite"), (), "places.aidants_connect"),
+    (("ateliers realises",), ("participants", "groupe de travail"), "activities.workshops"),
+    (("participants", "ateliers collectifs"), ("groupe de travail",), "activities.workshop_participants"),
     (("lieux", "inclusion"), (), "places.count"),
-    (("proposant un accompagnement",), (), "places.count"),
+    (("referenc", "annuaire"), (), "places.count"),
     (("mediateurs", "recense"), (), "places.mediators"),
+    (("equipements collectes",), (), "equipment.collected"),
+    (("ordinateurs", "redistribue"), (), "equipment.computers_given"),
 ]
 
 

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from maillage.roadmaps import context_views as cv
 from maillage.roadmaps import structure_views as sv
 from maillage.roadmaps import views
 
@@ -41,5 +42,10 @@ urlpatterns = [
     path("etapes/<int:pk>/modifier/", sv.step_edit, name="step_edit"),
     path("actions/<int:action_pk>/jalons/nouveau/", sv.milestone_edit, name="milestone_create"),
     path("jalons/<int:pk>/modifier/", sv.milestone_edit, name="milestone_edit"),
+    # co-carriers, key figures, concertation, pooled fund (coordinators)
+    path("<int:pk>/contexte/", cv.context, name="context"),
+    path("<int:roadmap_pk>/contexte/<str:kind>/nouveau/", cv.context_create, name="context_create"),
+    path("contexte/<str:kind>/<int:pk>/modifier/", cv.context_edit, name="context_edit"),
+    path("contexte/<str:kind>/<int:pk>/supprimer/", cv.context_delete, name="context_delete"),
     path("<str:kind>/<int:pk>/supprimer/", sv.delete, name="delete"),
 ]

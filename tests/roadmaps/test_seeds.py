@@ -144,7 +144,47 @@ def test_demo_computes_the_indicators_maillage_records(lot, ccalct):
         computed["Accompagnements numériques réalisés (bénévoles et conseiller)"]
         == "activities.accompaniments"
     )
-    assert computed["Aidants formés à l'inclusion numérique ou à Aidants Connect"] == "places.aidants_connect"
-    assert len(computed) >= 6 and all(get_metric(k) for k in computed.values())
+    assert computed["Ateliers de parentalité numérique"] == "activities.workshops_parenting"
+    assert computed["Foyers lotois équipés grâce au dispositif"] == "equipment.given"
+    # trainees are not habilitated aidants: the events module will count them (« à relier »)
+    assert "Aidants formés à l'inclusion numérique ou à Aidants Connect" not in computed
+    # a count of one kind of workshop is not « every workshop »
+    assert "Ateliers Fresque du numérique organisés sur le territoire" not in computed
+    assert len(computed) >= 8 and all(get_metric(k) for k in computed.values())
     # computed indicators carry no typed values
     assert not Measurement.objects.filter(indicator__metric_key__gt="").exists()
+
+
+def test_indicator_census_of_the_seeds(lot, ccalct):
+    """Every seed indicator is computed, « à relier » (events, funding) or typed — and the command says how many."""
+    import io
+
+    from django.core.management import call_command
+
+    from maillage.roadmaps.indicator_links import COMPUTED, PENDING, PENDING_LINK, TYPED, census
+
+    demo.seed(_context(lot))
+    lot_roadmap = Roadmap.objects.get(slug="lot-numerique-ensemble-2024-2027")
+    rows, counts = census(lot_roadmap)
+    assert len(rows) == 77
+    assert counts[COMPUTED] >= 8 and counts[PENDING_LINK] >= 15
+    assert counts[COMPUTED] + counts[PENDING_LINK] + counts[TYPED] == 77
+    pending = {(r.action, r.label): r.metric for r in rows if r.state == PENDING_LINK}
+    assert pending[("5", "Financements identifiés")] == "funding.identified"
+    assert (
+        pending[("8", "Aidants formés à l'inclusion numérique ou à Aidants Connect")]
+        == "events.aidants_trained"
+    )
+    # every pending entry names an indicator of its seed that exists and is not computed (no stale label)
+    assert Roadmap.objects.count() == 3
+    for roadmap in Roadmap.objects.all():
+        typed = {(r.action, r.label) for r in census(roadmap)[0] if r.state == PENDING_LINK}
+        assert {(a, label) for slug, a, label in PENDING if slug == roadmap.slug} <= typed, roadmap.slug
+    out = io.StringIO()
+    call_command("roadmap_indicators", lot_roadmap.slug, "--detail", stdout=out)
+    text = out.getvalue()
+    assert (
+        f"77 indicateurs — {counts[COMPUTED]} calculés par Maillage, {counts[PENDING_LINK]} à relier" in text
+    )
+    assert "[saisi] Plaquettes et flyers distribués" in text
+    assert "→ activities.workshops_parenting" in text

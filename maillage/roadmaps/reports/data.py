@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from maillage.core.metrics import get_metric
+from maillage.core.metrics import compute_many, get_metric
 from maillage.roadmaps import reporting
 from maillage.roadmaps.models import (
     Action,
@@ -228,14 +228,17 @@ def territory_figures(roadmap: Roadmap, start: date, end: date) -> TerritoryFigu
     else:
         parts = []
 
+    # one batch call per metric for all the EPCI and the whole territory (one GROUP BY per level)
+    everyone = [*parts, territory]
+    by_metric: list[dict[int, Any]] = []
+    for m in metrics:
+        try:
+            by_metric.append(compute_many(m.key, everyone, start, end))
+        except Exception:  # noqa: BLE001 — a module's failing metric must not lose the bilan
+            by_metric.append({})
+
     def values(t: Any) -> list[Any]:
-        out: list[Any] = []
-        for m in metrics:
-            try:
-                out.append(m.compute(t, start, end))
-            except Exception:  # noqa: BLE001 — a module's failing metric must not lose the bilan
-                out.append(None)
-        return out
+        return [values_of.get(t.pk) for values_of in by_metric]
 
     rows = [(t.name, values(t)) for t in parts]
     total = (f"Total {territory.name}", values(territory))
@@ -267,7 +270,9 @@ def build_report(roadmap: Roadmap, year: int, *, today: date | None = None) -> R
     )
     years = [y for y in reporting.roadmap_years(roadmap) if y <= year]
     met = with_target = total_indicators = no_target = 0
-    metric_cache: dict[tuple[Any, ...], Any] = {}
+    metric_cache = reporting.prefetch_metrics(
+        [i for action in actions for i in action.indicators.all()], roadmap.territory, years, end
+    )
     sheets: dict[int, ActionSheet] = {}
     all_lines: list[BudgetLine] = []
     for action in actions:
