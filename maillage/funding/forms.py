@@ -35,9 +35,25 @@ def _funders() -> Any:
     return Organisation.objects.order_by("name")
 
 
+class AmountField(forms.DecimalField):
+    """A decimal typed the French way: « 12 500,50 » (spaces, non-breaking spaces, comma)."""
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if isinstance(value, str):
+            value = (
+                "".join(value.split())
+                .replace("\u202f", "")
+                .replace("€", "")
+                .replace("%", "")
+                .replace(",", ".")
+            )
+        return super().to_python(value)
+
+
 def _localize(form: forms.BaseForm) -> None:
     for f in form.fields.values():
         if isinstance(f, forms.DecimalField):
+            f.__class__ = AmountField
             f.localize = True
             f.widget.is_localized = True
             f.widget.input_type = "text"
