@@ -38,7 +38,7 @@ def _funders() -> Any:
 class AmountField(forms.DecimalField):
     """A decimal typed the French way: « 12 500,50 » (spaces, non-breaking spaces, comma)."""
 
-    def to_python(self, value: Any) -> Decimal | None:
+    def to_python(self, value: Any) -> Any:
         if isinstance(value, str):
             value = (
                 "".join(value.split())
