@@ -194,7 +194,9 @@ def application_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("statut", "")
     if status not in ApplicationStatus.values:
         status = ""
-    qs = selectors.list_applications(request.user, status=status)
+    raw_action = request.GET.get("action", "")
+    action_id = int(raw_action) if raw_action.isdigit() and len(raw_action) < 12 else None
+    qs = selectors.list_applications(request.user, status=status, action_id=action_id)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page)
     return render(
@@ -205,7 +207,9 @@ def application_list(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "totals": selectors.application_totals(rows),
             "status": status,
-            "status_query": f"&statut={status}" if status else "",
+            "status_query": (f"&statut={status}" if status else "")
+            + (f"&action={action_id}" if action_id else ""),
+            "action_id": action_id,
             "statuses": ApplicationStatus.choices,
             "can_apply": _editable_actions(request.user).exists(),
         },

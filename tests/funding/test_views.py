@@ -338,3 +338,15 @@ def test_list_query_counts_do_not_grow(client, lot, lot_coordinator, action, dja
     ):
         with django_assert_max_num_queries(14):
             assert client.get(url).status_code == 200
+
+
+def test_action_page_links_to_its_applications(client, lot_coordinator, action):
+    mine = make_application(lot_coordinator, action, title="Dossier de cette action")
+    make_application(lot_coordinator, make_action(action.roadmap, 3), title="Dossier d'une autre action")
+    client.force_login(lot_coordinator)
+    page = client.get(reverse("roadmaps:action", args=[action.roadmap_id, action.number])).content.decode()
+    assert f"/financements/dossiers/?action={action.pk}" in page
+    listed = client.get(reverse("funding:applications") + f"?action={action.pk}").content.decode()
+    assert mine.title in listed and "Dossier d&#x27;une autre action" not in listed
+    form = client.get(reverse("funding:application_create") + f"?action={action.pk}").content.decode()
+    assert f'<option value="{action.pk}" selected>' in form
