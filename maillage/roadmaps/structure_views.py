@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import ProtectedError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -369,7 +370,17 @@ def delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     _require(allowed)
     blocked = isinstance(item, Axis) and item.actions.exists()
     if request.method == "POST" and not blocked:
-        services.delete_item(actor=request.user, item=item)
+        try:
+            services.delete_item(actor=request.user, item=item)
+        except ProtectedError:  # e.g. an action with funding applications: they are kept, not cascaded
+            messages.error(
+                request,
+                _(
+                    "Suppression impossible : d'autres éléments y sont rattachés (des dossiers de financement, "
+                    "par exemple). Retirez-les ou rattachez-les ailleurs d'abord."
+                ),
+            )
+            return redirect(back if not isinstance(item, Action) else _action_url(item))
         messages.success(request, _("Suppression effectuée."))
         return redirect(back)
     if isinstance(item, Action):  # back to the action page when the deletion is cancelled

@@ -148,3 +148,13 @@ def test_every_change_is_audited(lot_coordinator, action):
     assert {"funding.Application", "funding.Instalment", "roadmaps.BudgetLine"} <= kinds
     entry = AuditLog.objects.filter(object_type="funding.Application").first()
     assert entry.territory_code == "46"
+
+
+def test_an_action_with_applications_is_not_deleted_with_them(client, lot_coordinator, action):
+    application = make_granted(lot_coordinator, action)
+    client.force_login(lot_coordinator)
+    response = client.post(reverse("roadmaps:delete", args=["action", action.pk]), follow=True)
+    assert response.status_code == 200
+    assert "Suppression impossible" in response.content.decode()
+    assert Application.objects.filter(pk=application.pk).exists()
+    assert BudgetLine.objects.filter(action=action).exists()
