@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "maillage.equipment",
     "maillage.observatory",
+    "maillage.funding",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ urlpatterns = [
     path("parcours/", include("maillage.pathways.urls")),
     path("observatoire/", include("maillage.observatory.urls")),
     path("equipement/", include("maillage.equipment.urls")),
+    path("financements/", include("maillage.funding.urls")),
     path("admin/", admin.site.urls),
     path("sante/", health, name="health"),
     path("traitements/", core_views.job_list, name="jobs"),

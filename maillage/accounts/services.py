@@ -82,6 +82,12 @@ WORKSPACE_LINKS: list[WorkspaceLink] = [
         _("Dons de matériel, atelier, personnes équipées, suivi à six mois."),
     ),
     WorkspaceLink(
+        "funding:home",
+        _("Financements"),
+        ("coordinator", "action_lead", "viewer"),
+        _("Veille des appels, dossiers de financement des actions, dégressivité des postes."),
+    ),
+    WorkspaceLink(
         "observatory:index",
         _("Observatoire territorial"),
         ALL,

@@ -9,15 +9,19 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from maillage.core.audit import model_values, record_change
+from maillage.roadmaps import managed_lines
 from maillage.roadmaps.files import delete_on_commit
 from maillage.roadmaps.models import (
     Action,
     ActionUpdate,
     Attendance,
+    BudgetLine,
+    BudgetNature,
+    BudgetUnit,
     GovernanceBody,
     Indicator,
     IndicatorKind,
@@ -81,7 +85,10 @@ def update_action(
             continue
         record_measurement(actor=actor, item=item, day=month, audit=False)
         written += 1
+    managed = managed_lines.sources_for(spent or {})
     for line in action.budget_lines.all():
+        if line.pk in managed:  # kept by another context (a funding application): never typed here
+            continue
         if spent is not None and line.pk in spent and spent[line.pk] != line.spent:
             line.spent = spent[line.pk]
             line.save(update_fields=["spent"])
@@ -222,3 +229,63 @@ def record_version(*, roadmap: Any, actor: Any, version: Any) -> Any:
         message=f"Avenant v{version.number} de {roadmap.slug}",
     )
     return version
+
+
+@transaction.atomic
+def write_managed_line(
+    *,
+    action: Action,
+    line: BudgetLine | None,
+    planned: Decimal | None,
+    received: Decimal | None,
+    funder: Any,
+    label: str,
+    year: int | None,
+    actor: Any,
+) -> BudgetLine | None:
+    """The revenue line (« produit / cofinancement », euros) another context keeps for ``action``:
+    ``planned`` is the amount granted, ``received`` the payments (None: nothing received yet, never 0).
+    Both None: the line goes (a refused or withdrawn application). The caller registers its lines in
+    ``managed_lines`` so that the roadmaps forms leave them alone; it checks its own permissions."""
+    if line is not None and line.action_id != action.pk:
+        line = None
+    if planned is None and received is None:
+        if line is not None and line.pk is not None:
+            pk = line.pk
+            line.delete()
+            record_change(
+                actor=actor,
+                action="delete",
+                object_type=BudgetLine._meta.label,
+                object_id=pk,
+                territory_code=action.roadmap.territory.code,
+                changes={"libellé": label},
+                message=f"Ligne de recette retirée de l'action {action.number}",
+            )
+        return None
+    creating = line is None
+    if line is None:
+        Action.objects.select_for_update().filter(pk=action.pk).first()  # serialise position writes
+        last = action.budget_lines.aggregate(m=models.Max("position"))["m"] or 0
+        line = BudgetLine(action=action, position=last + 1)
+    before = model_values(line, ["planned", "spent", "label", "year", "funder_id"])
+    line.nature = BudgetNature.INCOME
+    line.unit = BudgetUnit.EUR
+    line.planned = planned
+    line.spent = received
+    line.funder = funder
+    line.label = label[:300]
+    line.year = year
+    line.save()
+    after = model_values(line, ["planned", "spent", "label", "year", "funder_id"])
+    changes = {k: [before[k], v] for k, v in after.items() if before[k] != v}
+    if changes:
+        record_change(
+            actor=actor,
+            action="create" if creating else "update",
+            instance=line,
+            territory_code=action.roadmap.territory.code,
+            changes=changes,
+            message=f"Ligne de recette de l'action {action.number} (dossier de financement)",
+        )
+    return line

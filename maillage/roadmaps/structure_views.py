@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import ProtectedError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from maillage.core.permissions import has_role
-from maillage.roadmaps import selectors
+from maillage.roadmaps import managed_lines, selectors
 from maillage.roadmaps import structure_services as services
 from maillage.roadmaps.models import (
     Action,
@@ -260,6 +261,10 @@ def budget_line_edit(
         request, pk=pk, action_pk=action_pk, getter=selectors.get_budget_line_for_user, model=BudgetLine
     )
     _require(can_edit_roadmap(request.user, action.roadmap))
+    source = managed_lines.sources_for([line.pk]).get(line.pk) if line is not None else None
+    if source is not None:  # kept by another context: changed where it comes from
+        messages.info(request, _("Cette ligne est tenue par « %(source)s ».") % {"source": source.label})
+        return redirect(source.url)
     form = BudgetLineForm(request.POST or None, instance=line, action=action)
     if request.method == "POST" and form.is_valid():
         services.save_budget_line(
@@ -354,12 +359,28 @@ def delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             allowed = services.can_delete_indicator(request.user, item)
         elif isinstance(item, BudgetLine):
             allowed = can_edit_roadmap(request.user, roadmap)
+            source = managed_lines.sources_for([item.pk]).get(item.pk)
+            if allowed and source is not None:  # kept by another context: removed there
+                messages.info(
+                    request, _("Cette ligne est tenue par « %(source)s ».") % {"source": source.label}
+                )
+                return redirect(source.url)
         else:
             allowed = can_edit_action(request.user, item.action)
     _require(allowed)
     blocked = isinstance(item, Axis) and item.actions.exists()
     if request.method == "POST" and not blocked:
-        services.delete_item(actor=request.user, item=item)
+        try:
+            services.delete_item(actor=request.user, item=item)
+        except ProtectedError:  # e.g. an action with funding applications: they are kept, not cascaded
+            messages.error(
+                request,
+                _(
+                    "Suppression impossible : d'autres éléments y sont rattachés (des dossiers de financement, "
+                    "par exemple). Retirez-les ou rattachez-les ailleurs d'abord."
+                ),
+            )
+            return redirect(back if not isinstance(item, Action) else _action_url(item))
         messages.success(request, _("Suppression effectuée."))
         return redirect(back)
     if isinstance(item, Action):  # back to the action page when the deletion is cancelled

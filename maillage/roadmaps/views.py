@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from maillage.core.permissions import has_role, refuse_if_revoked, territories_for
-from maillage.roadmaps import reporting, selectors, services
+from maillage.roadmaps import managed_lines, reporting, selectors, services
 from maillage.roadmaps.exchange.exporter import export_data, to_json, to_yaml
 from maillage.roadmaps.exchange.importer import (
     MAX_BYTES,
@@ -107,6 +107,9 @@ def action_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         for i in action.indicators.all()
     ]
     lines = list(action.budget_lines.all())
+    managed = managed_lines.sources_for(line.pk for line in lines)
+    for line in lines:  # lines kept by a funding application link to it instead of being edited here
+        line.managed_source = managed.get(line.pk)  # type: ignore[attr-defined]
     return render(
         request,
         "roadmaps/action.html",
@@ -152,7 +155,9 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
         )
         for i in indicators
     ]
-    budget_form = BudgetSpentForm(data, lines=list(action.budget_lines.all()), prefix="budget")
+    lines = list(action.budget_lines.all())
+    managed = managed_lines.sources_for(line.pk for line in lines)  # kept by their funding application
+    budget_form = BudgetSpentForm(data, lines=[x for x in lines if x.pk not in managed], prefix="budget")
     steps_form = StepsForm(
         data, steps=list(action.steps.all()), milestones=list(action.milestones.all()), prefix="etapes"
     )
