@@ -46,7 +46,9 @@ _CHUNK = 500
 
 
 def record_for(territory: Territory) -> AnnuaireFile:
-    record, _created = AnnuaireFile.objects.select_related("job").get_or_create(territory=territory)
+    record = AnnuaireFile.objects.select_related("job").filter(territory=territory).first()
+    if record is None:  # first request for this territory (get_or_create alone costs a savepoint each time)
+        record, _created = AnnuaireFile.objects.select_related("job").get_or_create(territory=territory)
     return record
 
 
