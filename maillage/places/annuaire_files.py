@@ -1,7 +1,8 @@
 """Printed annuaires as stored files: built once by a job, served from the media storage, rebuilt on change.
 
 - The first request for a territory's annuaire queues the job ``places.annuaire`` and answers a page
-  « en préparation » that reloads itself (meta refresh, no JavaScript); the job writes the PDF to the media
+  « en préparation » with an « Actualiser » link and ``Retry-After`` (no timed reload: WCAG 2.2.1, and no
+  JavaScript needed); the job writes the PDF to the media
   storage (``annuaires/…``) and records it in ``AnnuaireFile``.
 - Later requests serve that file as it is: two small queries and a file read, on every worker alike (not a
   per-process memory cache).
@@ -40,7 +41,7 @@ logger = logging.getLogger("maillage.places.annuaire")
 
 #: A failed build is not queued again by the public page before this delay (the failure is shown).
 RETRY_AFTER_FAILURE = timedelta(minutes=10)
-#: Seconds between two reloads of the « en préparation » page.
+#: Seconds the « en préparation » page asks to wait before reloading (text and ``Retry-After``).
 REFRESH_SECONDS = 5
 _CHUNK = 500
 

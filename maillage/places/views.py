@@ -453,7 +453,7 @@ def annuaire(request: HttpRequest) -> HttpResponse:
 @require_GET
 def annuaire_pdf(request: HttpRequest, kind: str, code: str) -> HttpResponse:
     """The stored annuaire PDF of a territory (maillage.places.annuaire_files): served as a file; built by
-    a job on the first request (a page « en préparation » reloads itself meanwhile) and after changes
+    a job on the first request (a page « en préparation » with a reload link meanwhile) and after changes
     (the last good file is served until the new one is written)."""
     from django.http import Http404
     from django.shortcuts import get_object_or_404

@@ -17,7 +17,7 @@ def test_waiting_then_failed_annuaire_pages(page, figeac, monkeypatch) -> None:
     PlaceFactory(commune=figeac)
     page.goto("/lieux/annuaire/departement/46.pdf")
     assert "est en préparation" in page.inner_text("main")
-    assert page.locator('meta[http-equiv="refresh"]').count() == 1
+    assert page.get_by_role("link", name="Actualiser").count() == 1
     assert_accessible(page, context="annuaire en préparation")
     page.set_viewport_size({"width": 320, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth <= 320")

@@ -121,7 +121,7 @@ def test_first_request_shows_a_page_that_reloads_until_ready(
     response = client.get(_url(lot))
     assert response.status_code == 202 and response["Cache-Control"] == "no-store"
     html = response.content.decode()
-    assert '<meta http-equiv="refresh" content="5">' in html
+    assert "http-equiv" not in html  # no timed reload (WCAG 2.2.1, axe « meta-refresh »): a link
     assert "est en préparation" in html and "Actualiser" in html
     client.get(_url(lot))
     job = Job.objects.get(kind="places.annuaire")  # one job for both visits
