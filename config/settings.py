@@ -322,6 +322,9 @@ LOGIN_REDIRECT_URL_FAILURE = "accounts:login"
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 # A running job with no sign of life for this long is taken as interrupted by the next worker.
 JOB_HEARTBEAT_TIMEOUT_S = env_int("JOB_HEARTBEAT_TIMEOUT_S", 3600)
+# `maillage purge` (maillage.core.housekeeping): finished jobs, and the demo outbox's e-mails, kept this long.
+JOB_RETENTION_DAYS = env_int("JOB_RETENTION_DAYS", 90)
+DEMO_OUTBOX_RETENTION_DAYS = env_int("DEMO_OUTBOX_RETENTION_DAYS", 14)
 # /sante/ (maillage.core.health): thresholds that make the probe answer 503.
 HEALTH_MAX_QUEUE_LAG_S = env_int("HEALTH_MAX_QUEUE_LAG_S", 600)
 HEALTH_MIN_FREE_DISK_MB = env_int("HEALTH_MIN_FREE_DISK_MB", 500)

@@ -134,10 +134,11 @@ def members_of(pending: PendingTeamImport) -> list[importer.TeamMember]:
 SKIP = "ignorer"
 
 
-def confirm(
+def resolve_choices(
     *, coordinator: Any, pending: PendingTeamImport, choices: Mapping[str, str]
-) -> importer.ImportResult:
-    """Import the held file with ``choices`` (member key → user id as text, or ``SKIP``), all or nothing."""
+) -> dict[str, Any]:
+    """The mapping member key → mediator (or ``None``: rows left out) for ``choices``; a ``ValidationError``
+    in French when a member has no choice or nobody was chosen. Checked on the page, before the job."""
     members = members_of(pending)
     by_pk = {str(user.pk): user for user in candidates(coordinator)}
     mapping: dict[str, Any] = {}
@@ -157,6 +158,17 @@ def confirm(
         )
     if not any(mapping.values()):
         raise ValidationError(_("Aucun·e médiateur·rice choisi·e : rien à importer."))
+    return mapping
+
+
+def confirm(
+    *, coordinator: Any, pending: PendingTeamImport, choices: Mapping[str, str]
+) -> importer.ImportResult:
+    """Import the held file with ``choices`` (member key → user id as text, or ``SKIP``), all or nothing.
+
+    Run by the job ``activities.team_import`` (maillage.activities.jobs) once the page checked the choices.
+    """
+    mapping = resolve_choices(coordinator=coordinator, pending=pending, choices=choices)
     with transaction.atomic():
         result = importer.import_activities(
             actor=coordinator,

@@ -244,25 +244,23 @@ def coordination_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def import_page(request: HttpRequest) -> HttpResponse:
+    """Upload of a mediator's file; the import runs in the background (maillage.activities.jobs): the
+    job page shows its progress, then the counts or the errors by line and column."""
+    from maillage.activities.jobs import start_import
+
     _require_mediator(request)
     form = forms.ImportForm(request.POST or None, request.FILES or None)
-    errors: list[str] = []
-    result = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         if upload.size > importer.MAX_BYTES:
             form.add_error("file", _("Fichier trop volumineux : 10 Mo au plus."))
         else:
-            try:
-                result = importer.import_activities(
-                    actor=request.user, mediator=request.user, content=upload.read(), filename=upload.name
-                )
-            except importer.ImportFailed as failure:
-                errors = importer.iter_errors(failure.errors)
+            job = start_import(content=upload.read(), filename=upload.name, user=request.user)
+            return redirect(job)
     return render(
         request,
         "activities/import.html",
-        {"form": form, "errors": errors, "result": result, "columns": importer.COLUMNS},
+        {"form": form, "columns": importer.COLUMNS},
     )
 
 
@@ -297,28 +295,20 @@ def import_team_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         proposals=team.proposals(request.user, members),
         mediators=team.candidates(request.user),
     )
-    errors: list[str] = []
     if request.method == "POST" and form.is_valid():
-        try:
-            result = team.confirm(coordinator=request.user, pending=pending, choices=form.choices())
+        from maillage.activities.jobs import start_team_import
+
+        try:  # the mapping is checked here; the write runs in the background (maillage.activities.jobs)
+            team.resolve_choices(coordinator=request.user, pending=pending, choices=form.choices())
         except ValidationError as error:
             form.add_error(None, error.messages)
-        except importer.ImportFailed as failure:
-            errors = importer.iter_errors(failure.errors)
         else:
-            messages.success(
-                request,
-                _(
-                    "Import de l’équipe terminé : %(c)s activité(s) créée(s), %(u)s mise(s) à jour, "
-                    "%(n)s inchangée(s), %(s)s ligne(s) laissée(s) de côté."
-                )
-                % {"c": result.created, "u": result.updated, "n": result.unchanged, "s": result.skipped},
-            )
-            return redirect("activities:stats")
+            job = start_team_import(coordinator=request.user, pending=pending, choices=form.choices())
+            return redirect(job)
     return render(
         request,
         "activities/import_team_confirm.html",
-        {"form": form, "pending": pending, "errors": errors, "rows": sum(m.rows for m in members)},
+        {"form": form, "pending": pending, "rows": sum(m.rows for m in members)},
     )
 
 

@@ -210,15 +210,19 @@ def _sample(rng: random.Random, values: list[str], low: int, high: int) -> str:
     return "|".join(rng.sample(values, rng.randint(low, min(high, len(values)))))
 
 
-def _communes() -> list[tuple[Any, ...]]:
-    """(code, name, postcode, lat, lon, population) of the loaded communes; fake ones when none."""
+def _communes(department: str | None = None) -> list[tuple[Any, ...]]:
+    """(code, name, postcode, lat, lon, population) of the loaded communes (of one ``department`` when
+    given); fake ones when none."""
     from maillage.territories.models import Territory
 
+    communes = Territory.objects.communes()
+    if department:
+        communes = communes.filter(department__code=department)
     rows = [
         (c.code, c.name, (c.postcodes or [""])[0], c.latitude, c.longitude, c.population or 1)
-        for c in Territory.objects.communes()
-        .exclude(latitude=None)
-        .only("code", "name", "postcodes", "latitude", "longitude", "population")
+        for c in communes.exclude(latitude=None).only(
+            "code", "name", "postcodes", "latitude", "longitude", "population"
+        )
         if c.postcodes
     ]
     if rows:
@@ -241,13 +245,22 @@ def _communes() -> list[tuple[Any, ...]]:
     return fake
 
 
-def generate_csv(rows: int = 25_000, *, seed: int = 1) -> bytes:
-    """A standard CSV of ``rows`` realistic places spread over the loaded communes (by population)."""
+def generate_csv(
+    rows: int = 25_000,
+    *,
+    seed: int = 1,
+    department: str | None = None,
+    source: str = "",
+    prefix: str = "bench",
+) -> bytes:
+    """A standard CSV of ``rows`` realistic places spread over the loaded communes (by population), or
+    over one ``department``'s; ``source`` and the ids' ``prefix`` keep several sets apart."""
+    source = source or BENCH_SOURCE
     from maillage.places.choices import AccessMode, Fee, SpecificSupport, SupportMode
     from maillage.places.interop.writer import write_csv
 
     rng = random.Random(seed)
-    communes = _communes()
+    communes = _communes(department)
     # Places are where people live: a commune's chance grows with its population (square root: a
     # city of 100 000 has more places than a village, not 1 000 times more).
     weights = [max(c[5], 1) ** 0.5 for c in communes]
@@ -262,7 +275,7 @@ def generate_csv(rows: int = 25_000, *, seed: int = 1) -> bytes:
             services = _shares(rng, _SERVICE_SHARES, at_least_one=True)
             summary, detail = _summary(rng, kind, services)
             yield {
-                "id": f"bench-{i:06d}",
+                "id": f"{prefix}-{i:06d}",
                 "pivot": f"{rng.randint(10**13, 10**14 - 1)}",
                 "nom": f"{kind} de {name}{rng.choice(_QUALIFIERS)}" + (f" {i}" if rng.random() < 0.1 else ""),
                 "commune": name,
@@ -280,7 +293,7 @@ def generate_csv(rows: int = 25_000, *, seed: int = 1) -> bytes:
                 "horaires": realistic_hours(rng),
                 "presentation_resume": summary,
                 "presentation_detail": detail,
-                "source": BENCH_SOURCE,
+                "source": source,
                 "itinerance": rng.choice(["Fixe", "Fixe", "Fixe", "Fixe", "Itinérant"]),
                 "structure_parente": "",
                 "date_maj": f"202{rng.randint(4, 5)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",

@@ -18,8 +18,14 @@ Purger = Callable[..., dict[str, int]]
 def purgers() -> list[tuple[str, Purger]]:
     found: list[tuple[str, Purger]] = []
     for config in apps.get_app_configs():
-        if not config.name.startswith("maillage.") or config.name == __package__:
-            continue  # maillage.core.retention is this framework, not a purger
+        if config.name == __package__:
+            # maillage.core.retention is this framework; the core's own purge is its housekeeping.
+            from maillage.core import housekeeping
+
+            found.append((config.label, housekeeping.purge))
+            continue
+        if not config.name.startswith("maillage."):
+            continue
         try:
             module = importlib.import_module(f"{config.name}.retention")
         except ModuleNotFoundError as exc:

@@ -8,7 +8,9 @@ class PlacesConfig(AppConfig):
     verbose_name = _("Lieux et acteurs")
 
     def ready(self) -> None:
-        from maillage.places import spatial
+        from maillage.places import annuaire_files, spatial
 
         # SQLite: the R-tree of the places' positions survives the table rebuilds of later migrations.
         post_migrate.connect(spatial.post_migrate, sender=self, dispatch_uid="places_sqlite_rtree")
+        # A place saved or deleted makes the stored annuaires of its territories out of date.
+        annuaire_files.connect_signals()

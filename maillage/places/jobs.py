@@ -95,3 +95,19 @@ def freshness_campaign(ctx: jobs.JobContext, *, campaign_id: int, base_url: str 
         "relances": campaign.places_count - campaign.skipped_count,
         "sans_destinataire": campaign.skipped_count,
     }
+
+
+@jobs.job(
+    "places.annuaire",
+    label=_("Annuaire imprimable"),
+    max_attempts=3,
+    atomic=False,  # reads without a transaction, then records the file in one short one (annuaire_files)
+    report_template="places/annuaire/job_report.html",
+)
+def build_annuaire_job(ctx: jobs.JobContext, *, territory_id: int) -> dict[str, Any]:
+    """Build and store the printed annuaire of a territory (maillage.places.annuaire_files)."""
+    from maillage.places import annuaire_files
+
+    return annuaire_files.build(
+        territory_id, progress=lambda stage, done, total: ctx.progress(stage, done, total)
+    )

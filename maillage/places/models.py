@@ -541,6 +541,7 @@ def hours_key(hours: str) -> int | None:
     return int(hashlib.sha1(hours.encode("utf-8"), usedforsecurity=False).hexdigest()[:12], 16)
 
 
+from maillage.places.models_annuaire import AnnuaireFile  # noqa: E402,F401
 from maillage.places.models_loops import (  # noqa: E402,F401 — registers the loops' models with the app
     ChangeStatus,
     ContactChangesMode,

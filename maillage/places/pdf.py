@@ -8,7 +8,6 @@ template embeds its stylesheet and uses the system fonts; the URL fetcher refuse
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import date
@@ -131,25 +130,9 @@ def render_annuaire(territory: Territory) -> bytes:
     )
 
 
-MAX_PLACES = 1500  # about 150 printed pages: beyond, ask for a smaller territory
-
-
-def cached_annuaire(territory: Territory) -> bytes:
-    """The annuaire PDF, from the cache while the territory's places have not changed (same day)."""
-    from django.core.cache import cache
-    from django.db.models import Count
-
-    stamp = public_places().in_territory(territory).aggregate(n=Count("pk"), updated=Max("updated_at"))
-    updated = stamp["updated"].isoformat() if stamp["updated"] else "-"
-    raw_key = (
-        f"{territory.kind}|{territory.code}|{territory.name}|{stamp['n']}|{updated}|{timezone.localdate()}"
-    )
-    key = "maillage-annuaire-" + hashlib.sha256(raw_key.encode()).hexdigest()
-    data = cache.get(key)
-    if data is None:
-        data = render_annuaire(territory)
-        cache.set(key, data, 24 * 3600)
-    return data  # type: ignore[no-any-return]
+#: About 300 printed pages: beyond, ask for a smaller territory. The PDF is built by a job, once per change
+#: of the territory's places (maillage.places.annuaire_files): a 2 400-place département fits.
+MAX_PLACES = 3000
 
 
 def annuaire_filename(territory: Territory) -> str:

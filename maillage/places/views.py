@@ -452,30 +452,78 @@ def annuaire(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def annuaire_pdf(request: HttpRequest, kind: str, code: str) -> HttpResponse:
+    """The stored annuaire PDF of a territory (maillage.places.annuaire_files): served as a file; built by
+    a job on the first request (a page « en préparation » with a reload link meanwhile) and after changes
+    (the last good file is served until the new one is written)."""
     from django.http import Http404
     from django.shortcuts import get_object_or_404
 
-    from maillage.places import pdf
+    from maillage.places import annuaire_files, pdf
     from maillage.territories.models import Territory
 
     if kind not in pdf.KINDS:
         raise Http404
     territory = get_object_or_404(Territory, kind=pdf.KINDS[kind], code=code)
-    count = pdf.public_places().in_territory(territory).count()
-    if count > pdf.MAX_PLACES:  # bounded work for a public, unauthenticated page
-        from maillage.places.forms import AnnuaireForm
+    record = annuaire_files.record_for(territory)
+    if not record.is_fresh and not annuaire_files.is_pending(record):
+        count = pdf.public_places().in_territory(territory).count()
+        if count > pdf.MAX_PLACES:  # bounded work, even in a job
+            last_good = _annuaire_file_response(record, territory) if record.file_name else None
+            if last_good is not None:
+                return last_good
+            from maillage.places.forms import AnnuaireForm
 
-        form = AnnuaireForm({"kind": kind, "territoire": territory.code})
-        form.is_valid()
-        form.add_error(
-            None,
-            _(
-                "%(name)s compte %(count)d lieux : l'annuaire imprimé en contient %(max)d au plus. "
-                "Choisissez une intercommunalité ou une commune."
+            form = AnnuaireForm({"kind": kind, "territoire": territory.code})
+            form.is_valid()
+            form.add_error(
+                None,
+                _(
+                    "%(name)s compte %(count)d lieux : l'annuaire imprimé en contient %(max)d au plus. "
+                    "Choisissez une intercommunalité ou une commune."
+                )
+                % {"name": territory.name, "count": count, "max": pdf.MAX_PLACES},
             )
-            % {"name": territory.name, "count": count, "max": pdf.MAX_PLACES},
-        )
-        return render(request, "places/annuaire/choose.html", {"form": form, "suggestions": []}, status=400)
-    response = HttpResponse(pdf.cached_annuaire(territory), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{pdf.annuaire_filename(territory)}"'
+            return render(
+                request, "places/annuaire/choose.html", {"form": form, "suggestions": []}, status=400
+            )
+        annuaire_files.ensure_build(record)
+        record = annuaire_files.record_for(territory)  # an immediate backend has built it already
+    if record.file_name:
+        response = _annuaire_file_response(record, territory)
+        if response is not None:
+            return response
+    failed = record.job is not None and record.job.status == "failed"
+    context = {
+        "territory": territory,
+        "job": record.job,
+        "failed": failed,
+        "place_count": pdf.public_places().in_territory(territory).count(),
+        "refresh_seconds": annuaire_files.REFRESH_SECONDS,
+        "retry_minutes": int(annuaire_files.RETRY_AFTER_FAILURE.total_seconds() // 60),
+    }
+    response = render(request, "places/annuaire/preparing.html", context, status=503 if failed else 202)
+    response["Cache-Control"] = "no-store"
+    if not failed:
+        response["Retry-After"] = str(annuaire_files.REFRESH_SECONDS)
+    return response
+
+
+def _annuaire_file_response(record: Any, territory: Any) -> HttpResponse | None:
+    """The stored PDF (None when the file went missing from the storage). Read whole: a few megabytes at
+    most, in a millisecond or two, and the same response on every server and in tests."""
+    from django.core.files.storage import default_storage
+    from django.utils.http import http_date
+
+    from maillage.places import annuaire_files
+
+    try:
+        with default_storage.open(record.file_name, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        return None
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{annuaire_files.download_name(territory)}"'
+    if record.generated_at is not None:
+        response["Last-Modified"] = http_date(record.generated_at.timestamp())
+    response["Cache-Control"] = "public, max-age=300"
     return response

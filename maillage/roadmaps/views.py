@@ -22,10 +22,6 @@ from maillage.roadmaps.exchange.exporter import export_data, to_json, to_yaml
 from maillage.roadmaps.exchange.importer import (
     MAX_BYTES,
     RoadmapImportError,
-    check,
-    decode,
-    import_data,
-    parse_text,
 )
 from maillage.roadmaps.forms import (
     ActionEditForm,
@@ -41,7 +37,6 @@ from maillage.roadmaps.models import GovernanceBody, ReportVersion, Roadmap
 from maillage.roadmaps.periods import period_for
 from maillage.roadmaps.permissions import can_edit_action, can_edit_roadmap, lead_organisation_ids
 from maillage.roadmaps.reminders import recent_reminders
-from maillage.territories.models import Territory
 
 
 @login_required
@@ -497,32 +492,17 @@ def import_roadmap(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
+        from maillage.roadmaps.jobs import check_upload, start_import
+
         upload = form.cleaned_data["file"]
-        try:
-            data = parse_text(decode(upload.read(MAX_BYTES + 1)), filename=upload.name)
-            checked = check(data)
-            doc, territory = checked.doc, checked.territory
-            allowed = request.user.is_superuser or (
-                Territory.objects.filter(pk=territory.pk).filter(_coordinator_scope(request.user)).exists()
-            )
-            existing = Roadmap.objects.filter(slug=doc.feuille_de_route.identifiant).first()
-            if existing is not None and not can_edit_roadmap(request.user, existing):
-                allowed = False
-            if not allowed:
-                raise RoadmapImportError(
-                    [_("feuille_de_route › territoire : vous ne coordonnez pas ce territoire, import refusé")]
-                )
-            result = import_data(data, actor=request.user, territory=territory)
+        raw = upload.read(MAX_BYTES + 1)
+        try:  # checked here (errors at once); written in the background (maillage.roadmaps.jobs)
+            _data, checked = check_upload(user=request.user, raw=raw, filename=upload.name)
         except RoadmapImportError as exc:
             errors = exc.errors
         else:
-            message = (
-                _("Feuille de route « %(title)s » créée.")
-                if result.created
-                else _("Feuille de route « %(title)s » mise à jour.")
-            )
-            messages.success(request, message % {"title": result.roadmap.title})
-            return redirect("roadmaps:detail", pk=result.roadmap.pk)
+            job = start_import(raw=raw, filename=upload.name, user=request.user, territory=checked.territory)
+            return redirect(job)
     return render(
         request,
         "roadmaps/import.html",

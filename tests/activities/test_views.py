@@ -241,13 +241,15 @@ def test_import_page_and_template(client, lot_mediator, figeac, cahors):
 
     upload = SimpleUploadedFile("modele.csv", importer.template_csv().encode(), content_type="text/csv")
     response = client.post(reverse("activities:import"), {"file": upload})
-    assert "2 activité(s) créée(s)" in response.content.decode()
+    # the import runs in the background: the job page shows its report
+    assert response.status_code == 302 and response["Location"].startswith("/traitements/")
+    assert "2 activité(s) créée(s)" in client.get(response["Location"]).content.decode()
     bad = SimpleUploadedFile(
         "bad.csv",
         "ID CRA;Date;Type;Durée;Canal;Thématiques\nx;01/01/2026;Individuel;30;Nulle part;E-mail\n".encode(),
         content_type="text/csv",
     )
-    html = client.post(reverse("activities:import"), {"file": bad}).content.decode()
+    html = client.post(reverse("activities:import"), {"file": bad}, follow=True).content.decode()
     assert "ligne 2, colonne « Canaux d’accompagnement »" in html
 
 

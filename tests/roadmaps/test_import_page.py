@@ -28,7 +28,10 @@ def test_coordinator_imports_a_roadmap(client, lot, lot_coordinator):
     response = client.post(URL, {"file": _upload(sample())})
     assert response.status_code == 302
     roadmap = Roadmap.objects.get(slug="test-lot-2024-2027")
-    assert response["Location"] == reverse("roadmaps:detail", args=[roadmap.pk])
+    # written in the background: the job page shows the outcome and links to the roadmap
+    assert response["Location"].startswith("/traitements/")
+    outcome = client.get(response["Location"]).content.decode()
+    assert "Feuille de route « " in outcome and reverse("roadmaps:detail", args=[roadmap.pk]) in outcome
     # re-import: updated, not duplicated
     assert client.post(URL, {"file": _upload(sample(titre="Titre corrigé"))}).status_code == 302
     assert Roadmap.objects.get().title == "Titre corrigé"

@@ -28,7 +28,7 @@ from django.utils.translation import ngettext
 
 from maillage.core.audit import diff_fields, record_change
 from maillage.core.models import AuditAction, AuditLog
-from maillage.places import open_now
+from maillage.places import annuaire_files, open_now
 from maillage.places.choices import ImportStatus
 from maillage.places.interop import Analysis, FileRefused, Issue, analyse
 from maillage.places.interop.standard import IMPORTED_FIELDS
@@ -409,6 +409,7 @@ def _write(
     to_create: list[dict[str, Any]] = []
     to_update: list[tuple[Place, dict[str, Any]]] = []
     unchanged = 0
+    touched_communes: set[int | None] = set()
     defaults = {
         f.attname: f.get_default() for f in Place._meta.concrete_fields if not f.primary_key and f.attname
     }
@@ -419,11 +420,13 @@ def _write(
             row.update(commune_id=values["commune_id"], created_at=now, updated_at=now)
             row.update(search_columns(row))
             to_create.append(row)
+            touched_communes.add(values["commune_id"])
             continue
         before, after = _comparable(found), _comparable(values)
         if before == after:
             unchanged += 1
             continue
+        touched_communes.update((found.get("commune_id"), values.get("commune_id")))
         place = Place(pk=found["pk"], **after)
         place.updated_at = now
         place.sync_search_columns()
@@ -458,6 +461,8 @@ def _write(
     open_now.sync_places()
     items = [(AuditAction.CREATE.value, pk, {"import_job": job.pk}) for pk in created_ids]
     items += [(AuditAction.UPDATE.value, p.pk, changes) for p, changes in to_update]
+    # The stored annuaires of these communes (and their EPCI, département, région) are out of date.
+    annuaire_files.mark_stale(touched_communes)
     rows = _audit_rows(user, code, items)
     if connection.vendor == "postgresql":
         _pg_copy_rows(AuditLog, rows)
