@@ -330,7 +330,7 @@ def _abandon_task(task_id: str) -> None:
 
 def jobs_visible_to(user: Any, kinds: Iterable[str] | None = None) -> QuerySet[Job]:
     """Jobs the user asked for, and those of the territories they coordinate."""
-    from maillage.core.permissions import territories_for
+    from maillage.core.permissions import grants_revoked, territories_for
 
     queryset = Job.objects.all()
     if kinds is not None:
@@ -339,6 +339,8 @@ def jobs_visible_to(user: Any, kinds: Iterable[str] | None = None) -> QuerySet[J
         return queryset.none()
     if user.is_superuser:
         return queryset
+    if grants_revoked(user):
+        return queryset.none()  # a removed member: their past reports may name the territory's data
     codes = [t.code for t in territories_for(user, ["coordinator"])]
     return queryset.filter(Q(created_by=user) | Q(territory_code__in=codes))
 

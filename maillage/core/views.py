@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from maillage.core import jobs
+from maillage.core.permissions import refuse_if_revoked
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -100,6 +101,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def job_list(request: HttpRequest) -> HttpResponse:
     """The background jobs the user asked for, and those of the territories they coordinate."""
+    refuse_if_revoked(request.user)
     records = jobs.jobs_visible_to(request.user).select_related("created_by")[:100]
     return render(request, "core/job_list.html", {"jobs": records})
 

@@ -123,6 +123,10 @@ def test_the_job_page_shows_progress_to_who_may_see_it(
     assert data["status"] == "succeeded" and data["result"] == {"compté": 3}
     listing = client.get(reverse("jobs")).content.decode()
     assert "Compter" in listing
+    # Removed from the team: their own past jobs close with the rest (404, like every page of a role).
+    lot_mediator.memberships.update(is_active=False)
+    assert client.get(reverse("jobs")).status_code == 404
+    assert client.get(reverse("job", args=[job.pk])).status_code == 404
 
 
 def test_the_queue_lag_is_the_age_of_the_oldest_waiting_job(db):
