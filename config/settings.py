@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "maillage.equipment",
     "maillage.observatory",
+    "maillage.training",
+    "maillage.events",
 ]
 
 MIDDLEWARE = [
