@@ -438,9 +438,9 @@ def update_project(*, actor: Any, project: EventProject, **fields: Any) -> Event
 
 
 @transaction.atomic
-def add_project_item(*, actor: Any, project: EventProject, kind: str, **fields: Any) -> Any:
+def add_project_item(*, actor: Any, project: EventProject, item_kind: str, **fields: Any) -> Any:
     _check_territory(actor, project.territory)
-    model: Any = {"committee": CommitteeMember, "budget": BudgetLine, "checklist": ChecklistItem}[kind]
+    model: Any = {"committee": CommitteeMember, "budget": BudgetLine, "checklist": ChecklistItem}[item_kind]
     item = model.objects.create(project=project, **fields)
     record_change(actor=actor, action="create", instance=item, territory_code=project.territory.code)
     return item

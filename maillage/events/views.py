@@ -124,7 +124,9 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     attendance = selectors.can_take_attendance(request.user, session)
     registrations = list(selectors.registrations_of(session)) if (manage or attendance) else []
     mine = (
-        session.registrations.filter(user_id=request.user.pk or 0).exclude(status=RegistrationStatus.CANCELLED).first()
+        session.registrations.filter(user_id=request.user.pk or 0)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .first()
     )
     context = {
         "session": session,
@@ -319,7 +321,7 @@ def project_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         raise Http404
     form = PROJECT_FORMS[kind](request.POST, prefix=kind)
     if form.is_valid():
-        services.add_project_item(actor=request.user, project=project, kind=kind, **form.cleaned_data)
+        services.add_project_item(actor=request.user, project=project, item_kind=kind, **form.cleaned_data)
         messages.success(request, _("Ajouté."))
     else:
         messages.error(
