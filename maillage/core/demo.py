@@ -7,7 +7,17 @@ from typing import Any
 
 DEMO_PASSWORD = "demo-maillage-2026"  # noqa: S105 — printed by `make demo`, demo data only
 DEMO_DEPARTMENT_CODE = "46"  # the Lot: Lot Numérique's roadmap is one of our seeds
-DEMO_APPS = ("accounts", "places", "roadmaps", "activities", "pathways", "equipment", "observatory", "training", "events")
+DEMO_APPS = (
+    "accounts",
+    "places",
+    "roadmaps",
+    "activities",
+    "pathways",
+    "equipment",
+    "observatory",
+    "training",
+    "events",
+)
 
 
 @dataclass

@@ -101,7 +101,7 @@ def create_session(*, actor: Any, territory: Any, **fields: Any) -> Session:
 
 @transaction.atomic
 def update_session(*, actor: Any, session_id: int, **fields: Any) -> Session:
-    session = Session.objects.select_for_update().select_related("territory").get(pk=session_id)
+    session = Session.objects.select_for_update(of=("self",)).select_related("territory").get(pk=session_id)
     _check_territory(actor, session.territory)
     merged = {**model_values(session, SESSION_FIELDS), **fields}
     _check_fields(merged)
@@ -249,7 +249,11 @@ def cancel_own(*, session: Session, user: Any) -> Registration | None:
 @transaction.atomic
 def mark_attendance(*, actor: Any, session_id: int, marks: Mapping[int, str]) -> int:
     """``marks``: registration id → present / excused / absent / "" (not taken). Returns rows changed."""
-    session = Session.objects.select_for_update().select_related("territory", "module").get(pk=session_id)
+    session = (
+        Session.objects.select_for_update(of=("self",))
+        .select_related("territory", "module")
+        .get(pk=session_id)
+    )
     _check_territory(actor, session.territory, ATTENDANCE_ROLES)
     if session.starts_at.date() > timezone.localdate():
         raise EventsError(_("La présence se relève le jour de la session ou après."))
@@ -372,7 +376,7 @@ def remind_upcoming(*, now: datetime | None = None, days: int = 2) -> int:
 @transaction.atomic
 def send_evaluations(*, actor: Any, session_id: int) -> int:
     """Send the evaluation link to everyone marked present who has not answered (once per session)."""
-    session = Session.objects.select_for_update().select_related("territory").get(pk=session_id)
+    session = Session.objects.select_for_update(of=("self",)).select_related("territory").get(pk=session_id)
     _check_territory(actor, session.territory, ATTENDANCE_ROLES)
     if session.ends_at > timezone.now():
         raise EventsError(_("Le questionnaire s'envoie après la fin de la session."))

@@ -13,6 +13,7 @@ from django.utils import timezone
 from maillage.accounts.models import Organisation
 from maillage.core.demo import DemoContext
 from maillage.training import services
+from maillage.training.catalogue import ensure_catalogue
 from maillage.training.models import Aidant, HabilitationStatus, Module, StructureKind, TrainingTarget
 
 SEED = 46_017
@@ -97,6 +98,7 @@ def seed(ctx: DemoContext) -> None:
         label="Aidants formés à l'inclusion numérique et/ou Aidants Connect (fiche 8)",
         defaults={"count": 60, "start_year": today.year - 1, "end_year": today.year},
     )
+    ensure_catalogue()
     aidants_connect = Module.objects.filter(code="aidants-connect").first()
     for index, aidant in enumerate(aidants[:24]):
         granted_on = today - timedelta(days=30 + 14 * index)
