@@ -61,34 +61,37 @@ def participants(territory: Any, start: date, end: date) -> int:
     return _present(territory, start, end).filter(attendance=Attendance.PRESENT).count()
 
 
-def _rate(territory: Any, start: date, end: date, kind: str = "") -> float:
+def _rate(territory: Any, start: date, end: date, kind: str = "") -> float | None:
+    """Present among the registrations whose attendance was taken; None (unknown) when none was."""
     row = _present(territory, start, end, kind).aggregate(
         present=Count("pk", filter=Q(attendance=Attendance.PRESENT)),
         taken=Count("pk", filter=~Q(attendance="")),
     )
-    return round(100 * row["present"] / row["taken"], 1) if row["taken"] else 0.0
+    return round(100 * row["present"] / row["taken"], 1) if row["taken"] else None
 
 
-@register(
+@register(  # type: ignore[arg-type]  # None: unknown (see core.metrics.compute_metric)
     "events.participation_rate",
     label=_("Taux de participation aux sessions (présents / inscrits relevés)"),
     unit="%",
 )
-def participation_rate(territory: Any, start: date, end: date) -> float:
+def participation_rate(territory: Any, start: date, end: date) -> float | None:
     return _rate(territory, start, end)
 
 
-@register(
+@register(  # type: ignore[arg-type]  # None: unknown (see core.metrics.compute_metric)
     "events.network_meeting_participation_rate",
     label=_("Taux de participation aux rencontres trimestrielles"),
     unit="%",
 )
-def network_meeting_participation_rate(territory: Any, start: date, end: date) -> float:
+def network_meeting_participation_rate(territory: Any, start: date, end: date) -> float | None:
     return _rate(territory, start, end, SessionKind.NETWORK_MEETING)
 
 
-@register("events.satisfaction", label=_("Satisfaction moyenne des évaluations (sur 5)"), unit=_("sur 5"))
-def satisfaction(territory: Any, start: date, end: date) -> float:
+@register(  # type: ignore[arg-type]  # None: unknown
+    "events.satisfaction", label=_("Satisfaction moyenne des évaluations (sur 5)"), unit=_("sur 5")
+)
+def satisfaction(territory: Any, start: date, end: date) -> float | None:
     sessions = held_sessions(_scope(territory), start, end)
     mean = Evaluation.objects.filter(registration__session__in=sessions).aggregate(m=Avg("overall"))["m"]
-    return round(float(mean), 2) if mean is not None else 0.0
+    return round(float(mean), 2) if mean is not None else None  # no answer: unknown, not zero

@@ -24,6 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from maillage.core.audit import model_values, record_change
 from maillage.core.permissions import territories_for
@@ -320,10 +321,10 @@ def evaluation_url(registration: Registration) -> str:
 
 
 SUBJECTS = {
-    "registered": "Inscription enregistrée : {title}",
-    "promoted": "Une place s'est libérée : {title}",
-    "reminder": "Rappel : {title}",
-    "evaluation": "Votre avis sur : {title}",
+    "registered": gettext_lazy("Inscription enregistrée : {title}"),
+    "promoted": gettext_lazy("Une place s'est libérée : {title}"),
+    "reminder": gettext_lazy("Rappel : {title}"),
+    "evaluation": gettext_lazy("Votre avis sur : {title}"),
 }
 
 
@@ -339,7 +340,7 @@ def notify(registration_id: int, what: str) -> None:
         "evaluation_url": evaluation_url(registration) if what == "evaluation" else "",
     }
     send_mail(
-        subject=_(SUBJECTS[what]).format(title=registration.session.title),
+        subject=str(SUBJECTS[what]).format(title=registration.session.title),
         message=render_to_string("events/email/notice.txt", context),
         from_email=None,
         recipient_list=[registration.email],

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.db.models.functions import ExtractYear
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from maillage.core.permissions import territories_for, territory_scope_q
 from maillage.training.models import (
@@ -120,7 +121,7 @@ def target_progress(target: TrainingTarget) -> TargetProgress:
         by_year[row["first"].year] = by_year.get(row["first"].year, 0) + 1
         kind = str(kinds.get(row["aidant__structure_kind"], row["aidant__structure_kind"]))
         by_kind[kind] = by_kind.get(kind, 0) + 1
-        epci = row["aidant__epci__name"] or "EPCI non renseigné"
+        epci = row["aidant__epci__name"] or str(_("EPCI non renseigné"))
         by_epci[epci] = by_epci.get(epci, 0) + 1
     return TargetProgress(
         target=target,

@@ -56,3 +56,6 @@ def test_quarterly_meetings_participation_rate(lot, figeac_epci):
     assert compute_metric("events.network_meeting_participation_rate", lot, start, end) == 62.5
     assert compute_metric("events.satisfaction", lot, start, end) == 4.0
     assert compute_metric("events.sessions_held", lot, date(2000, 1, 1), date(2000, 12, 31)) == 0
+    # No attendance taken, no answer: unknown, not zero.
+    assert compute_metric("events.participation_rate", lot, date(2000, 1, 1), date(2000, 12, 31)) is None
+    assert compute_metric("events.satisfaction", lot, date(2000, 1, 1), date(2000, 12, 31)) is None
