@@ -56,8 +56,12 @@ def fill(lot: Any, user: Any, *, sessions: int, registrations: int, aidants: int
     from django.db import connection
 
     from maillage.events.models import Session
+    from maillage.training.models import Habilitation
 
-    if Session.objects.filter(territory=lot, title__startswith="Banc ").count() == sessions:
+    if (
+        Session.objects.filter(territory=lot, title__startswith="Banc ").count() == sessions
+        and Habilitation.objects.exists()
+    ):
         return
     with connection.cursor() as cursor:
         cursor.execute(
@@ -135,7 +139,7 @@ def fill(lot: Any, user: Any, *, sessions: int, registrations: int, aidants: int
         cursor.execute(
             """
             INSERT INTO training_trainingrecord (created_at, updated_at, aidant_id, module_id, completed_on, source, session_id, note)
-            SELECT now(), now(), a.id, (%s::bigint[])[1 + (a.id + m) %% %s], current_date - ((a.id * 7 + m * 90) %% 700), 'manual', NULL, ''
+            SELECT now(), now(), a.id, (%s::bigint[])[1 + (a.id + m) %% %s], current_date - ((a.id * 7 + m * 90) %% 700)::int, 'manual', NULL, ''
             FROM training_aidant a CROSS JOIN generate_series(1, 2) AS m WHERE a.id %% 5 <> 0 AND (m = 1 OR a.id %% 3 = 0)
             """,
             [modules, len(modules)],
@@ -147,7 +151,8 @@ def fill(lot: Any, user: Any, *, sessions: int, registrations: int, aidants: int
             SELECT now(), now(), a.id, a.organisation_id, CASE WHEN a.id %% 10 = 0 THEN 'requested' WHEN a.id %% 13 = 0 THEN 'expired' ELSE 'granted' END,
                    current_date - 200, current_date - 190, current_date - 180, current_date + 185
             FROM training_aidant a WHERE a.id %% 5 < 2
-            """
+            """,
+            [],
         )
         cursor.execute("DROP TABLE bench_orgs")
         cursor.execute("DROP TABLE bench_places")
@@ -260,7 +265,7 @@ def run(args: argparse.Namespace) -> None:
     from maillage.events import documents
 
     registration = (
-        Registration.objects.filter(attendance="present", session__place__isnull=False)
+        Registration.objects.filter(attendance="present")
         .select_related("session__place", "session__module", "session__organiser")
         .first()
     )

@@ -43,6 +43,7 @@ def test_every_page_is_accessible_and_fits_320px(page, login_as, lot_coordinator
     )
     TrainingTarget.objects.create(territory=lot, label="60 aidants", count=60, start_year=2025, end_year=2026)
     login_as(page, lot_coordinator)
+    page.set_default_timeout(60_000)  # a loaded machine: the first page of a live server can be slow
     paths = [
         "/animation/",
         "/animation/nouvelle/",
@@ -80,6 +81,7 @@ def test_attendance_by_keyboard_on_a_phone(page, login_as, lot_coordinator, lot)
     first = make_registration(session, name="Claire Martin")
     make_registration(session, name="Paul Rigal")
     login_as(page, lot_coordinator)
+    page.set_default_timeout(60_000)
     page.set_viewport_size({"width": 320, "height": 700})
     page.goto(f"/animation/{session.pk}/presences/")
     assert_accessible(page, context="présences à 320 px")
@@ -99,6 +101,7 @@ def test_public_registration_without_javascript(_browser, live_server, _flushabl
     session = make_session(lot, title="Webinaire Pass numérique")
     context = _browser.new_context(base_url=live_server.url, java_script_enabled=javascript)
     page = context.new_page()
+    page.set_default_timeout(60_000)
     page.set_viewport_size({"width": 320, "height": 800})
     page.goto(f"/animation/sessions/{session.pk}/")
     assert_accessible(page, context="page publique à 320 px")
