@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "maillage.equipment",
     "maillage.observatory",
     "maillage.funding",
+    "maillage.training",
+    "maillage.events",
 ]
 
 MIDDLEWARE = [

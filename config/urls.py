@@ -16,6 +16,8 @@ urlpatterns = [
     path("observatoire/", include("maillage.observatory.urls")),
     path("equipement/", include("maillage.equipment.urls")),
     path("financements/", include("maillage.funding.urls")),
+    path("animation/", include("maillage.events.urls")),
+    path("formation/", include("maillage.training.urls")),
     path("admin/", admin.site.urls),
     path("sante/", health, name="health"),
     path("traitements/", core_views.job_list, name="jobs"),

@@ -46,6 +46,11 @@ PUBLIC_ROUTES = {
     "observatory:public": 404,  # published observatories only (no personal data); others → 404
     "observatory:public_export": 404,
     "observatory:public_map": 404,
+    # Animation du réseau (issue 17): public sessions of a territory only (no registrant shown).
+    "events:agenda": 404,  # public agenda of a territory; unknown code → 404
+    "events:ics": 404,  # .ics feed of the territory's public sessions
+    "events:public": 404,  # public session page and registration form (honeypot + rate limit)
+    "events:evaluation": 404,  # signed link of a registrant; forged token → 404
 }
 
 

@@ -88,6 +88,24 @@ WORKSPACE_LINKS: list[WorkspaceLink] = [
         _("Veille des appels, dossiers de financement des actions, dégressivité des postes."),
     ),
     WorkspaceLink(
+        "events:list",
+        _("Animation du réseau"),
+        ALL,
+        _("Formations, rencontres, Numérique en Commun : inscriptions, présences, évaluations."),
+    ),
+    WorkspaceLink(
+        "training:home",
+        _("Formation des aidants"),
+        ("coordinator", "action_lead", "viewer"),
+        _("Aidants formés, habilitations Aidants Connect, objectif de la feuille de route."),
+    ),
+    WorkspaceLink(
+        "training:needs",
+        _("Besoins de formation"),
+        ("coordinator", "action_lead", "mediator", "prescriber"),
+        _("Dire quels modules manquent à votre structure."),
+    ),
+    WorkspaceLink(
         "observatory:index",
         _("Observatoire territorial"),
         ALL,

@@ -16,6 +16,8 @@ DEMO_APPS = (
     "equipment",
     "observatory",
     "funding",
+    "training",
+    "events",
 )
 
 
