@@ -20,61 +20,16 @@ COMPUTED = "calculé"
 PENDING_LINK = "à relier"
 TYPED = "saisi"
 
-# Metrics announced by modules of other branches (issue 17): key → what they will count.
-FUTURE_METRICS = {
-    "events.sessions_held": "sessions de formation ou de sensibilisation tenues (module événements)",
-    "events.participants": "participants présents aux sessions (module événements)",
-    "events.participation_rate": "taux de participation des inscrits (module événements)",
-    "events.aidants_trained": "aidants et médiateurs formés (module événements)",
-    "events.habilitations_active": "habilitations Aidants Connect actives (module événements)",
-    "funding.identified": "financements identifiés (module financements)",
-    "funding.applications_submitted": "dossiers de financement déposés (module financements)",
-    "funding.amount_requested": "montants demandés (module financements)",
-    "funding.amount_obtained": "montants obtenus (module financements)",
-}
+# Metrics announced by modules still to come: key → what they will count. Empty since the training,
+# events and funding modules landed (their indicators name their metrics in the seeds).
+FUTURE_METRICS: dict[str, str] = {}
 
 LOT = "lot-numerique-ensemble-2024-2027"
 LOZERE = "lozere-fne-2024"
 CCALCT = "ccalct-fne-2025"
 
 # (roadmap identifier, action number as the document gives it, indicator label) → future metric key
-PENDING: dict[tuple[str, str, str], str] = {
-    (LOT, "2", "Sensibilisations des médiateurs réalisées"): "events.sessions_held",
-    (LOT, "2", "Médiateurs formés à l'animation de la Fresque du numérique"): "events.aidants_trained",
-    (LOT, "5", "Financements identifiés"): "funding.identified",
-    (LOT, "5", "Demandes de financement déposées"): "funding.applications_submitted",
-    (LOT, "5", "Montant global des financements demandés"): "funding.amount_requested",
-    (LOT, "6", "Taux de participation aux rencontres trimestrielles"): "events.participation_rate",
-    (LOT, "8", "Sensibilisations d'aidants numériques réalisées"): "events.sessions_held",
-    (LOT, "8", "Aidants formés à l'inclusion numérique ou à Aidants Connect"): "events.aidants_trained",
-    (LOT, "9", "Journées de formation des bénévoles référents"): "events.sessions_held",
-    (LOT, "10", "Médiateurs formés"): "events.aidants_trained",
-    (LOT, "13", "Parents touchés par l'événement"): "events.participants",
-    (LOT, "14", "Conseillers et médiateurs numériques formés et outillés"): "events.aidants_trained",
-    (LOT, "20", "Participants à l'événement"): "events.participants",
-    (LOT, "21", "Participants aux journées de rencontre"): "events.participants",
-    (LOT, "23", "Participants formés"): "events.participants",
-    (CCALCT, "9", "Rendez-vous organisés dans l'année"): "events.sessions_held",
-    (CCALCT, "9", "Taux de participation des acteurs invités"): "events.participation_rate",
-    (
-        LOZERE,
-        "3",
-        "Conseillers numériques formés aux espaces personnels CAF et AMELI",
-    ): "events.aidants_trained",
-    (LOZERE, "3", "Sessions de formation organisées"): "events.sessions_held",
-    (LOZERE, "3", "Personnes formées"): "events.participants",
-    (LOZERE, "5", "Formations proposées aux médiateurs"): "events.sessions_held",
-    (LOZERE, "7", "Bénévoles formés ou accompagnés"): "events.participants",
-    (LOZERE, "9", "Personnes formées"): "events.participants",
-    (LOZERE, "9", "Sessions"): "events.sessions_held",
-    (LOZERE, "10", "Participants"): "events.participants",
-    (LOZERE, "11", "Formations dispensées"): "events.sessions_held",
-    (LOZERE, "11", "Stagiaires formés"): "events.participants",
-    (LOZERE, "14", "Financements identifiés"): "funding.identified",
-    (LOZERE, "14", "Dossiers déposés"): "funding.applications_submitted",
-    (LOZERE, "14", "Montant des financements demandés"): "funding.amount_requested",
-    (LOZERE, "14", "Montant des financements obtenus"): "funding.amount_obtained",
-}
+PENDING: dict[tuple[str, str, str], str] = {}
 
 
 @dataclass(frozen=True)

