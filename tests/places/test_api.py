@@ -192,7 +192,9 @@ def test_a_page_of_100_costs_two_queries_wherever_it_starts(client, figeac, djan
     for offset in (0, 100, 200):
         with django_assert_num_queries(2, exact=False) as captured:
             pages.append(client.get(LIST, {"limit": 100, "offset": offset}).json())
-        selects = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+        selects = [
+            q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")
+        ]
         assert len(selects) == 2, selects  # count, page (clashes included); never one per place
     assert [len(p["results"]) for p in pages] == [100, 100, 30]
     assert pages[0]["count"] == 230 and pages[2]["next"] is None
