@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -84,7 +86,7 @@ def search(request: HttpRequest) -> HttpResponse:
         form.is_valid()
     filters = form.filters() if searched else selectors.SearchFilters()
     queryset = selectors.place_search(filters).only(*_LIST_FIELDS)
-    paginator = Paginator(queryset, selectors.PAGE_SIZE)
+    paginator = selectors.CappedPaginator(queryset, selectors.PAGE_SIZE)
     page: Page = paginator.get_page(request.GET.get("page"))
     now = timezone.now()
     cards = [_card(place, now) for place in page.object_list]
@@ -100,6 +102,9 @@ def search(request: HttpRequest) -> HttpResponse:
         "page": page,
         "cards": cards,
         "count": paginator.count,
+        "count_more": paginator.more,
+        "count_cap": paginator.cap,
+        "count_estimate": _rounded_estimate(queryset) if paginator.more else None,
         "query_string": params.urlencode(),
         "active_filters": form.active_filter_count() if searched else 0,
         "open_checked": filters.open_now,
@@ -113,6 +118,14 @@ def search(request: HttpRequest) -> HttpResponse:
     }
     template = "places/partials/_result_list.html" if _is_htmx_partial(request) else "places/search.html"
     return render(request, template, context)
+
+
+def _rounded_estimate(queryset: Any) -> int | None:
+    """The planner's estimate, to the hundred (« environ 20 600 »), when above the exact-count cap."""
+    estimate = selectors.estimated_count(queryset)
+    if estimate is None or estimate <= selectors.COUNT_CAP:
+        return None
+    return int(round(estimate, -2))
 
 
 def _empty_reason(filters: selectors.SearchFilters) -> dict[str, Any] | None:
@@ -138,6 +151,7 @@ def _empty_reason(filters: selectors.SearchFilters) -> dict[str, Any] | None:
 
 
 MAP_POINTS_MAX = 2000
+MAP_CACHE_SECONDS = 300  # as long as browsers keep the answer (Cache-Control below)
 
 
 @require_GET
@@ -151,15 +165,20 @@ def map_points(request: HttpRequest) -> JsonResponse:
     form.is_valid()
     filters = form.filters()
     queryset = selectors.place_search(filters).exclude(latitude=None).exclude(longitude=None).order_by()
-    rows = list(queryset.values_list("pk", "latitude", "longitude", "name")[: MAP_POINTS_MAX + 1])
-    if len(rows) <= MAP_POINTS_MAX:
+    if selectors.capped_count(queryset, MAP_POINTS_MAX) <= MAP_POINTS_MAX:  # counted in SQL, no row read here
+        detail = reverse("places:detail", args=[0])[:-2]  # « /lieux/ »: one reverse(), not one per point
         points = [
-            [round(lat or 0.0, 5), round(lon or 0.0, 5), reverse("places:detail", args=[pk]), name]
-            for pk, lat, lon, name in rows
+            [round(lat or 0.0, 5), round(lon or 0.0, 5), f"{detail}{pk}/", name]
+            for pk, lat, lon, name in queryset.values_list("pk", "latitude", "longitude", "name")
         ]
         response = JsonResponse({"points": points, "clusters": []})
-    else:
-        response = JsonResponse({"points": [], "clusters": selectors.map_clusters(queryset, filters)})
+    else:  # counts per grid cell, computed by the database (one GROUP BY), kept five minutes
+        key = "places:clusters:" + hashlib.sha256(request.GET.urlencode().encode()).hexdigest()
+        clusters = cache.get(key)
+        if clusters is None:
+            clusters = selectors.map_clusters(queryset, filters)
+            cache.set(key, clusters, MAP_CACHE_SECONDS)
+        response = JsonResponse({"points": [], "clusters": clusters})
     response["Cache-Control"] = "public, max-age=300"
     return response
 

@@ -149,6 +149,48 @@ def test_map_groups_many_results_in_clusters(client, figeac, cahors, monkeypatch
     assert sorted(c[2] for c in data["clusters"]) == [4, 6]
 
 
+def test_broad_searches_count_up_to_a_cap_and_show_the_first_page_by_name(
+    client, figeac, monkeypatch
+) -> None:
+    from maillage.places import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 5)
+    monkeypatch.setattr(selectors.CappedPaginator, "cap", 5)
+    PlaceFactory.create_batch(8, commune=figeac, services=["Aide aux démarches administratives"])
+    PlaceFactory(commune=figeac, services=["Loisirs et créations numériques"], national_programmes=[])
+    response = client.get(URL, {"q": "impots"})
+    assert response.context["count"] == 5 and response.context["count_more"]
+    assert "Plus de 5 lieux trouvés" in response.content.decode()
+    expected = list(
+        Place.objects.filter(services_search__contains="|Aide aux démarches administratives|")
+        .order_by("normalized_name", "pk")
+        .values_list("name", flat=True)[:5]
+    )
+    assert [card.place.name for card in response.context["cards"]] == expected
+    estimate = response.context["count_estimate"]
+    assert estimate is None if connection.vendor == "sqlite" else estimate is None or estimate > 5
+    narrow = client.get(URL, {"q": "loisirs"})
+    assert narrow.context["count"] == 1 and not narrow.context["count_more"]
+    assert "1 lieu trouvé" in narrow.content.decode()
+
+
+def test_many_map_results_are_counted_and_grouped_by_the_database(
+    client, figeac, cahors, monkeypatch, django_assert_max_num_queries
+) -> None:
+    from maillage.places import views
+
+    monkeypatch.setattr(views, "MAP_POINTS_MAX", 5)
+    PlaceFactory.create_batch(6, commune=figeac, services=["Aide aux démarches administratives"])
+    PlaceFactory.create_batch(4, commune=cahors, services=["Aide aux démarches administratives"])
+    url = reverse("places:map_points")
+    with django_assert_max_num_queries(5) as captured:  # a capped count, one GROUP BY (+ savepoints)
+        data = client.get(url, {"q": "impots"}).json()
+    assert data["points"] == [] and sorted(c[2] for c in data["clusters"]) == [4, 6]
+    assert all('"name"' not in q["sql"] for q in captured.captured_queries)  # no row read one by one
+    with django_assert_max_num_queries(3):  # the clusters of the same search are kept five minutes
+        assert client.get(url, {"q": "impots"}).json() == data
+
+
 def test_radius_search_matches_plain_distance_computation(lot) -> None:
     """The spatial index returns exactly the places a full scan keeps (random points, random radii)."""
     rng = random.Random(7)
