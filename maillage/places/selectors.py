@@ -340,7 +340,7 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def _capped(self) -> int:
-        return capped_count(self.object_list, self.cap)
+        return capped_count(self.object_list, self.cap)  # type: ignore[arg-type]
 
     @cached_property
     def count(self) -> int:  # type: ignore[override]

@@ -75,14 +75,16 @@ def _with_clash(places: PlaceQuerySet) -> PlaceQuerySet:
 
 def _columns() -> tuple[list[str], list[str], list[str]]:
     """(scalar fields, their columns, JSON list fields) of ``API_FIELDS``."""
-    scalars, columns, lists = [], [], []
+    scalars: list[str] = []
+    columns: list[str] = []
+    lists: list[str] = []
     for name in API_FIELDS:
         field = Place._meta.pk if name == "pk" else Place._meta.get_field(name)
         if field.get_internal_type() == "JSONField":
             lists.append(name)
         else:
             scalars.append(name)
-            columns.append(field.column)  # type: ignore[union-attr]
+            columns.append(str(field.column))  # type: ignore[union-attr]
     return scalars, columns, lists
 
 
