@@ -13,6 +13,7 @@ precomputed weekly intervals (``maillage.places.open_now``): no opening-hours st
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, F, FloatField, Q, QuerySet, Value
@@ -89,6 +91,21 @@ def commune_search(text: str, *, limit: int = 10) -> list[Territory]:
 def commune_label(commune: Territory) -> str:
     """The text put in the commune field: « Figeac (46102) » (name and INSEE code: unambiguous)."""
     return f"{commune.name} ({commune.code})"
+
+
+COMMUNE_CACHE_SECONDS = 300
+_NO_COMMUNE = "-"
+
+
+def resolve_commune_cached(text: str) -> Territory | None:
+    """:func:`resolve_commune`, remembered five minutes per text: the referential does not change
+    between two searches, and people search from the same communes again and again."""
+    key = "places:commune:" + hashlib.sha256(fold(text or "").encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = resolve_commune(text) or _NO_COMMUNE
+        cache.set(key, found, COMMUNE_CACHE_SECONDS)
+    return None if found == _NO_COMMUNE else found
 
 
 def resolve_commune(text: str) -> Territory | None:

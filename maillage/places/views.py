@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -41,9 +42,10 @@ class PlaceCard:
     france_services: bool
     digital_advisers: bool
     aidants_connect: bool
+    url: str
 
 
-def _card(place: Place, now: Any) -> PlaceCard:
+def _card(place: Place, now: Any, detail_prefix: str) -> PlaceCard:
     schedule = opening_hours.safe_parse(place.opening_hours)
     programmes = place.national_programmes or []
     return PlaceCard(
@@ -53,7 +55,22 @@ def _card(place: Place, now: Any) -> PlaceCard:
         france_services=NationalProgramme.FRANCE_SERVICES.value in programmes,
         digital_advisers=NationalProgramme.DIGITAL_ADVISERS.value in programmes,
         aidants_connect=NationalProgramme.AIDANTS_CONNECT.value in programmes,
+        url=f"{detail_prefix}{place.pk}/",
     )
+
+
+def _detail_prefix() -> str:
+    """« /lieux/ »: the place pages' URL without the id (one reverse() per page, not two per card)."""
+    return reverse("places:detail", args=[0])[:-2]
+
+
+#: The search's checkboxes (their ticked values key the cached rendering of the filter panel).
+FILTER_PARAMS = (*SearchForm.GROUPS, "ouvert", "acceslibre")
+
+
+def _filters_key(request: HttpRequest) -> str:
+    ticked = sorted((name, value) for name in FILTER_PARAMS for value in request.GET.getlist(name))
+    return hashlib.sha256(repr(ticked).encode()).hexdigest()
 
 
 _LIST_FIELDS = (
@@ -89,7 +106,8 @@ def search(request: HttpRequest) -> HttpResponse:
     paginator = selectors.CappedPaginator(queryset, selectors.PAGE_SIZE)
     page: Page = paginator.get_page(request.GET.get("page"))
     now = timezone.now()
-    cards = [_card(place, now) for place in page.object_list]
+    prefix = _detail_prefix()
+    cards = [_card(place, now, prefix) for place in page.object_list]
     params = request.GET.copy()
     params.pop("page", None)
     map_params = params.copy()
@@ -103,9 +121,12 @@ def search(request: HttpRequest) -> HttpResponse:
         "cards": cards,
         "count": paginator.count,
         "count_more": paginator.more,
+        "filters_key": _filters_key(request),
         "count_cap": paginator.cap,
         "count_estimate": _rounded_estimate(queryset) if paginator.more else None,
         "query_string": params.urlencode(),
+        # « ?retour=… » of every card's link, quoted once (as the ``urlencode`` filter would).
+        "back_suffix": f"?retour={quote(params.urlencode(), safe='/')}" if params else "",
         "active_filters": form.active_filter_count() if searched else 0,
         "open_checked": filters.open_now,
         "acceslibre_checked": filters.accessibility_sheet,
@@ -166,7 +187,7 @@ def map_points(request: HttpRequest) -> JsonResponse:
     filters = form.filters()
     queryset = selectors.place_search(filters).exclude(latitude=None).exclude(longitude=None).order_by()
     if selectors.capped_count(queryset, MAP_POINTS_MAX) <= MAP_POINTS_MAX:  # counted in SQL, no row read here
-        detail = reverse("places:detail", args=[0])[:-2]  # « /lieux/ »: one reverse(), not one per point
+        detail = _detail_prefix()
         points = [
             [round(lat or 0.0, 5), round(lon or 0.0, 5), f"{detail}{pk}/", name]
             for pk, lat, lon, name in queryset.values_list("pk", "latitude", "longitude", "name")

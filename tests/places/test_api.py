@@ -6,6 +6,8 @@ import json
 import frictionless
 import jsonschema
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from maillage.places.choices import Service
@@ -186,11 +188,11 @@ def test_list_query_count(client, figeac, django_assert_max_num_queries):
     assert len(data["results"]) == 30
 
 
-def test_a_page_of_100_costs_two_queries_wherever_it_starts(client, figeac, django_assert_num_queries):
+def test_a_page_of_100_costs_two_queries_wherever_it_starts(client, figeac) -> None:
     PlaceFactory.create_batch(230, commune=figeac)
     pages = []
     for offset in (0, 100, 200):
-        with django_assert_num_queries(2, exact=False) as captured:
+        with CaptureQueriesContext(connection) as captured:
             pages.append(client.get(LIST, {"limit": 100, "offset": offset}).json())
         selects = [
             q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")
