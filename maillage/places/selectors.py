@@ -350,6 +350,36 @@ def estimated_count(queryset: QuerySet[Any]) -> int | None:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
+def first_results(queryset: QuerySet[Place], filters: SearchFilters) -> list[int] | None:
+    """The list of a search without a commune nor a position, when it has a text or a filter: the ids
+    of the first ``COUNT_CAP + 1`` matches the database finds (in its own order: a bounded read of two
+    small columns), sorted by name here. None for the other searches (their own order applies).
+
+    Sorting every match by name costs the size of the answer (« impots » matches most of France), and
+    walking the name index until 20 matches are found costs the whole table when the word is in the
+    names (« médiathèque »: the planner expects them spread over the alphabet, they all start with M).
+    Beyond the cap the page says « plus de 1 000 » and asks for a narrower search; the map still shows
+    every result (:func:`map_clusters`)."""
+    if filters.origin is not None or not _narrowed(filters):
+        return None
+    first = queryset.order_by().values_list("normalized_name", "pk")[: COUNT_CAP + 1]
+    return [pk for _name, pk in sorted(first)]
+
+
+def _narrowed(filters: SearchFilters) -> bool:
+    return bool(
+        filters.q.strip()
+        or filters.services
+        or filters.publics
+        or filters.support_modes
+        or filters.fees
+        or filters.specific_support
+        or filters.national_programmes
+        or filters.accessibility_sheet
+        or filters.open_now
+    )
+
+
 class CappedPaginator(Paginator):
     """Pages over the first ``COUNT_CAP`` results: the count stops there (``more`` says there are more)."""
 
@@ -357,6 +387,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def _capped(self) -> int:
+        if isinstance(self.object_list, list):  # already read (at most cap + 1 items)
+            return len(self.object_list)
         return capped_count(self.object_list, self.cap)  # type: ignore[arg-type]
 
     @cached_property

@@ -103,11 +103,16 @@ def search(request: HttpRequest) -> HttpResponse:
         form.is_valid()
     filters = form.filters() if searched else selectors.SearchFilters()
     queryset = selectors.place_search(filters).only(*_LIST_FIELDS)
-    paginator = selectors.CappedPaginator(queryset, selectors.PAGE_SIZE)
+    first = selectors.first_results(queryset, filters)
+    paginator = selectors.CappedPaginator(queryset if first is None else first, selectors.PAGE_SIZE)
     page: Page = paginator.get_page(request.GET.get("page"))
+    places = list(page.object_list)
+    if first is not None:  # ids sorted by name: the page's places, read by key
+        by_pk = selectors.public_places().only(*_LIST_FIELDS).in_bulk(places)
+        places = [by_pk[pk] for pk in places if pk in by_pk]
     now = timezone.now()
     prefix = _detail_prefix()
-    cards = [_card(place, now, prefix) for place in page.object_list]
+    cards = [_card(place, now, prefix) for place in places]
     params = request.GET.copy()
     params.pop("page", None)
     map_params = params.copy()
