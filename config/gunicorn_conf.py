@@ -26,3 +26,6 @@ errorlog = "-"
 # The reverse proxy sets X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER); trust it from these addresses only.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 wsgi_app = "config.wsgi:application"
+# The app (every view, see config/wsgi.py) is imported once in the master, then the workers fork ready:
+# a new or recycled worker answers its first request at once. GUNICORN_PRELOAD=0 to reload code on HUP.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"

@@ -6,6 +6,7 @@ import statistics
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 
 def percentile(samples: list[float], pct: float) -> float:
@@ -150,3 +151,142 @@ def static_wire_size(path: str) -> tuple[int, int, str]:
     if packed < best and packed < len(data) * 0.95:
         best, encoding = packed, "br"
     return len(data), best, encoding
+
+
+# --- load against the production server, with the CPU each request costs ------------------------
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux ``/proc``); 0 when it is gone."""
+    import os
+
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            return [int(p) for p in handle.read().split()]
+    except OSError:
+        return []
+
+
+def _backend_pids(conninfo: str, database: str) -> list[int]:
+    import psycopg
+
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend' "
+            "AND pid <> pg_backend_pid()",
+            [database],
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def conninfo() -> tuple[str, str]:
+    """(libpq connection string, database name) of the benchmark database."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    info = f"host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} user={db['USER']} dbname={db['NAME']}"
+    if db.get("PASSWORD"):
+        info += f" password={db['PASSWORD']}"
+    return info, str(db["NAME"])
+
+
+def hammer(call: Callable[[Any], object], *, clients: int, seconds: float) -> tuple[float, list[float]]:
+    """``clients`` threads calling ``call(rng)`` for ``seconds``: (calls per second, latencies in ms)."""
+    import random
+    import threading
+
+    latencies: list[float] = []
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def work(index: int) -> None:
+        rng = random.Random(index)
+        mine: list[float] = []
+        while time.perf_counter() < deadline:
+            start = time.perf_counter()
+            call(rng)
+            mine.append((time.perf_counter() - start) * 1000)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(latencies) / (time.perf_counter() - start), latencies
+
+
+@contextmanager
+def production_server(workers: int) -> Iterator[tuple[str, int]]:
+    """gunicorn with the production configuration (``config/gunicorn_conf.py``: preloaded app, gthread)
+    on a free port, bench settings; yields (base URL, master pid) once it answers."""
+    import os
+    import shutil
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable))
+    if gunicorn is None:
+        raise SystemExit("gunicorn absent de l'environnement (serveur de production).")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings_bench",
+        "WEB_CONCURRENCY": str(workers),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_MAX_REQUESTS": "0",  # no recycling inside a measure
+    }
+    server = subprocess.Popen(  # noqa: S603 — fixed arguments
+        [gunicorn, "-c", "python:config.gunicorn_conf", "--log-level", "warning"], env=env
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(f"{base}/accessibilite/", timeout=5).read()  # noqa: S310 — local
+                break
+            except OSError:
+                if server.poll() is not None:
+                    raise SystemExit("Le serveur gunicorn s'est arrêté au démarrage.") from None
+                time.sleep(0.2)
+        yield base, server.pid
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@contextmanager
+def cpu_meter(server_pid: int) -> Iterator[dict[str, float]]:
+    """CPU seconds spent during the block by the server's processes (master and workers) and by the
+    PostgreSQL backends of the benchmark database: what each request costs, whatever the machine's load
+    (wall times on a shared machine measure the other tenants too)."""
+    info, name = conninfo()
+
+    def snapshot() -> dict[str, float]:
+        pids = [server_pid, *_children(server_pid)]
+        return {
+            "app": sum(_cpu_seconds(p) for p in pids),
+            **{f"db{p}": _cpu_seconds(p) for p in _backend_pids(info, name)},
+        }
+
+    before = snapshot()
+    result: dict[str, float] = {}
+    yield result
+    after = snapshot()
+    result["app"] = after["app"] - before["app"]
+    result["db"] = sum(v - before.get(k, 0.0) for k, v in after.items() if k.startswith("db"))

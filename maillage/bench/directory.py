@@ -48,6 +48,10 @@ TEXTS = [
 ]
 
 
+#: What the bench measures (``--parts``); « served » is public search and place pages through gunicorn.
+PARTS = ("search", "text", "explain", "api", "served", "weight", "annuaire")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--rows",
@@ -60,6 +64,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--api-clients", type=int, default=10, help="Clients simultanés de l'API (10)")
     parser.add_argument("--api-workers", type=int, default=4, help="Workers gunicorn pour l'API (4)")
     parser.add_argument("--api-seconds", type=float, default=10, help="Durée de la mesure de l'API (10 s)")
+    parser.add_argument(
+        "--parts",
+        default=",".join(PARTS),
+        help=f"Parties mesurées, séparées par des virgules (toutes par défaut : {','.join(PARTS)})",
+    )
 
 
 def _fill(rows: int) -> int:
@@ -283,116 +292,65 @@ def _annuaire_times() -> None:
         )
 
 
-def _free_port() -> int:
-    import socket
+def _served(
+    label: str, urls: list[str], args: argparse.Namespace, *, baseline: tuple[str, float] | None = None
+) -> float:
+    """``urls`` (paths, drawn at random) under ``--api-clients`` concurrent clients against gunicorn with
+    ``--api-workers`` workers and the production configuration: requests per second, latencies, and the
+    CPU each request cost the server and PostgreSQL (the honest figure on a loaded machine: the
+    capacity of an idle one is about « CPU count × 1 000 / CPU ms per request »)."""
+    import os
+    import urllib.request
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    from maillage.bench.common import context_line, cpu_meter, hammer, percentile, production_server, ratio
 
+    with production_server(args.api_workers) as (base, pid):
 
-def _hammer(call: Any, *, clients: int, seconds: float) -> tuple[float, list[float]]:
-    """``clients`` threads calling ``call(rng)`` for ``seconds``: (calls per second, latencies in ms)."""
-    import threading
+        def fetch(rng: random.Random) -> None:
+            with urllib.request.urlopen(base + rng.choice(urls), timeout=60) as response:  # noqa: S310 — local
+                response.read()
 
-    latencies: list[float] = []
-    lock = threading.Lock()
-    deadline = time.perf_counter() + seconds
-
-    def work(index: int) -> None:
-        rng = random.Random(index)
-        mine: list[float] = []
-        while time.perf_counter() < deadline:
-            start = time.perf_counter()
-            call(rng)
-            mine.append((time.perf_counter() - start) * 1000)
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
-    start = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return len(latencies) / (time.perf_counter() - start), latencies
+        hammer(fetch, clients=args.api_clients, seconds=2)  # warm-up: every worker and connection
+        with cpu_meter(pid) as cpu:
+            rate, latencies = hammer(fetch, clients=args.api_clients, seconds=args.api_seconds)
+    done = len(latencies)
+    app_ms, db_ms = cpu["app"] * 1000 / done, cpu["db"] * 1000 / done
+    capacity = (os.cpu_count() or 1) * 1000 / (app_ms + db_ms) if app_ms + db_ms else float("nan")
+    text = (
+        f"{label} ({args.api_clients} clients, gunicorn {args.api_workers} workers) : {rate:.0f} requêtes/s, "
+        f"p50 {percentile(latencies, 50):.0f} ms, p95 {percentile(latencies, 95):.0f} ms ; CPU par requête "
+        f"{app_ms:.1f} ms serveur + {db_ms:.1f} ms PostgreSQL → ≈ {capacity:.0f} requêtes/s sur "
+        f"{os.cpu_count()} CPU libres"
+    )
+    if baseline:
+        text += f" — {baseline[0]} {baseline[1]:.0f}/s, rapport {ratio(rate, baseline[1])}"
+    print(f"{text} {context_line()}", flush=True)
+    return rate
 
 
 def _api_throughput(args: argparse.Namespace) -> None:
-    """/api/v1/lieux?limit=100 under ``--api-clients`` concurrent clients against gunicorn with
-    ``--api-workers`` workers (the production server), beside the same SQL alone (count + the page's
-    100 rows, from as many connections): what the database alone could serve."""
-    import os
-    import shutil
-    import subprocess
-    import sys
-    import urllib.request
-
-    import psycopg
-    from django.conf import settings
-
-    from maillage.bench.common import context_line, percentile, ratio
-    from maillage.places.models import Place
-    from maillage.places.views_api import API_FIELDS
-
-    gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable))
-    if gunicorn is None:
-        print(
-            "API : gunicorn absent de l'environnement (serveur de production), mesure non faite.", flush=True
-        )
-        return
-    total = Place.objects.published().count()
-    pages = max(total // 100, 1)
-    port = _free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_bench"}
-    server = subprocess.Popen(  # noqa: S603 — fixed arguments
-        [
-            gunicorn,
-            "config.wsgi",
-            "--workers",
-            str(args.api_workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}/api/v1/lieux?limit=100"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}&offset=0", timeout=5).read()  # noqa: S310 — local server
-                break
-            except OSError:
-                time.sleep(0.2)
-
-        def fetch(rng: random.Random) -> None:
-            url = f"{base}&offset={rng.randrange(pages) * 100}"
-            with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 — local server
-                response.read()
-
-        _hammer(fetch, clients=args.api_clients, seconds=2)  # warm-up: every worker connected
-        rate, latencies = _hammer(fetch, clients=args.api_clients, seconds=args.api_seconds)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-    queryset = Place.objects.published().order_by("pk").values(*API_FIELDS)
-    page_sql, page_params = queryset[:100].query.sql_with_params()
-    page_sql = page_sql.replace("LIMIT 100", "LIMIT 100 OFFSET %s")
-    count_sql, count_params = Place.objects.published().order_by().query.sql_with_params()
-    count_sql = f"SELECT COUNT(*) FROM ({count_sql}) AS c"  # noqa: S608 — the ORM's own SQL
-    db = settings.DATABASES["default"]
-    conninfo = (
-        f"host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432} user={db['USER']} dbname={db['NAME']}"
-    )
-    if db.get("PASSWORD"):
-        conninfo += f" password={db['PASSWORD']}"
-    connections = [psycopg.connect(conninfo, autocommit=True) for _ in range(args.api_clients)]
-    free = list(connections)
+    """/api/v1/lieux?limit=100 against the production server, beside the same SQL alone (count + the
+    page's 100 rows, from as many connections): what the database alone could serve."""
     import threading
 
+    import psycopg
+
+    from maillage.bench.common import conninfo, hammer
+    from maillage.places.models import Place
+    from maillage.places.views_api import page_sql
+
+    total = Place.objects.published().count()
+    pages = max(total // 100, 1)
+    rng = random.Random(args.seed)
+    urls = [f"/api/v1/lieux?limit=100&offset={rng.randrange(pages) * 100}" for _ in range(200)]
+
+    # The raw baseline runs the very SQL the view runs (count + the page query), without Django.
+    count_sql, count_params = Place.objects.published().order_by().query.sql_with_params()
+    count_sql = f"SELECT COUNT(*) FROM ({count_sql}) AS c"  # noqa: S608 — the ORM's own SQL
+    page_queries = [page_sql(Place.objects.published(), int(url.rsplit("=", 1)[1]), 100) for url in urls]
+    info, _name = conninfo()
+    connections = [psycopg.connect(info, autocommit=True) for _ in range(args.api_clients)]
+    free = list(connections)
     lock = threading.Lock()
 
     def raw(rng: random.Random) -> None:
@@ -400,30 +358,29 @@ def _api_throughput(args: argparse.Namespace) -> None:
             conn = free.pop()
         try:
             conn.execute(count_sql, count_params).fetchone()
-            conn.execute(page_sql, [*page_params, rng.randrange(pages) * 100]).fetchall()
+            conn.execute(*rng.choice(page_queries)).fetchall()
         finally:
             with lock:
                 free.append(conn)
 
     try:
-        _hammer(raw, clients=args.api_clients, seconds=1)
-        raw_rate, _ = _hammer(raw, clients=args.api_clients, seconds=args.api_seconds)
+        hammer(raw, clients=args.api_clients, seconds=1)
+        raw_rate, _ = hammer(raw, clients=args.api_clients, seconds=args.api_seconds)
     finally:
         for conn in connections:
             conn.close()
-    print(
-        f"API /api/v1/lieux?limit=100 ({args.api_clients} clients, gunicorn {args.api_workers} workers) : "
-        f"{rate:.0f} requêtes/s, p50 {percentile(latencies, 50):.0f} ms, p95 {percentile(latencies, 95):.0f} ms — "
-        f"référence SQL seul (comptage + page, {args.api_clients} connexions) {raw_rate:.0f} pages/s, "
-        f"rapport {ratio(rate, raw_rate)} {context_line()}",
-        flush=True,
+    _served(
+        "API /api/v1/lieux?limit=100",
+        urls,
+        args,
+        baseline=(f"référence SQL seul (comptage + page, {args.api_clients} connexions)", raw_rate),
     )
 
 
 def _one_size(rows: int, args: argparse.Namespace, *, last: bool) -> dict[str, float]:
     from django.test import Client
 
-    from maillage.bench.common import context_line, percentile, timer, vacuum_analyze
+    from maillage.bench.common import context_line, timer, vacuum_analyze
     from maillage.places.models import Place
 
     with timer(f"Préparation de {rows} lieux (import réel)"):
@@ -437,8 +394,29 @@ def _one_size(rows: int, args: argparse.Namespace, *, last: bool) -> dict[str, f
     )
     client = Client()
     figures: dict[str, float] = {}
-
+    parts = set(str(args.parts).split(","))
     scenarios = _scenarios(args.requests, args.seed)
+    if "search" in parts:
+        figures.update(_search_part(client, scenarios))
+    if "text" in parts:
+        figures.update(_text_part(client, args))
+    if "explain" in parts:
+        _explain_50km()
+    if last and "api" in parts:
+        _api_throughput(args)
+    if last and "served" in parts:
+        _served_pages(scenarios, args)
+    if last and "weight" in parts:
+        _page_weight(client, scenarios[1])
+    if last and "annuaire" in parts:
+        _annuaire_times()
+    return figures
+
+
+def _search_part(client: Any, scenarios: list[dict[str, Any]]) -> dict[str, float]:
+    from maillage.bench.common import percentile
+
+    figures: dict[str, float] = {}
     samples, queries = _requests(client, scenarios)
     querysets = [_queryset(p) for p in scenarios]
     indexed = _sql_samples(querysets, sequential=False)
@@ -459,24 +437,35 @@ def _one_size(rows: int, args: argparse.Namespace, *, last: bool) -> dict[str, f
         f"p95 {percentile([float(r) for r in results], 95):.0f}",
         flush=True,
     )
+    return figures
 
+
+def _text_part(client: Any, args: argparse.Namespace) -> dict[str, float]:
     texts = _text_scenarios(max(args.requests // 2, 50), args.seed)
     text_samples, _ = _requests(client, texts)
     text_querysets = [_queryset(p) for p in texts]
     text_sequential = _sql_samples(text_querysets, sequential=True)
-    figures["text"] = _line(
+    figure = _line(
         "Recherche plein texte sur tout l'annuaire (« impots », « CAF », « France Services »…)",
         text_samples,
         text_sequential,
     )
     found = {p["q"]: q.count() for p, q in zip(texts, text_querysets, strict=True)}
     print("  résultats : " + ", ".join(f"« {k} » {v}" for k, v in sorted(found.items())), flush=True)
-    _explain_50km()
-    if last:
-        _api_throughput(args)
-        _page_weight(client, scenarios[1])
-        _annuaire_times()
-    return figures
+    return {"text": figure}
+
+
+def _served_pages(scenarios: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    """Public search and place pages through the production server (issue 8: ≥ 150 requests/s at 10
+    clients on 4 workers)."""
+    from urllib.parse import urlencode
+
+    from maillage.places.models import Place
+
+    searches = [f"/lieux/?{urlencode(p, doseq=True)}" for p in scenarios]
+    ids = list(Place.objects.published().order_by("?").values_list("pk", flat=True)[:200])
+    _served("Recherche publique /lieux/ servie", searches, args)
+    _served("Fiche publique /lieux/<id>/ servie", [f"/lieux/{pk}/" for pk in ids], args)
 
 
 def run(args: argparse.Namespace) -> None:
@@ -492,6 +481,8 @@ def run(args: argparse.Namespace) -> None:
     if len(sizes) > 1:
         small, large = sizes[0], sizes[-1]
         for key, label in (("search", "recherche"), ("open", "ouvert maintenant"), ("text", "plein texte")):
+            if key not in figures[small] or key not in figures[large]:
+                continue
             growth = figures[large][key] / figures[small][key] if figures[small][key] else float("nan")
             print(
                 f"Croissance p95 {label} de {small} à {large} lieux (×{large / small:.0f} lignes) : ×{growth:.2f}",

@@ -12,7 +12,6 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.spatial import KDTree
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -35,6 +34,8 @@ class SphereIndex:
     """Nearest-point queries on (latitude, longitude) points, distances in km."""
 
     def __init__(self, points: Sequence[tuple[float, float]]) -> None:
+        from scipy.spatial import KDTree  # here, not at import: 2-5 s off every web worker's start
+
         self.size = len(points)
         self.tree = KDTree(_unit_vectors(points)) if points else None
 

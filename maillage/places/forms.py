@@ -29,7 +29,7 @@ from maillage.places.selectors import (
     DEFAULT_RADIUS_KM,
     RADIUS_CHOICES_KM,
     SearchFilters,
-    resolve_commune,
+    resolve_commune_cached,
 )
 
 #: National programmes offered as search filters (the ones people ask for).
@@ -120,7 +120,7 @@ class SearchForm(forms.Form):
                 data["position_obj"] = (lat, lon)
                 return data  # the position wins over the commune field
         if text:
-            commune = resolve_commune(text)
+            commune = resolve_commune_cached(text)
             if commune is None:
                 self.add_error(
                     "commune",

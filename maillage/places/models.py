@@ -234,6 +234,9 @@ class Place(TimestampedModel):
             models.Index(fields=["pivot"], name="place_pivot"),
             # The open-data API looks source ids up (duplicated ids across sources).
             models.Index(fields=["source_id"], name="place_source_id"),
+            # The open-data API pages published places by id: the ids of a page (OFFSET included) are
+            # read from this small index alone, never from the wide rows before the page.
+            models.Index(fields=["id"], condition=Q(is_published=True), name="place_published_id"),
         ]
 
     def __str__(self) -> str:

@@ -13,6 +13,8 @@ precomputed weekly intervals (``maillage.places.open_now``): no opening-hours st
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 from collections.abc import Iterable
@@ -20,11 +22,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db import connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, F, FloatField, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from maillage.core.models import AuditLog
 from maillage.core.permissions import territories_for
@@ -86,6 +91,21 @@ def commune_search(text: str, *, limit: int = 10) -> list[Territory]:
 def commune_label(commune: Territory) -> str:
     """The text put in the commune field: « Figeac (46102) » (name and INSEE code: unambiguous)."""
     return f"{commune.name} ({commune.code})"
+
+
+COMMUNE_CACHE_SECONDS = 300
+_NO_COMMUNE = "-"
+
+
+def resolve_commune_cached(text: str) -> Territory | None:
+    """:func:`resolve_commune`, remembered five minutes per text: the referential does not change
+    between two searches, and people search from the same communes again and again."""
+    key = "places:commune:" + hashlib.sha256(fold(text or "").encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = resolve_commune(text) or _NO_COMMUNE
+        cache.set(key, found, COMMUNE_CACHE_SECONDS)
+    return None if found == _NO_COMMUNE else found
 
 
 def resolve_commune(text: str) -> Territory | None:
@@ -205,8 +225,8 @@ def _document_filter(queryset: QuerySet[Place], text: str) -> QuerySet[Place]:
         return queryset
     if connection.vendor == "postgresql":
         condition = RawSQL(  # noqa: S611 — constant SQL, the query as a parameter
-            'to_tsvector(\'simple\'::regconfig, "places_place"."search_document") '
-            "@@ to_tsquery('simple'::regconfig, %s)",
+            # The stored column (its GIN index), never to_tsvector() again on every row read.
+            '"places_place"."search_vector" @@ to_tsquery(\'simple\'::regconfig, %s)',
             [search_document.tsquery(terms)],
             output_field=BooleanField(),
         )
@@ -305,6 +325,81 @@ def nearest_place(
     return place, distance_km(place) or 0.0
 
 
+#: Results counted exactly up to this number; beyond, « plus de 1 000 » (and an estimate on PostgreSQL):
+#: a national search for « impots » matches most places, and counting them all costs the size of France.
+COUNT_CAP = 1000
+
+
+def capped_count(queryset: QuerySet[Any], cap: int = COUNT_CAP) -> int:
+    """The number of rows of ``queryset``, exactly up to ``cap``; ``cap + 1`` means « more »: the
+    database stops at the ``cap + 1``-th row (``COUNT(*)`` over a ``LIMIT``-ed subquery)."""
+    return int(queryset.order_by()[: cap + 1].count())
+
+
+def estimated_count(queryset: QuerySet[Any]) -> int | None:
+    """The planner's estimate of the number of rows (PostgreSQL, from its statistics: no row is read);
+    None elsewhere."""
+    if connection.vendor != "postgresql":
+        return None
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def first_results(queryset: QuerySet[Place], filters: SearchFilters) -> list[int] | None:
+    """The list of a search without a commune nor a position, when it has a text or a filter: the ids
+    of the first ``COUNT_CAP + 1`` matches the database finds (in its own order: a bounded read of two
+    small columns), sorted by name here. None for the other searches (their own order applies).
+
+    Sorting every match by name costs the size of the answer (« impots » matches most of France), and
+    walking the name index until 20 matches are found costs the whole table when the word is in the
+    names (« médiathèque »: the planner expects them spread over the alphabet, they all start with M).
+    Beyond the cap the page says « plus de 1 000 » and asks for a narrower search; the map still shows
+    every result (:func:`map_clusters`)."""
+    if filters.origin is not None or not _narrowed(filters):
+        return None
+    first = queryset.order_by().values_list("normalized_name", "pk")[: COUNT_CAP + 1]
+    return [pk for _name, pk in sorted(first)]
+
+
+def _narrowed(filters: SearchFilters) -> bool:
+    return bool(
+        filters.q.strip()
+        or filters.services
+        or filters.publics
+        or filters.support_modes
+        or filters.fees
+        or filters.specific_support
+        or filters.national_programmes
+        or filters.accessibility_sheet
+        or filters.open_now
+    )
+
+
+class CappedPaginator(Paginator):
+    """Pages over the first ``COUNT_CAP`` results: the count stops there (``more`` says there are more)."""
+
+    cap = COUNT_CAP
+
+    @cached_property
+    def _capped(self) -> int:
+        if isinstance(self.object_list, list):  # already read (at most cap + 1 items)
+            return len(self.object_list)
+        return capped_count(self.object_list, self.cap)  # type: ignore[arg-type]
+
+    @cached_property
+    def count(self) -> int:  # type: ignore[override]
+        return min(self._capped, self.cap)
+
+    @property
+    def more(self) -> bool:
+        return self._capped > self.cap
+
+
 def map_clusters(queryset: QuerySet[Place], filters: SearchFilters) -> list[list[float]]:
     """[latitude, longitude, count] per grid cell of the results (about 20 × 20 cells over the search
     area; 0.25° cells over the whole country): one GROUP BY, whatever the number of results."""
@@ -320,7 +415,13 @@ def map_clusters(queryset: QuerySet[Place], filters: SearchFilters) -> list[list
         .annotate(n=Count("pk"), lat=Avg("latitude"), lon=Avg("longitude"))
         .order_by()
     )
-    return [[round(r["lat"], 4), round(r["lon"], 4), r["n"]] for r in rows]
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and filters.q.strip():
+            # A common word matches most places: the planner then reads the whole table and tests each
+            # row's lexemes, three times slower than asking the GIN index which rows match.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_seqscan = off")
+        return [[round(r["lat"], 4), round(r["lon"], 4), r["n"]] for r in rows]
 
 
 def distance_km(place: Any) -> float | None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -39,9 +42,10 @@ class PlaceCard:
     france_services: bool
     digital_advisers: bool
     aidants_connect: bool
+    url: str
 
 
-def _card(place: Place, now: Any) -> PlaceCard:
+def _card(place: Place, now: Any, detail_prefix: str) -> PlaceCard:
     schedule = opening_hours.safe_parse(place.opening_hours)
     programmes = place.national_programmes or []
     return PlaceCard(
@@ -51,7 +55,22 @@ def _card(place: Place, now: Any) -> PlaceCard:
         france_services=NationalProgramme.FRANCE_SERVICES.value in programmes,
         digital_advisers=NationalProgramme.DIGITAL_ADVISERS.value in programmes,
         aidants_connect=NationalProgramme.AIDANTS_CONNECT.value in programmes,
+        url=f"{detail_prefix}{place.pk}/",
     )
+
+
+def _detail_prefix() -> str:
+    """« /lieux/ »: the place pages' URL without the id (one reverse() per page, not two per card)."""
+    return reverse("places:detail", args=[0])[:-2]
+
+
+#: The search's checkboxes (their ticked values key the cached rendering of the filter panel).
+FILTER_PARAMS = (*SearchForm.GROUPS, "ouvert", "acceslibre")
+
+
+def _filters_key(request: HttpRequest) -> str:
+    ticked = sorted((name, value) for name in FILTER_PARAMS for value in request.GET.getlist(name))
+    return hashlib.sha256(repr(ticked).encode()).hexdigest()
 
 
 _LIST_FIELDS = (
@@ -84,10 +103,16 @@ def search(request: HttpRequest) -> HttpResponse:
         form.is_valid()
     filters = form.filters() if searched else selectors.SearchFilters()
     queryset = selectors.place_search(filters).only(*_LIST_FIELDS)
-    paginator = Paginator(queryset, selectors.PAGE_SIZE)
+    first = selectors.first_results(queryset, filters)
+    paginator = selectors.CappedPaginator(queryset if first is None else first, selectors.PAGE_SIZE)
     page: Page = paginator.get_page(request.GET.get("page"))
+    places = list(page.object_list)
+    if first is not None:  # ids sorted by name: the page's places, read by key
+        by_pk = selectors.public_places().only(*_LIST_FIELDS).in_bulk(places)
+        places = [by_pk[pk] for pk in places if pk in by_pk]
     now = timezone.now()
-    cards = [_card(place, now) for place in page.object_list]
+    prefix = _detail_prefix()
+    cards = [_card(place, now, prefix) for place in places]
     params = request.GET.copy()
     params.pop("page", None)
     map_params = params.copy()
@@ -100,7 +125,13 @@ def search(request: HttpRequest) -> HttpResponse:
         "page": page,
         "cards": cards,
         "count": paginator.count,
+        "count_more": paginator.more,
+        "filters_key": _filters_key(request),
+        "count_cap": paginator.cap,
+        "count_estimate": _rounded_estimate(queryset) if paginator.more else None,
         "query_string": params.urlencode(),
+        # « ?retour=… » of every card's link, quoted once (as the ``urlencode`` filter would).
+        "back_suffix": f"?retour={quote(params.urlencode(), safe='/')}" if params else "",
         "active_filters": form.active_filter_count() if searched else 0,
         "open_checked": filters.open_now,
         "acceslibre_checked": filters.accessibility_sheet,
@@ -113,6 +144,14 @@ def search(request: HttpRequest) -> HttpResponse:
     }
     template = "places/partials/_result_list.html" if _is_htmx_partial(request) else "places/search.html"
     return render(request, template, context)
+
+
+def _rounded_estimate(queryset: Any) -> int | None:
+    """The planner's estimate, to the hundred (« environ 20 600 »), when above the exact-count cap."""
+    estimate = selectors.estimated_count(queryset)
+    if estimate is None or estimate <= selectors.COUNT_CAP:
+        return None
+    return int(round(estimate, -2))
 
 
 def _empty_reason(filters: selectors.SearchFilters) -> dict[str, Any] | None:
@@ -138,6 +177,7 @@ def _empty_reason(filters: selectors.SearchFilters) -> dict[str, Any] | None:
 
 
 MAP_POINTS_MAX = 2000
+MAP_CACHE_SECONDS = 300  # as long as browsers keep the answer (Cache-Control below)
 
 
 @require_GET
@@ -151,15 +191,20 @@ def map_points(request: HttpRequest) -> JsonResponse:
     form.is_valid()
     filters = form.filters()
     queryset = selectors.place_search(filters).exclude(latitude=None).exclude(longitude=None).order_by()
-    rows = list(queryset.values_list("pk", "latitude", "longitude", "name")[: MAP_POINTS_MAX + 1])
-    if len(rows) <= MAP_POINTS_MAX:
+    if selectors.capped_count(queryset, MAP_POINTS_MAX) <= MAP_POINTS_MAX:  # counted in SQL, no row read here
+        detail = _detail_prefix()
         points = [
-            [round(lat or 0.0, 5), round(lon or 0.0, 5), reverse("places:detail", args=[pk]), name]
-            for pk, lat, lon, name in rows
+            [round(lat or 0.0, 5), round(lon or 0.0, 5), f"{detail}{pk}/", name]
+            for pk, lat, lon, name in queryset.values_list("pk", "latitude", "longitude", "name")
         ]
         response = JsonResponse({"points": points, "clusters": []})
-    else:
-        response = JsonResponse({"points": [], "clusters": selectors.map_clusters(queryset, filters)})
+    else:  # counts per grid cell, computed by the database (one GROUP BY), kept five minutes
+        key = "places:clusters:" + hashlib.sha256(request.GET.urlencode().encode()).hexdigest()
+        clusters = cache.get(key)
+        if clusters is None:
+            clusters = selectors.map_clusters(queryset, filters)
+            cache.set(key, clusters, MAP_CACHE_SECONDS)
+        response = JsonResponse({"points": [], "clusters": clusters})
     response["Cache-Control"] = "public, max-age=300"
     return response
 

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count
+from django.db import connection
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
@@ -65,16 +66,67 @@ def _item(
     return item
 
 
-def _clashes(source_ids: list[str]) -> set[str]:
-    """Source ids shared by several published places (their ``id`` is prefixed with the source)."""
-    return set(
-        Place.objects.published()
-        .filter(source_id__in=source_ids)
-        .values("source_id")
-        .annotate(n=Count("pk"))
-        .filter(n__gt=1)
-        .values_list("source_id", flat=True)
+def _with_clash(places: PlaceQuerySet) -> PlaceQuerySet:
+    """Annotate ``clash``: another published place has the same source id (its ``id`` in the standard is
+    then prefixed with the source). One index probe per row (``place_source_id``), inside the query."""
+    others = Place.objects.published().filter(source_id=OuterRef("source_id")).exclude(pk=OuterRef("pk"))
+    return places.annotate(clash=Exists(others))
+
+
+def _columns() -> tuple[list[str], list[str], list[str]]:
+    """(scalar fields, their columns, JSON list fields) of ``API_FIELDS``."""
+    scalars: list[str] = []
+    columns: list[str] = []
+    lists: list[str] = []
+    for name in API_FIELDS:
+        field = Place._meta.pk if name == "pk" else Place._meta.get_field(name)
+        if field.get_internal_type() == "JSONField":
+            lists.append(name)
+        else:
+            scalars.append(name)
+            columns.append(str(field.column))  # type: ignore[union-attr]
+    return scalars, columns, lists
+
+
+_SCALARS, _SCALAR_COLUMNS, _LISTS = _columns()
+
+
+def page_sql(places: PlaceQuerySet, offset: int, limit: int) -> tuple[str, list[Any]]:
+    """One page of ``places`` by id, in one query: the ``API_FIELDS`` (the JSON lists gathered in one
+    JSON array per row: one decoding per row, not thirteen) and ``clash``. The page's ids are chosen in
+    the ORM's subquery, which reads only the partial index ``place_published_id`` (an OFFSET skips index
+    entries, not the wide rows before the page); the rows are then read by key. Written by hand: the
+    ORM spends more time compiling this query and converting its values than the database running it."""
+    ids_sql, ids_params = places.order_by("pk").values("pk")[offset : offset + limit].query.sql_with_params()
+    if connection.vendor == "postgresql":
+        lists = "json_build_array(" + ", ".join(f'p."{c}"' for c in _LISTS) + ")::text"
+    else:
+        lists = "json_array(" + ", ".join(f'json(p."{c}")' for c in _LISTS) + ")"
+    columns = ", ".join(f'p."{c}"' for c in _SCALAR_COLUMNS)
+    sql = (
+        f"SELECT {columns}, {lists}, EXISTS (SELECT 1 FROM places_place o WHERE o.source_id = p.source_id "  # noqa: S608 — constant names, the ORM's own subquery
+        f"AND o.is_published AND o.id <> p.id) FROM places_place p WHERE p.id IN ({ids_sql}) ORDER BY p.id"
     )
+    return sql, list(ids_params)
+
+
+def page_rows(places: PlaceQuerySet, offset: int, limit: int) -> list[dict[str, Any]]:
+    """The rows of :func:`page_sql` as ``values()`` dicts (dates as dates), with ``clash``."""
+    sql, params = page_sql(places, offset, limit)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    rows = []
+    count = len(_SCALARS)
+    for record in fetched:
+        row = dict(zip(_SCALARS, record[:count], strict=True))
+        row.update(zip(_LISTS, json.loads(record[count]), strict=True))
+        row["clash"] = bool(record[count + 1])
+        updated = row["data_updated_on"]
+        if isinstance(updated, str):  # SQLite
+            row["data_updated_on"] = dt.date.fromisoformat(updated)
+        rows.append(row)
+    return rows
 
 
 def _int(value: str | None, default: int, *, minimum: int, maximum: int) -> int:
@@ -155,8 +207,8 @@ def place_list(request: HttpRequest) -> HttpResponseBase:
     if errors:
         return _errors_response(errors)
     total = places.count()
-    rows = list(places.order_by("pk").values(*API_FIELDS)[offset : offset + limit])
-    clashes = _clashes([r["source_id"] for r in rows]) if rows else set()
+    rows = page_rows(places, offset, limit)
+    clashes = {r["source_id"] for r in rows if r["clash"]}
 
     def page_url(new_offset: int) -> str:
         params: list[tuple[str, str]] = [
@@ -230,10 +282,10 @@ def _json_chunks(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
 def place_detail(request: HttpRequest, pk: int) -> JsonResponse:
     values = None
     if pk <= MAX_OFFSET:  # larger ids do not exist (and overflow the databases' integers)
-        values = Place.objects.published().filter(pk=pk).values(*API_FIELDS).first()
+        values = _with_clash(Place.objects.published().filter(pk=pk)).values(*API_FIELDS, "clash").first()
     if values is None:
         return _error({"id": _("Lieu introuvable.")}, status=404)
-    return _json(_item(request, values, _clashes([values["source_id"]])))
+    return _json(_item(request, values, {values["source_id"]} if values["clash"] else set()))
 
 
 @csrf_exempt

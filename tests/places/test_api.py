@@ -6,6 +6,8 @@ import json
 import frictionless
 import jsonschema
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from maillage.places.choices import Service
@@ -180,10 +182,39 @@ def test_open_data_files_validate_against_the_standard(client, places, tmp_path,
 def test_list_query_count(client, figeac, django_assert_max_num_queries):
     for _ in range(30):
         MediatorFactory(places=[PlaceFactory(commune=figeac)])
-    # territory, count, page, id clashes (+ the request's savepoint and release)
-    with django_assert_max_num_queries(6):
+    # territory, count, page with its id clashes (+ the request's savepoint and release)
+    with django_assert_max_num_queries(5):
         data = client.get(LIST, {"territoire": "46", "limit": 100}).json()
     assert len(data["results"]) == 30
+
+
+def test_a_page_of_100_costs_two_queries_wherever_it_starts(client, figeac) -> None:
+    PlaceFactory.create_batch(230, commune=figeac)
+    pages = []
+    for offset in (0, 100, 200):
+        with CaptureQueriesContext(connection) as captured:
+            pages.append(client.get(LIST, {"limit": 100, "offset": offset}).json())
+        selects = [
+            q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")
+        ]
+        assert len(selects) == 2, selects  # count, page (clashes included); never one per place
+    assert [len(p["results"]) for p in pages] == [100, 100, 30]
+    assert pages[0]["count"] == 230 and pages[2]["next"] is None
+    ids = [item["url"].rsplit("/", 1)[1] for page in pages for item in page["results"]]
+    assert ids == sorted(ids, key=int) and len(set(ids)) == 230
+
+
+def test_ids_shared_by_two_sources_are_prefixed_in_lists_and_detail(client, figeac):
+    first = PlaceFactory(commune=figeac, source="Région", source_id="lieu-1")
+    second = PlaceFactory(commune=figeac, source="Département du Lot", source_id="lieu-1")
+    alone = PlaceFactory(commune=figeac, source="Région", source_id="lieu-2")
+    PlaceFactory(commune=figeac, source="Autre", source_id="lieu-2", is_published=False)  # not a clash
+    items = {item["nom"]: item["id"] for item in client.get(LIST, {"limit": 10}).json()["results"]}
+    assert items[first.name] == "Région_lieu-1"
+    assert items[second.name] == "Département-du-Lot_lieu-1"
+    assert items[alone.name] == "lieu-2"
+    assert client.get(f"{LIST}/{second.pk}").json()["id"] == "Département-du-Lot_lieu-1"
+    assert client.get(f"{LIST}/{alone.pk}").json()["id"] == "lieu-2"
 
 
 def test_large_pages_are_streamed_and_equal_small_ones(client, figeac):

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from maillage.places import open_now, opening_hours, search_document, spatial
@@ -147,6 +148,52 @@ def test_map_groups_many_results_in_clusters(client, figeac, cahors, monkeypatch
     data = client.get(reverse("places:map_points")).json()
     assert data["points"] == []
     assert sorted(c[2] for c in data["clusters"]) == [4, 6]
+
+
+def test_broad_searches_count_up_to_a_cap_and_sort_the_first_found_by_name(
+    client, figeac, monkeypatch
+) -> None:
+    from maillage.places import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 5)
+    monkeypatch.setattr(selectors.CappedPaginator, "cap", 5)
+    PlaceFactory.create_batch(8, commune=figeac, services=["Aide aux démarches administratives"])
+    PlaceFactory(commune=figeac, services=["Loisirs et créations numériques"], national_programmes=[])
+    response = client.get(URL, {"q": "impots"})
+    assert response.context["count"] == 5 and response.context["count_more"]
+    assert "Plus de 5 lieux trouvés" in response.content.decode()
+    matching = set(
+        Place.objects.filter(services_search__contains="|Aide aux démarches administratives|").values_list(
+            "normalized_name", flat=True
+        )
+    )
+    shown = [card.place.normalized_name for card in response.context["cards"]]
+    assert len(shown) == 5 and shown == sorted(shown) and set(shown) <= matching  # the first found, by name
+    estimate = response.context["count_estimate"]
+    assert estimate is None if connection.vendor == "sqlite" else estimate is None or estimate > 5
+    narrow = client.get(URL, {"q": "loisirs"})
+    assert narrow.context["count"] == 1 and not narrow.context["count_more"]
+    assert "1 lieu trouvé" in narrow.content.decode()
+
+
+def test_many_map_results_are_counted_and_grouped_by_the_database(
+    client, figeac, cahors, monkeypatch
+) -> None:
+    from maillage.places import views
+
+    monkeypatch.setattr(views, "MAP_POINTS_MAX", 5)
+    PlaceFactory.create_batch(6, commune=figeac, services=["Aide aux démarches administratives"])
+    PlaceFactory.create_batch(4, commune=cahors, services=["Aide aux démarches administratives"])
+    url = reverse("places:map_points")
+    with CaptureQueriesContext(connection) as captured:
+        data = client.get(url, {"q": "impots"}).json()
+    assert data["points"] == [] and sorted(c[2] for c in data["clusters"]) == [4, 6]
+    selects = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 2 and "GROUP BY" in selects[1]  # a capped count, one GROUP BY
+    assert all('"name"' not in sql for sql in selects)  # no row read one by one
+    with CaptureQueriesContext(connection) as captured:  # the clusters of a search are kept five minutes
+        assert client.get(url, {"q": "impots"}).json() == data
+    assert not any("GROUP BY" in q["sql"] for q in captured.captured_queries)
 
 
 def test_radius_search_matches_plain_distance_computation(lot) -> None:

@@ -64,8 +64,24 @@ _ENUM_VALUES: dict[str, frozenset[str]] = {
 }
 
 
-def _get(place: Any, name: str) -> Any:
-    return place[name] if isinstance(place, dict) else getattr(place, name)
+_LIST, _NUMBER, _DATE, _TEXT = 0, 1, 2, 3
+_ETAPES = Label.ETAPES_NUMERIQUES.value
+
+
+def _plan(column: Any) -> tuple[str, str, int, frozenset[str] | None, bool]:
+    if column.kind in {"list", "enum", "emails", "urls"}:
+        kind = _LIST
+    elif column.kind == "number":
+        kind = _NUMBER
+    elif column.kind == "date":
+        kind = _DATE
+    else:
+        kind = _TEXT
+    return column.name, column.field, kind, _ENUM_VALUES.get(column.name), column.name == "formations_labels"
+
+
+#: One tuple per column, decided once (the serialiser runs for every place of every page and export).
+_PLAN = tuple(_plan(column) for column in COLUMNS)
 
 
 def to_standard(place: Any, *, place_id: str | None = None) -> dict[str, Any]:
@@ -73,26 +89,26 @@ def to_standard(place: Any, *, place_id: str | None = None) -> dict[str, Any]:
 
     Values are strings, except ``latitude``/``longitude`` (float or None). Empty values are ``""``.
     """
+    get = place.__getitem__ if isinstance(place, dict) else place.__getattribute__
     row: dict[str, Any] = {}
-    for column in COLUMNS:
-        value = _get(place, column.field)
-        if column.kind in {"list", "enum", "emails", "urls"}:
-            items = [str(v) for v in (value or []) if v]
-            if column.enum is not None:  # never export a value the schema refuses (data edited elsewhere)
-                allowed = _ENUM_VALUES[column.name]
+    for name, field, kind, allowed, labels in _PLAN:
+        value = get(field)
+        if kind == _TEXT:
+            row[name] = value or ""
+        elif kind == _LIST:
+            if not value:
+                row[name] = ""
+                continue
+            items = [str(v) for v in value if v]
+            if allowed is not None:  # never export a value the schema refuses (data edited elsewhere)
                 items = [v for v in items if v in allowed]
-            if column.name == "formations_labels":
-                items = [
-                    ETAPES_NUMERIQUES_SCHEMA_SPELLING if v == Label.ETAPES_NUMERIQUES.value else v
-                    for v in items
-                ]
-            row[column.name] = LIST_SEPARATOR.join(items)
-        elif column.kind == "number":
-            row[column.name] = value
-        elif column.kind == "date":
-            row[column.name] = value.isoformat() if value else ""
+            if labels:
+                items = [ETAPES_NUMERIQUES_SCHEMA_SPELLING if v == _ETAPES else v for v in items]
+            row[name] = LIST_SEPARATOR.join(items)
+        elif kind == _NUMBER:
+            row[name] = value
         else:
-            row[column.name] = value or ""
+            row[name] = value.isoformat() if value else ""
     # Defensive: values typed in the app are validated by their forms, but the export must stay valid.
     if not PIVOT.match(row["pivot"] or ""):
         row["pivot"] = UNKNOWN_PIVOT
