@@ -96,6 +96,10 @@ def _sqlite_env(database_url: str) -> dict[str, str]:
 def gunicorn(env: dict[str, str], *, workers: int, threads: int = 1) -> Iterator[str]:
     """gunicorn (the production server) on a free port; yields its base URL once it answers."""
     port = _free_port()
+    # The server's log goes to a file: a pipe nobody reads fills up (64 KB of « Not Found » warnings) and
+    # then every worker blocks on its next log line, which a first version of this bench measured as
+    # 30 s timeouts.
+    log = tempfile.NamedTemporaryFile(prefix="maillage-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(  # noqa: S603 — our interpreter, fixed arguments
         [
             sys.executable,
@@ -116,7 +120,7 @@ def gunicorn(env: dict[str, str], *, workers: int, threads: int = 1) -> Iterator
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -127,7 +131,7 @@ def gunicorn(env: dict[str, str], *, workers: int, threads: int = 1) -> Iterator
                 break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if process.poll() is not None or time.monotonic() > deadline:
-                    error = process.stderr.read().decode()[-3000:] if process.stderr else ""
+                    error = Path(log.name).read_text(errors="replace")[-3000:]
                     raise SystemExit(f"gunicorn n'a pas démarré :\n{error}") from None
                 time.sleep(0.3)
         yield base
@@ -138,6 +142,13 @@ def gunicorn(env: dict[str, str], *, workers: int, threads: int = 1) -> Iterator
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        text = Path(log.name).read_text(errors="replace")
+        problems = sum(1 for line in text.splitlines() if "Traceback" in line or "[ERROR]" in line)
+        print(
+            f"  journal du serveur : {len(text.splitlines())} lignes, {problems} erreur(s) — {log.name}",
+            flush=True,
+        )
+        log.close()
 
 
 # --- load -----------------------------------------------------------------------------------------
