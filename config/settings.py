@@ -326,6 +326,7 @@ TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.Databa
 JOB_HEARTBEAT_TIMEOUT_S = env_int("JOB_HEARTBEAT_TIMEOUT_S", 3600)
 # `maillage purge` (maillage.core.housekeeping): finished jobs, and the demo outbox's e-mails, kept this long.
 JOB_RETENTION_DAYS = env_int("JOB_RETENTION_DAYS", 90)
+EVENTS_RETENTION_DAYS = env_int("EVENTS_RETENTION_DAYS", 365)  # outsiders' registrations to sessions
 DEMO_OUTBOX_RETENTION_DAYS = env_int("DEMO_OUTBOX_RETENTION_DAYS", 14)
 # /sante/ (maillage.core.health): thresholds that make the probe answer 503.
 HEALTH_MAX_QUEUE_LAG_S = env_int("HEALTH_MAX_QUEUE_LAG_S", 600)
