@@ -7,4 +7,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Socle commun")
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
         from maillage.core import mail  # noqa: F401 — registers the e-mail job
+        from maillage.core.sqlite import ensure_wal
+
+        connection_created.connect(ensure_wal, dispatch_uid="maillage.core.sqlite.ensure_wal")

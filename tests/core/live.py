@@ -12,6 +12,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -95,6 +96,10 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
 @contextmanager
 def live_server(database_url: str, *, workers: int = 2, threads: int = 4) -> Iterator[str]:
     port = free_port()
+    # The server's output goes to a file, never to a pipe nobody reads (a full pipe freezes every worker);
+    # ``LAST_LOG`` names it so that a failing test can show the server's side.
+    log = tempfile.NamedTemporaryFile(prefix="maillage-live-", suffix=".log", delete=False)  # noqa: SIM115
+    LAST_LOG[0] = log.name
     process = subprocess.Popen(  # noqa: S603 — our own interpreter and arguments
         [
             sys.executable,
@@ -112,7 +117,7 @@ def live_server(database_url: str, *, workers: int = 2, threads: int = 4) -> Ite
         ],
         cwd=ROOT,
         env=server_env(database_url),
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
@@ -124,7 +129,7 @@ def live_server(database_url: str, *, workers: int = 2, threads: int = 4) -> Ite
                 break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if process.poll() is not None or time.monotonic() > deadline:
-                    output = process.stdout.read().decode() if process.stdout else ""
+                    output = Path(log.name).read_text(errors="replace")
                     raise RuntimeError(f"Le serveur n'a pas démarré :\n{output}") from None
                 time.sleep(0.3)
         yield base
@@ -135,8 +140,15 @@ def live_server(database_url: str, *, workers: int = 2, threads: int = 4) -> Ite
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if process.stdout:
-            process.stdout.close()
+        log.close()
+
+
+LAST_LOG: list[str] = [""]
+
+
+def server_log() -> str:
+    """The end of the last live server's output (tracebacks of a 500, for a failing assertion)."""
+    return Path(LAST_LOG[0]).read_text(errors="replace")[-6000:] if LAST_LOG[0] else ""
 
 
 def session_cookie(user: object) -> str:

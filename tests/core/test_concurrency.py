@@ -21,6 +21,7 @@ from django.db import connection
 from maillage.core.models import AuditLog
 from maillage.places.models import Place
 from tests.activities.factories import followed
+from tests.core import live
 from tests.core.live import ROOT, database_url_for_server, live_server, server_env, session_cookie
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from tests.pathways.factories import france_services, make_diagnostic, make_referral
@@ -107,7 +108,7 @@ def test_sessions_on_audited_detail_pages_and_an_import_give_no_error(request, t
             thread.join()
 
     errors = [r for r in results if r[1] not in (200, 0)]
-    assert errors == []
+    assert errors == [], live.server_log()
     expected_views = sum(len(urls) for _, urls in pages) * ROUNDS
     assert len(results) == expected_views + 1
 
