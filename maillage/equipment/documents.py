@@ -14,20 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from maillage.core.pdf import render_tagged_pdf
 from maillage.equipment.models import Device, DeviceState
 from maillage.equipment.selectors import Figures
-
-
-def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    raise ValueError(f"Ressource externe refusée : {url}")
-
-
-def _pdf(html: str, *, title: str) -> bytes:
-    from weasyprint import HTML
-
-    return HTML(string=html, url_fetcher=_refuse_fetch, base_url="/").write_pdf(  # type: ignore[no-any-return]
-        pdf_variant="pdf/ua-1", custom_metadata=True, pdf_tags=True
-    )
 
 
 def scan_url(device: Device) -> str:
@@ -48,7 +37,7 @@ def labels_pdf(devices: list[Device]) -> bytes:
     html = render_to_string(
         "equipment/pdf/labels.html", {"labels": labels, "title": _("Étiquettes d'inventaire")}
     )
-    return _pdf(html, title=_("Étiquettes d'inventaire"))
+    return render_tagged_pdf(html)
 
 
 def agreement_pdf(allocation: Any, *, person_name: str = "") -> bytes:
@@ -66,7 +55,7 @@ def agreement_pdf(allocation: Any, *, person_name: str = "") -> bytes:
             else _("don ou de prêt")
         },
     }
-    return _pdf(render_to_string("equipment/pdf/agreement.html", context), title=str(context["title"]))
+    return render_tagged_pdf(render_to_string("equipment/pdf/agreement.html", context))
 
 
 def _percent(value: float | None) -> str:
@@ -96,7 +85,7 @@ def bilan_context(*, territory: Any, fig: Figures, donations: list[Any]) -> dict
 
 
 def bilan_pdf(context: dict[str, Any]) -> bytes:
-    return _pdf(render_to_string("equipment/pdf/bilan.html", context), title=context["title"])
+    return render_tagged_pdf(render_to_string("equipment/pdf/bilan.html", context))
 
 
 def bilan_docx(context: dict[str, Any]) -> bytes:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from maillage.core.audit import record_change
+from maillage.core.forms import show_refusal
 from maillage.equipment import documents, importer, selectors, services
 from maillage.equipment.forms import (
     CancelForm,
@@ -55,11 +56,6 @@ def _communes_of(territory: Any) -> Any:
 
     department = territory if territory.kind == TerritoryKind.DEPARTMENT else territory.department
     return Territory.objects.filter(kind=TerritoryKind.COMMUNE, department=department).order_by("name")
-
-
-def _refused(form: Any, exc: ValidationError | PermissionDenied) -> None:
-    """A broken workshop rule or a refused territory, shown at the top of the form that asked."""
-    form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
 
 
 def _pdf_response(data: bytes, filename: str) -> HttpResponse:
@@ -137,7 +133,7 @@ def donation_new(request: HttpRequest) -> HttpResponse:
                 document=data["document"],
             )
         except (ValidationError, PermissionDenied) as exc:
-            _refused(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Don enregistré. Ajoutez maintenant les appareils reçus."))
             return redirect("equipment:donation", pk=donation.pk)
@@ -172,7 +168,7 @@ def donation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             created, warnings = services.add_devices(actor=request.user, donation=donation, devices=specs)
         except (ValidationError, PermissionDenied) as exc:
-            _refused(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("%(n)s appareil(s) enregistré(s).") % {"n": len(created)})
             for warning in warnings:
@@ -286,7 +282,7 @@ def device_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 messages.success(request, _("Correction enregistrée."))
         except (ValidationError, PermissionDenied) as exc:
-            _refused(forms_[action], exc)
+            show_refusal(forms_[action], exc)
         else:
             return redirect("equipment:device", pk=device.pk)
     allocation = (
@@ -365,7 +361,7 @@ def device_reserve(request: HttpRequest, pk: int) -> HttpResponse:
                     diagnostic=diagnostic,
                 )
             except (ValidationError, PermissionDenied) as exc:
-                _refused(form, exc)
+                show_refusal(form, exc)
             else:
                 messages.success(request, _("Appareil réservé."))
                 return redirect("equipment:allocation", pk=allocation.pk)
@@ -400,7 +396,7 @@ def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 follow_up_consent=data["follow_up_consent"],
             )
         except (ValidationError, PermissionDenied) as exc:
-            _refused(hand_over_form, exc)
+            show_refusal(hand_over_form, exc)
         else:
             messages.success(request, _("Remise enregistrée."))
             return redirect("equipment:allocation", pk=allocation.pk)
@@ -410,7 +406,7 @@ def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, allocation_id=allocation.pk, reason=cancel_form.cleaned_data["reason"]
             )
         except (ValidationError, PermissionDenied) as exc:
-            _refused(cancel_form, exc)
+            show_refusal(cancel_form, exc)
         else:
             messages.success(request, _("Réservation annulée : l'appareil est de nouveau prêt."))
             return redirect("equipment:device", pk=allocation.device_id)
@@ -469,7 +465,7 @@ def follow_up(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.record_follow_up(actor=request.user, follow_up_id=item.pk, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _refused(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Suivi enregistré."))
             return redirect("equipment:follow_ups")
@@ -568,7 +564,7 @@ def criteria(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Critère ajouté."))
                 return redirect("equipment:criteria")
         except (ValidationError, PermissionDenied) as exc:
-            _refused(form, exc)
+            show_refusal(form, exc)
     elif request.method == "POST":
         raise Http404
     items = PriorityCriterion.objects.filter(territory__in=territories).order_by("position", "label")

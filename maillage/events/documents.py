@@ -6,28 +6,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from maillage.core.pdf import render_tagged_pdf
 from maillage.events.models import Registration, Session, SessionStatus
 
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
-
-
-def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    raise ValueError(f"Ressource externe refusée : {url}")
-
-
-def render_pdf(html: str) -> bytes:
-    from weasyprint import HTML
-
-    return HTML(string=html, url_fetcher=_refuse_fetch, base_url="/").write_pdf(  # type: ignore[no-any-return]
-        pdf_variant="pdf/ua-1", custom_metadata=True, pdf_tags=True
-    )
 
 
 def certificate_pdf(registration: Registration) -> bytes:
@@ -44,7 +32,7 @@ def certificate_pdf(registration: Registration) -> bytes:
             "printed_on": timezone.localdate(),
         },
     )
-    return render_pdf(html)
+    return render_tagged_pdf(html)
 
 
 def ics_feed(sessions: Iterable[Session], *, name: str) -> bytes:

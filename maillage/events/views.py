@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from maillage.core.forms import show_refusal
 from maillage.events import documents, selectors, services
 from maillage.events.forms import (
     AttendanceForm,
@@ -45,10 +46,6 @@ def _managing(request: HttpRequest) -> list[Any]:
     if not territories:
         raise Http404
     return territories
-
-
-def _refused(form: Any, exc: ValidationError | PermissionDenied) -> None:
-    form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
 
 
 # --- Sessions (professionals) ----------------------------------------------------------------------
@@ -92,7 +89,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
         try:
             session = services.create_session(actor=request.user, territory=territory, **data)
         except (ValidationError, PermissionDenied) as exc:
-            _refused(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Session créée."))
             return redirect("events:detail", pk=session.pk)
@@ -110,7 +107,7 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.update_session(actor=request.user, session_id=session.pk, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _refused(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Session modifiée."))
             return redirect("events:detail", pk=session.pk)
@@ -195,7 +192,7 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             changed = services.mark_attendance(actor=request.user, session_id=session.pk, marks=form.marks())
         except (ValidationError, PermissionDenied) as exc:
-            _refused(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Présences enregistrées (%(n)s modifiées).") % {"n": changed})
             return redirect("events:detail", pk=session.pk)
@@ -419,7 +416,7 @@ def public_session(request: HttpRequest, pk: int) -> HttpResponse:
                 accessibility_needs=data["accessibility_needs"],
             )
         except ValidationError as exc:
-            _refused(form, exc)
+            show_refusal(form, exc)
     context = {
         "session": session,
         "form": form,
@@ -441,7 +438,7 @@ def evaluation(request: HttpRequest, token: str) -> HttpResponse:
         try:
             services.submit_evaluation(registration=registration, answers=form.cleaned_data)
         except ValidationError as exc:
-            _refused(form, exc)
+            show_refusal(form, exc)
         else:
             answered = True
     return render(

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from maillage.core.forms import show_refusal
 from maillage.training import importer, selectors, services
 from maillage.training.forms import (
     AidantFilterForm,
@@ -41,10 +42,6 @@ def _managing(request: HttpRequest) -> list[Any]:
     if not territories:
         raise Http404
     return territories
-
-
-def _refused(form: Any, exc: ValidationError | PermissionDenied) -> None:
-    form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
 
 
 @login_required
@@ -130,7 +127,7 @@ def aidant_new(request: HttpRequest) -> HttpResponse:
         try:
             aidant = services.create_aidant(actor=request.user, **data)
         except (ValidationError, PermissionDenied) as exc:
-            _refused(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Aidant enregistré."))
             return redirect("training:aidant", pk=aidant.pk)
@@ -148,7 +145,7 @@ def aidant_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.update_aidant(actor=request.user, aidant=aidant, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _refused(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Aidant modifié."))
             return redirect("training:aidant", pk=aidant.pk)
@@ -266,7 +263,7 @@ def needs(request: HttpRequest) -> HttpResponse:
         try:
             services.declare_need(actor=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
-            _refused(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Besoin de formation enregistré. Merci !"))
             return redirect("training:needs")
