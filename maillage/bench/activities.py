@@ -25,7 +25,7 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
-from maillage.bench.common import percentile, report, time_calls, timer
+from maillage.bench.common import percentile, report, time_calls, timer, verified_client
 
 ACCOMPANIMENTS = 8_000_000
 MEDIATORS = 5_000
@@ -695,22 +695,6 @@ def _bench_users(department_ids: list[int]) -> tuple[Any, Any, Any]:
     return coordinator, importer_user, admin
 
 
-def _verified_client(user: Any) -> Any:
-    """A test client signed in with a verified second factor (production settings ask coordinators
-    and superusers for one)."""
-    from django.test import Client
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    client = Client()
-    client.force_login(user)
-    device, _created = TOTPDevice.objects.get_or_create(user=user, name="banc", defaults={"confirmed": True})
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
-
-
 # --- Run --------------------------------------------------------------------------------------
 
 
@@ -835,8 +819,8 @@ def run(args: argparse.Namespace) -> None:
 
     today = timezone.localdate()
     period_start, period_end = selectors.default_period(today)
-    client = _verified_client(coordinator)
-    admin_client = _verified_client(admin)
+    client = verified_client(coordinator)
+    admin_client = verified_client(admin)
     cycle = iter(range(10**9))
 
     def department_page() -> None:

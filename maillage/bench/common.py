@@ -290,3 +290,19 @@ def cpu_meter(server_pid: int) -> Iterator[dict[str, float]]:
     after = snapshot()
     result["app"] = after["app"] - before["app"]
     result["db"] = sum(v - before.get(k, 0.0) for k, v in after.items() if k.startswith("db"))
+
+
+def verified_client(user: Any) -> Any:
+    """A test client signed in with a verified second factor (production settings ask coordinators
+    and superusers for one)."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client = Client()
+    client.force_login(user)
+    device, _created = TOTPDevice.objects.get_or_create(user=user, name="banc", defaults={"confirmed": True})
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

@@ -25,7 +25,7 @@ import random
 import time
 from typing import Any
 
-from maillage.bench.common import ensure_database, percentile
+from maillage.bench.common import ensure_database, percentile, verified_client
 
 DONORS = [
     ("Conseil départemental", "collectivity"),
@@ -296,7 +296,6 @@ def _line(label: str, samples: list[float], baseline: list[float] | None = None)
 
 def run(args: argparse.Namespace) -> None:
     from django.db import connection
-    from django.test import Client
 
     ensure_database()
     lot, user = _context()
@@ -306,16 +305,8 @@ def run(args: argparse.Namespace) -> None:
         f"Remplissage ({args.devices} appareils, {args.allocations} attributions, ANALYZE) : {time.perf_counter() - start:.1f} s",
         flush=True,
     )
-    client = Client()
-    client.force_login(user)
     # Production settings ask coordinators for a second factor: the session is a verified one.
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device, _created = TOTPDevice.objects.get_or_create(user=user, name="banc", defaults={"confirmed": True})
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
+    client = verified_client(user)
 
     def workshop() -> None:
         response = client.get("/equipement/atelier/", {"state": "ready"})

@@ -23,7 +23,7 @@ import os
 import time
 from typing import Any
 
-from maillage.bench.common import ensure_database, percentile
+from maillage.bench.common import ensure_database, percentile, verified_client
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -190,7 +190,6 @@ def _line(
 
 def run(args: argparse.Namespace) -> None:
     from django.db import connection
-    from django.test import Client
 
     ensure_database()
     lot, user = _context()
@@ -204,16 +203,8 @@ def run(args: argparse.Namespace) -> None:
         f"{Aidant.objects.count()} aidants, ANALYZE) : {time.perf_counter() - start:.1f} s",
         flush=True,
     )
-    client = Client()
-    client.force_login(user)
     # Production settings ask coordinators for a second factor: the session is a verified one.
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device, _created = TOTPDevice.objects.get_or_create(user=user, name="banc", defaults={"confirmed": True})
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
+    client = verified_client(user)
 
     def sessions_page() -> None:
         response = client.get("/animation/", {"period": "all", "page": "3"})

@@ -25,7 +25,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from maillage.bench.common import ensure_database, percentile, report, time_calls
+from maillage.bench.common import ensure_database, percentile, report, time_calls, verified_client
 
 SLUG = "lot-numerique-ensemble-2024-2027"
 
@@ -160,7 +160,6 @@ def run(args: argparse.Namespace) -> None:
     import logging
 
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
@@ -174,16 +173,8 @@ def run(args: argparse.Namespace) -> None:
     activities_bench._territories()
     roadmap, user = _setup()
     _territory(roadmap.territory, args.accompaniments, args.mediators)
-    client = Client()
-    client.force_login(user)
     # Production settings ask coordinators for a second factor: the session is a verified one.
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device, _created = TOTPDevice.objects.get_or_create(user=user, name="banc", defaults={"confirmed": True})
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
+    client = verified_client(user)
     url = reverse("roadmaps:dashboard", args=[roadmap.pk])  # type: ignore[attr-defined]
 
     def fetch() -> None:
