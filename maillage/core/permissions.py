@@ -65,6 +65,16 @@ def territories_for(user: Any, roles: Iterable[str] | None = None) -> list[Terri
     return list(seen.values())
 
 
+def territories_or_404(territories: list[Territory]) -> list[Territory]:
+    """The territories a page acts on, or 404 when there are none: a page of a module the user has
+    no role in does not exist for them (no hint that it exists elsewhere)."""
+    if not territories:
+        from django.http import Http404
+
+        raise Http404
+    return territories
+
+
 def organisation_ids_for(user: Any, roles: Iterable[str] | None = None) -> set[int]:
     wanted = set(roles) if roles is not None else set(PROFESSIONAL_ROLES)
     return {m.organisation_id for m in active_memberships(user) if m.role in wanted}

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from maillage.core.forms import show_refusal
+from maillage.core.permissions import territories_or_404
 from maillage.events import documents, selectors, services
 from maillage.events.forms import (
     AttendanceForm,
@@ -35,17 +36,11 @@ PAGE_SIZE = 50
 
 
 def _reading(request: HttpRequest) -> list[Any]:
-    territories = selectors.reading_territories(request.user)
-    if not territories:
-        raise Http404
-    return territories
+    return territories_or_404(selectors.reading_territories(request.user))
 
 
 def _managing(request: HttpRequest) -> list[Any]:
-    territories = selectors.managing_territories(request.user)
-    if not territories:
-        raise Http404
-    return territories
+    return territories_or_404(selectors.managing_territories(request.user))
 
 
 # --- Sessions (professionals) ----------------------------------------------------------------------

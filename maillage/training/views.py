@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from maillage.core.forms import show_refusal
+from maillage.core.permissions import organisation_ids_for, territories_or_404
 from maillage.training import importer, selectors, services
 from maillage.training.forms import (
     AidantFilterForm,
@@ -31,17 +32,11 @@ PAGE_SIZE = 50
 
 
 def _reading(request: HttpRequest) -> list[Any]:
-    territories = selectors.reading_territories(request.user)
-    if not territories:
-        raise Http404
-    return territories
+    return territories_or_404(selectors.reading_territories(request.user))
 
 
 def _managing(request: HttpRequest) -> list[Any]:
-    territories = selectors.managing_territories(request.user)
-    if not territories:
-        raise Http404
-    return territories
+    return territories_or_404(selectors.managing_territories(request.user))
 
 
 @login_required
@@ -248,10 +243,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def needs(request: HttpRequest) -> HttpResponse:
-    territories = selectors.need_territories(request.user)
-    if not territories:
-        raise Http404
-    from maillage.core.permissions import organisation_ids_for
+    territories = territories_or_404(selectors.need_territories(request.user))
 
     mine = organisation_ids_for(request.user, services.NEED_ROLES)
     managing = selectors.managing_territories(request.user)
