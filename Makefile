@@ -54,10 +54,11 @@ browser-deps: ## Debian's chromium for the browser tests (never a downloaded bro
 	  else echo "Installez chromium : sudo apt-get install -y chromium poppler-utils" >&2; exit 1; fi; }
 
 test: install browser-deps ## Run the whole test suite (browser tests included), on two processes
-	$(BIN)/python -m pytest -q -n 2
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n 2
 
-test-fast: install ## The suite without the browser tests (two processes: pytest-xdist)
-	$(BIN)/python -m pytest -q -m "not browser" -n 2
+# Compiled modules are kept between runs even where the environment sets PYTHONDONTWRITEBYTECODE.
+test-fast: install ## The suite without the browser tests and the slow crawls/property runs (two processes)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -m "not browser and not slow" -n 2
 
 lint: install ## ruff, mypy, migrations up to date, Django checks
 	$(BIN)/ruff check .

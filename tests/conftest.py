@@ -17,6 +17,12 @@ from tests.factories import (
 )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    from tests.sqlite_template import install
+
+    install()  # the in-memory SQLite test database is copied from a migrated template
+
+
 class InvalidTemplateVariable(str):
     def __mod__(self, other: object) -> str:
         raise AssertionError(f"Variable de gabarit indéfinie : {other!r}")

@@ -11,6 +11,16 @@ def test_migrations_are_up_to_date():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
 
 
+@pytest.mark.django_db
+def test_the_test_database_has_every_migration_applied():
+    """Whether migrated here or copied from tests/sqlite_template.py's template, nothing is missing."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    assert executor.migration_plan(executor.loader.graph.leaf_nodes()) == []
+
+
 def test_every_template_compiles():
     from pathlib import Path
 

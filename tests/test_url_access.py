@@ -98,6 +98,7 @@ def test_anonymous_routes_are_the_reviewed_ones(client):
     assert public == PUBLIC_ROUTES
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_every_page_sends_the_security_headers_to_professionals(client, lot_coordinator):
     client.force_login(lot_coordinator)

@@ -212,6 +212,7 @@ def test_property_csv_rows(lot_mediator, header, rows, delimiter, newline):
     _analyse(lot_mediator, out.getvalue().encode("utf-8"), "x.csv")
 
 
+@pytest.mark.slow
 @PROPERTY_SETTINGS
 @given(rows=st.lists(st.lists(cell, min_size=1, max_size=len(HEADERS)), min_size=1, max_size=5))
 def test_property_xlsx_cells(lot_mediator, rows):

@@ -27,6 +27,8 @@ from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from tests.pathways.factories import france_services, make_diagnostic, make_referral
 from tests.places.standard_files import row, to_csv
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it to make test and CI
+
 SESSIONS = 6
 ROUNDS = 6
 

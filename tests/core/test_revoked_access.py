@@ -22,7 +22,7 @@ from maillage.core.demo import DemoContext
 from tests.factories import make_commune
 from tests.test_url_access import PUBLIC_ROUTES
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 # Pages that belong to the person, not to a role: their own account, the site's public pages.
 PERSONAL_ROUTES = {"home", "accessibility", "core:home", "core:accessibility"}

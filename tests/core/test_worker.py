@@ -65,6 +65,7 @@ class Database:
         return bool(found and found[0])
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=ON_POSTGRESQL)
 def test_a_killed_worker_leaves_no_partial_import_and_the_job_is_run_again(
     tmp_path: Path, figeac, lot_coordinator

@@ -20,6 +20,8 @@ from maillage.roadmaps.exchange.importer import (
 )
 from tests.roadmaps.factories import sample
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it to make test and CI
+
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 json_values = st.recursive(

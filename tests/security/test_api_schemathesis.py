@@ -18,7 +18,7 @@ from schemathesis.generation.modes import GenerationMode
 
 from tests.places.factories import PlaceFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @pytest.fixture

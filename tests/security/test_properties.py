@@ -18,6 +18,8 @@ from maillage.places.interop import FileRefused, analyse
 from maillage.places.interop.reader import MAX_COLUMNS
 from maillage.places.interop.standard import COLUMN_NAMES
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it to make test and CI
+
 FAST = settings(max_examples=150, deadline=None, database=None, derandomize=True)
 
 cells = st.text(st.characters(codec="utf-8"), max_size=40)

@@ -277,6 +277,7 @@ def test_rows_made_by_the_shared_factories_are_updated_in_place(sample_path, fig
     } == pks
 
 
+@pytest.mark.slow
 def test_vendored_file_all_of_france():
     """What ``make demo`` runs: the whole COG 2026 file (a few seconds)."""
     report = load_territories()
