@@ -113,7 +113,7 @@ def fill(lot: Any, user: Any, *, devices: int, allocations: int) -> None:
             """
             INSERT INTO equipment_device (created_at, updated_at, territory_id, donation_id, asset_tag, source_key, kind,
                 brand, model, serial_number, declared_state, state, state_changed_at, scrap_reason, operating_system,
-                erased_at, erasure_method, erasure_reference)
+                erased_at, erasure_method, erasure_reference, parts_count, parts_without_cost)
             SELECT now() - (g %% 700) * interval '1 day', now(), %s, 1 + (g %% 60), 'EQ-' || lpad(g::text, 6, '0'),
                 'bench-' || g, (%s::text[])[1 + (g * 7919) %% %s], 'Marque ' || (g %% 9), 'Modèle ' || (g %% 37),
                 'SN' || md5(g::text), CASE WHEN g %% 5 = 0 THEN 'broken' ELSE 'to_check' END,
@@ -127,7 +127,7 @@ def fill(lot: Any, user: Any, *, devices: int, allocations: int) -> None:
                 CASE WHEN g > %s AND g %% 11 = 0 THEN 'beyond_repair' ELSE '' END,
                 CASE WHEN g <= %s OR g %% 7 > 2 THEN 'Linux Mint 22' ELSE '' END,
                 CASE WHEN g <= %s OR g %% 7 > 2 THEN current_date - (g %% 300) END,
-                CASE WHEN g <= %s OR g %% 7 > 2 THEN 'overwrite' ELSE '' END, ''
+                CASE WHEN g <= %s OR g %% 7 > 2 THEN 'overwrite' ELSE '' END, '', 0, 0
             FROM generate_series(1, %s) AS g
             """,
             [
