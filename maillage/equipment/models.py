@@ -459,3 +459,27 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.allocation_id} ({self.due_on:%d/%m/%Y})"
+
+
+class DataVersion(models.Model):
+    """The version of a territory's loop data: every service that writes devices, their log or parts,
+    donations, donors, allocations, follow-ups or priority criteria bumps it in its own transaction
+    (``versions.bump``). The pages keep their figures in the cache under the versions they were computed
+    from, so a write is seen at once and nothing is computed twice for the same data.
+
+    ``token`` is drawn anew at each bump: unlike the counter, it never repeats after a restored backup,
+    so a shared cache cannot serve figures of the lost timeline.
+    """
+
+    territory = models.OneToOneField(
+        "territories.Territory", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    version = models.PositiveBigIntegerField(_("version"), default=0)
+    token = models.CharField(_("jeton"), max_length=32)
+
+    class Meta:
+        verbose_name = _("version des données du reconditionnement")
+        verbose_name_plural = _("versions des données du reconditionnement")
+
+    def __str__(self) -> str:
+        return f"{self.territory_id} v{self.version}"

@@ -11,6 +11,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from maillage.core.permissions import territories_for, territory_scope_q
+from maillage.equipment import versions
 from maillage.equipment.models import (
     COMPUTER_KINDS,
     Allocation,
@@ -88,7 +89,15 @@ def follow_ups_due(user: Any, *, today: date) -> QuerySet[FollowUp]:
 def workshop_queue(
     user: Any, *, state: str = "", place_id: int | None = None, kind: str = ""
 ) -> QuerySet[Device]:
-    devices = devices_visible_to(user).select_related("workshop_place", "donation__donor")
+    """The devices waiting in the workshop, oldest change first (only the columns the list shows)."""
+    devices = (
+        devices_visible_to(user)
+        .select_related("workshop_place")
+        .only(
+            "pk", "asset_tag", "kind", "brand", "state", "state_changed_at", "erased_at",
+            "workshop_place", "workshop_place__name",
+        )
+    )  # fmt: skip
     if state:
         devices = devices.filter(state=state)
     if place_id:
@@ -98,28 +107,57 @@ def workshop_queue(
     return devices.order_by("state_changed_at", "pk")
 
 
-def state_counts_by_place(user: Any) -> list[dict[str, Any]]:
-    """Stock by state and workshop place: one GROUP BY."""
-    rows = (
-        devices_visible_to(user)
-        .values("workshop_place_id", "workshop_place__name", "state")
-        .annotate(n=Count("pk"))
-        .order_by("workshop_place__name", "state")
-    )
-    by_place: dict[Any, dict[str, Any]] = {}
-    for row in rows:
-        entry = by_place.setdefault(
-            row["workshop_place_id"],
-            {
-                "place_id": row["workshop_place_id"],
-                "name": row["workshop_place__name"],
-                "states": {},
-                "total": 0,
-            },
+StockCounts = dict[tuple[int | None, str, str], int]
+
+
+def stock_counts(user: Any) -> StockCounts:
+    """The workshop's devices counted by (place, state, kind): one GROUP BY, kept per data version.
+
+    The stock table and the list's count (whatever its filters) are both read from it.
+    """
+    territories = workshop_territories(user)
+
+    def compute() -> StockCounts:
+        rows = (
+            Device.objects.filter(territory_id__in=_scope_ids(territories))
+            .values_list("workshop_place_id", "state", "kind")
+            .annotate(n=Count("pk"))
+            .order_by()
         )
-        entry["states"][row["state"]] = row["n"]
-        entry["total"] += row["n"]
-    return list(by_place.values())
+        return {(place, state, kind): n for place, state, kind, n in rows}
+
+    if not territories:
+        return {}
+    return versions.kept("stock", territories, compute)
+
+
+def stock_count(counts: StockCounts, *, state: str = "", place_id: int | None = None, kind: str = "") -> int:
+    """How many devices ``workshop_queue`` lists with these filters, read from ``stock_counts``."""
+    return sum(
+        n
+        for (place, state_, kind_), n in counts.items()
+        if (not state or state_ == state)
+        and (not place_id or place == place_id)
+        and (not kind or kind_ == kind)
+    )
+
+
+def state_counts_by_place(counts: StockCounts) -> list[dict[str, Any]]:
+    """Stock by workshop place and state, places by name (their names read now, not kept)."""
+    from maillage.places.models import Place
+
+    ids = {place for place, _state, _kind in counts if place}
+    names = dict(Place.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+    by_place: dict[Any, dict[str, Any]] = {}
+    for (place, state, _kind), n in counts.items():
+        if place not in names:
+            place = None  # a place deleted since: its devices lost their place (SET_NULL)
+        entry = by_place.setdefault(
+            place, {"place_id": place, "name": names.get(place) if place else None, "states": {}, "total": 0}
+        )
+        entry["states"][state] = entry["states"].get(state, 0) + n
+        entry["total"] += n
+    return sorted(by_place.values(), key=lambda e: (e["name"] is None, e["name"] or ""))
 
 
 @dataclass
@@ -213,7 +251,8 @@ def donation_rows(
 
 
 def _scope_ids(territories: list[Any]) -> list[int]:
-    """The territories and everything under them, as a list of ids read first (one small query).
+    """The territories and everything under them (as ``territory_scope_q``), as a list of ids read
+    first (one small query).
 
     A literal list lets PostgreSQL estimate the rows from the column's statistics: with a subquery it
     guessed 1 % of a département's devices and sorted 50 000 rows on disk instead of hashing them.
@@ -221,7 +260,7 @@ def _scope_ids(territories: list[Any]) -> list[int]:
     from maillage.territories.models import Territory
 
     ids = [t.pk for t in territories]
-    scope = Q(pk__in=ids) | Q(department_id__in=ids) | Q(epci_id__in=ids)
+    scope = Q(pk__in=ids) | Q(department_id__in=ids) | Q(epci_id__in=ids) | Q(region_id__in=ids)
     return list(Territory.objects.filter(scope).values_list("pk", flat=True))
 
 
@@ -355,3 +394,28 @@ def figures(territories: list[Any], *, donation: Donation | None = None) -> Figu
     fig.still_used = [(str(used[k]), n) for k, n in sorted(still_used.items(), key=lambda kv: -kv[1])]
     fig.problems = [(str(problems[k]), n) for k, n in sorted(problem_counts.items(), key=lambda kv: -kv[1])]
     return fig
+
+
+@dataclass
+class Bilan:
+    """What the figures pages and the bilan show: the figures and each donation's row."""
+
+    fig: Figures
+    donations: list[tuple[Donation, DonationRow]]
+
+
+def kept_bilan(territories: list[Any]) -> Bilan:
+    """``figures`` and ``donation_rows`` of the territories, kept per data version."""
+
+    def compute() -> Bilan:
+        fig = figures(territories)
+        return Bilan(fig=fig, donations=donation_rows(territories, fig=fig))
+
+    return versions.kept("bilan", territories, compute)
+
+
+def kept_figures(territories: list[Any], *, donation: Donation) -> Figures:
+    """``figures`` of one donation, kept per data version."""
+    return versions.kept(
+        "donation", territories, lambda: figures(territories, donation=donation), parts=[donation.pk]
+    )
