@@ -9,6 +9,8 @@ Unknown is not zero: dates, costs, counts and declared states may be left « non
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -93,7 +95,11 @@ class Donation(TimestampedModel):
         ordering = ["-received_on", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.donor} ({self.received_on:%d/%m/%Y})" if self.received_on else str(self.donor)
+        return self.label_for(str(self.donor), self.received_on)
+
+    @staticmethod
+    def label_for(donor_name: str, received_on: Any) -> str:
+        return f"{donor_name} ({received_on:%d/%m/%Y})" if received_on else donor_name
 
 
 class DeviceKind(models.TextChoices):

@@ -160,6 +160,17 @@ def state_counts_by_place(counts: StockCounts) -> list[dict[str, Any]]:
     return sorted(by_place.values(), key=lambda e: (e["name"] is None, e["name"] or ""))
 
 
+@dataclass(frozen=True)
+class DonationHead:
+    pk: int
+    donor: str
+    label: str
+    declared_count: int | None
+
+    def __str__(self) -> str:
+        return self.label
+
+
 @dataclass
 class DonationRow:
     received: int
@@ -195,6 +206,7 @@ class Figures:
     still_used: list[tuple[str, int]] = field(default_factory=list)
     problems: list[tuple[str, int]] = field(default_factory=list)
     by_donation: dict[int, DonationRow] = field(default_factory=dict)
+    donations: list[DonationHead] = field(default_factory=list)
 
     @property
     def loss_ratio(self) -> float | None:
@@ -223,16 +235,17 @@ class Figures:
 
 def donation_rows(
     territories: list[Any], *, fig: Figures | None = None
-) -> list[tuple[Donation, DonationRow]]:
+) -> list[tuple[DonationHead, DonationRow]]:
     """Each donation with its devices received, given and scrapped.
 
-    With the territory's ``fig`` (from ``figures``), the counts are the ones it already grouped;
-    otherwise one GROUP BY for all donations.
+    With the territory's ``fig`` (from ``figures``), the donations and counts are the ones it already
+    read; otherwise one GROUP BY for all donations.
     """
-    scope = _scope_ids(territories)
     if fig is not None:
-        counts = fig.by_donation
+        heads, counts = fig.donations, fig.by_donation
     else:
+        scope = _scope_ids(territories)
+        heads = _donation_heads(Donation.objects.filter(territory_id__in=scope))
         counts = {
             row["donation_id"]: DonationRow(row["received"], row["given"], row["scrapped"])
             for row in Device.objects.filter(territory_id__in=scope)
@@ -244,10 +257,17 @@ def donation_rows(
             )
             .order_by()
         }
-    donations = (
-        Donation.objects.filter(territory_id__in=scope).select_related("donor").order_by("received_on", "pk")
-    )
-    return [(d, counts.get(d.pk, DonationRow(0, 0, 0))) for d in donations]
+    return [(head, counts.get(head.pk, DonationRow(0, 0, 0))) for head in heads]
+
+
+def _donation_heads(donations: QuerySet[Donation]) -> list[DonationHead]:
+    """What a donation's row shows (no model instances: the list is kept in the cache)."""
+    return [
+        DonationHead(pk, name, Donation.label_for(name, received_on), declared)
+        for pk, name, received_on, declared in donations.order_by("received_on", "pk").values_list(
+            "pk", "donor__name", "received_on", "declared_count"
+        )
+    ]
 
 
 def _scope_ids(territories: list[Any]) -> list[int]:
@@ -296,10 +316,10 @@ def figures(territories: list[Any], *, donation: Donation | None = None) -> Figu
         )
         .order_by()
     )
-    # 2. Donations: donors' names and the counts announced.
-    donation_rows = list(donations.values_list("pk", "donor__name", "declared_count"))
-    donor_of = {pk: name for pk, name, _declared in donation_rows}
-    declared = [count for _pk, _name, count in donation_rows]
+    # 2. Donations: donors' names, dates and the counts announced.
+    fig.donations = _donation_heads(donations)
+    donor_of = {head.pk: head.donor for head in fig.donations}
+    declared = [head.declared_count for head in fig.donations]
     known = [count for count in declared if count is not None]
     fig.declared = sum(known) if declared and len(known) == len(declared) else None
 
@@ -401,7 +421,7 @@ class Bilan:
     """What the figures pages and the bilan show: the figures and each donation's row."""
 
     fig: Figures
-    donations: list[tuple[Donation, DonationRow]]
+    donations: list[tuple[DonationHead, DonationRow]]
 
 
 def kept_bilan(territories: list[Any]) -> Bilan:

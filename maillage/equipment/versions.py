@@ -5,7 +5,7 @@ follow-ups or priority criteria calls ``bump`` with the territory it wrote for, 
 transaction (the inventory import, the retention purge and the admin too). The version row is locked
 from that statement to the commit, so ``bump`` comes last in a service.
 
-Reads: ``kept`` reads the versions of the territories a page shows in one small query and serves what
+Reads: ``kept`` reads the versions of the user's territories in one small query and serves what
 was computed under those versions (Django's cache: per worker with the default locmem, shared with
 Redis). A reader that sees the new version also sees the rows written with it (one commit); a reader
 that read the old version may store slightly newer figures under it, which no one asks for any more.
@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import get_language
 
 from maillage.equipment.models import DataVersion
@@ -32,30 +31,41 @@ logger = logging.getLogger(__name__)
 
 
 def bump(*territory_ids: int | None) -> None:
-    """Give the loop of these territories a new version, in the caller's transaction."""
-    ids = sorted({pk for pk in territory_ids if pk})  # sorted: two writers lock rows in the same order
+    """Give the loop of these territories, and of every territory they lie in, a new version, in the
+    caller's transaction. Bumping the parents (département, EPCI, région) too lets a page read the
+    versions of its user's own territories only: a few primary-key lookups, no walk of the communes."""
+    from maillage.territories.models import Territory
+
+    ids = {pk for pk in territory_ids if pk}
     if not ids:
         return
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("versions.bump() belongs in the transaction that writes the data.")
+    for parents in Territory.objects.filter(pk__in=ids).values_list("department_id", "epci_id", "region_id"):
+        ids.update(pk for pk in parents if pk)
+    rows = sorted(ids)  # sorted: two writers lock the rows in the same order
     table = connection.ops.quote_name(DataVersion._meta.db_table)
+    values = ", ".join(["(%s, 1, %s)"] * len(rows))
+    params: list[Any] = []
+    for pk in rows:
+        params += [pk, secrets.token_hex(8)]
     with connection.cursor() as cursor:
-        for pk in ids:
-            cursor.execute(
-                f"INSERT INTO {table} (territory_id, version, token) VALUES (%s, 1, %s) "  # noqa: S608 — model table
-                f"ON CONFLICT (territory_id) DO UPDATE SET version = {table}.version + 1, token = excluded.token",
-                [pk, secrets.token_hex(8)],
-            )
+        cursor.execute(
+            f"INSERT INTO {table} (territory_id, version, token) VALUES {values} "  # noqa: S608 — model table
+            f"ON CONFLICT (territory_id) DO UPDATE SET version = {table}.version + 1, token = excluded.token",
+            params,
+        )
 
 
 def stamp(territories: Iterable[Any]) -> str:
-    """A digest of the versions of the territories and of every territory inside them: one query."""
+    """A digest of the versions of the territories (each bumped by any write inside it): one query."""
     ids = sorted({t.pk for t in territories})
-    inside = Q(territory_id__in=ids)
-    for parent in ("department", "epci", "region"):
-        inside |= Q(**{f"territory__{parent}_id__in": ids})
-    rows = DataVersion.objects.filter(inside).order_by("territory_id").values_list("territory_id", "token")
+    rows = (
+        DataVersion.objects.filter(territory_id__in=ids)
+        .order_by("territory_id")
+        .values_list("territory_id", "token")
+    )
     text = ",".join(map(str, ids)) + "|" + ",".join(f"{pk}:{token}" for pk, token in rows)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
@@ -35,9 +36,10 @@ from maillage.equipment.forms import (
     TransitionForm,
     WorkshopFilterForm,
 )
-from maillage.equipment.models import AllocationStatus, DeviceState, PriorityCriterion
+from maillage.equipment.models import AllocationStatus, DeviceKind, DeviceState, PriorityCriterion
 
 PAGE_SIZE = 50
+PK_MARK = 987654321
 
 
 class CountedPaginator(Paginator):
@@ -227,14 +229,30 @@ def workshop(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    # Labels translated once per page, not once per row and choice (get_FOO_display hashes every choice).
+    kinds = {key: str(label) for key, label in DeviceKind.choices}
+    states = {key: str(label) for key, label in DeviceState.choices}
+    url = reverse("equipment:device", args=[PK_MARK])  # one reverse() for the page, not one per row
     return render(
         request,
         "equipment/workshop.html",
         {
             "form": form,
             "page": page,
-            "by_place": by_place,
-            "state_columns": list(DeviceState),
+            "rows": [
+                (
+                    device,
+                    url.replace(str(PK_MARK), str(device.pk)),
+                    kinds.get(device.kind),
+                    states.get(device.state),
+                )
+                for device in page
+            ],
+            "stock": [
+                (row["name"], [row["states"].get(state, "") for state in states], row["total"])
+                for row in by_place
+            ],
+            "state_labels": list(states.values()),
             "query": query.urlencode(),
         },
     )
