@@ -302,9 +302,10 @@ def figures(territories: list[Any], *, donation: Donation | None = None) -> Figu
         given = given.filter(device__donation=donation)
     fig = Figures()
 
-    # 1. Devices: one GROUP BY (state, kind, donation, scrap reason) with the log's totals.
+    # 1. Devices: one GROUP BY (state, kind, donation, scrap reason) with the log's totals; by territory
+    # too, so that PostgreSQL aggregates in the order of the index it reads (no hashing).
     rows = list(
-        devices.values("state", "kind", "donation_id", "scrap_reason")
+        devices.values("territory_id", "state", "kind", "donation_id", "scrap_reason")
         .annotate(
             n=Count("pk"),
             refurbished=Count("pk", filter=Q(refurbished_at__isnull=False) & ~Q(state=S.SCRAPPED)),
