@@ -408,6 +408,14 @@ class Allocation(TimestampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    training_session = models.ForeignKey(
+        "events.Session",
+        verbose_name=_("séance de formation (agenda)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     agreement_kind = models.CharField(_("nature"), max_length=10, choices=AgreementKind.choices, blank=True)
     agreement_signed = models.BooleanField(_("convention signée"), default=False)
     follow_up_consent = models.BooleanField(_("accord pour le suivi à six mois"), default=False)

@@ -68,9 +68,29 @@ def allocations_visible_to(user: Any) -> QuerySet[Allocation]:
 def get_allocation_for_user(user: Any, pk: int) -> Allocation:
     return get_object_or_404(
         allocations_visible_to(user).select_related(
-            "device", "territory", "commune", "referral", "diagnostic"
+            "device", "territory", "commune", "referral", "diagnostic", "training_session"
         ),
         pk=pk,
+    )
+
+
+def training_sessions(user: Any, *, now: Any) -> QuerySet[Any]:
+    """Sessions of the agenda (events) where a handover's compulsory training may have taken place:
+    training or awareness sessions the user sees, held in the last year, not cancelled."""
+    from datetime import timedelta
+
+    from maillage.events.models import SessionKind, SessionStatus
+    from maillage.events.selectors import sessions_visible_to
+
+    return (
+        sessions_visible_to(user)
+        .filter(
+            kind__in=[SessionKind.TRAINING, SessionKind.SENSIBILISATION],
+            status=SessionStatus.SCHEDULED,
+            starts_at__lte=now,
+            starts_at__gte=now - timedelta(days=365),
+        )
+        .order_by("-starts_at", "pk")
     )
 
 

@@ -638,11 +638,23 @@ def hand_over(
     agreement_signed: bool,
     follow_up_consent: bool,
     training_activity: Any = None,
+    training_session: Any = None,
 ) -> Allocation:
+    """Hand the device over. ``training_session`` is a session of the territory's agenda (events) where
+    the compulsory training took place: its date is the training's date unless another is given."""
     allocation = Allocation.objects.select_for_update().get(pk=allocation_id)
     device = _locked(allocation.device_id)
     _check_territory(actor, device.territory)
     problems = []
+    if training_session is not None:
+        training_completed_on, session_problem = _training_session_check(
+            training_session,
+            territory=device.territory,
+            given_on=given_on,
+            completed_on=training_completed_on,
+        )
+        if session_problem:
+            problems.append(session_problem)
     if allocation.status == AllocationStatus.GIVEN or device.state == S.GIVEN:
         raise EquipmentError(_("Cet appareil a déjà été remis : il ne peut pas l'être deux fois."))
     if allocation.status != AllocationStatus.RESERVED or device.state != S.RESERVED:
@@ -668,6 +680,7 @@ def hand_over(
     allocation.given_by = actor
     allocation.training_completed_on = training_completed_on
     allocation.training_activity = training_activity
+    allocation.training_session = training_session
     allocation.agreement_kind = agreement_kind
     allocation.agreement_signed = True
     allocation.follow_up_consent = follow_up_consent
@@ -686,11 +699,29 @@ def hand_over(
         changes={
             "status": ["reserved", "given"],
             "given_on": str(given_on),
+            "training_session": training_session.pk if training_session is not None else None,
             "follow_up_consent": follow_up_consent,
         },
     )
     versions.bump(device.territory_id, allocation.territory_id)
     return allocation
+
+
+def _training_session_check(
+    session: Any, *, territory: Any, given_on: date, completed_on: date | None
+) -> tuple[date | None, str]:
+    """The training's date taken from an agenda session, and what is wrong with that session if any."""
+    from maillage.events.models import SessionStatus
+
+    department_id = territory.department_id or territory.pk
+    held_on = timezone.localdate(session.starts_at)
+    if session.territory_id != department_id and session.territory.department_id != department_id:
+        return completed_on, _("la séance de formation choisie n'est pas de votre territoire")
+    if session.status == SessionStatus.CANCELLED:
+        return completed_on, _("la séance de formation choisie a été annulée")
+    if held_on > given_on:
+        return completed_on, _("la séance de formation choisie a lieu après la remise")
+    return completed_on or held_on, ""
 
 
 @transaction.atomic

@@ -413,6 +413,7 @@ def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST if action == "hand_over" else None,
         initial={"given_on": timezone.localdate()},
         prefix="handover",
+        sessions=selectors.training_sessions(request.user, now=timezone.now()),
     )
     cancel_form = CancelForm(request.POST if action == "cancel" else None, prefix="cancel")
     record_change(
@@ -429,6 +430,7 @@ def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 agreement_kind=data["agreement_kind"],
                 agreement_signed=data["agreement_signed"],
                 follow_up_consent=data["follow_up_consent"],
+                training_session=data["training_session"],
             )
         except (ValidationError, PermissionDenied) as exc:
             show_refusal(hand_over_form, exc)
