@@ -246,12 +246,6 @@ def test_bumps_count_up_per_territory(lot, lozere):
     assert (_version(lot), _version(lozere)) == (2, 1)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_version_is_bumped_only_inside_a_transaction(lot):
-    with pytest.raises(RuntimeError):
-        versions.bump(lot.pk)
-
-
 def test_kept_values_follow_the_language_the_territory_and_the_parts(lot_mediator, lot, lozere):
     from django.utils import translation
 
