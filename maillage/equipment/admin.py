@@ -1,23 +1,47 @@
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin
+from django.db import transaction
+
+from maillage.equipment import versions
 from maillage.equipment.models import Allocation, Device, Donation, Donor, PriorityCriterion
 
 
+class VersionedAdmin(admin.ModelAdmin):
+    """A superuser's edit changes the figures too: it bumps the territory's data version in the
+    admin's transaction, like the services do."""
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        versions.bump(obj.territory_id)
+
+    def delete_model(self, request: Any, obj: Any) -> None:
+        territory_id = obj.territory_id
+        super().delete_model(request, obj)
+        versions.bump(territory_id)
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        with transaction.atomic():  # the « delete selected » action may run outside a transaction
+            territory_ids = set(queryset.values_list("territory_id", flat=True))
+            super().delete_queryset(request, queryset)
+            versions.bump(*territory_ids)
+
+
 @admin.register(Donor)
-class DonorAdmin(admin.ModelAdmin):
+class DonorAdmin(VersionedAdmin):
     list_display = ("name", "kind", "territory")
     search_fields = ("name",)
     raw_id_fields = ("territory", "organisation")
 
 
 @admin.register(Donation)
-class DonationAdmin(admin.ModelAdmin):
+class DonationAdmin(VersionedAdmin):
     list_display = ("donor", "received_on", "legal_frame", "reference", "declared_count")
     raw_id_fields = ("territory", "donor", "created_by")
 
 
 @admin.register(Device)
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(VersionedAdmin):
     list_display = ("asset_tag", "kind", "brand", "model", "state")
     list_filter = ("state", "kind")
     search_fields = ("asset_tag", "serial_number")
@@ -25,7 +49,7 @@ class DeviceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Allocation)
-class AllocationAdmin(admin.ModelAdmin):
+class AllocationAdmin(VersionedAdmin):
     list_display = ("device", "status", "reserved_at", "given_at")
     raw_id_fields = (
         "device",
@@ -40,6 +64,6 @@ class AllocationAdmin(admin.ModelAdmin):
 
 
 @admin.register(PriorityCriterion)
-class PriorityCriterionAdmin(admin.ModelAdmin):
+class PriorityCriterionAdmin(VersionedAdmin):
     list_display = ("label", "territory", "is_active")
     raw_id_fields = ("territory",)

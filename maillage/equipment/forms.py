@@ -251,10 +251,27 @@ class ReserveForm(forms.Form):
         return data
 
 
+class TrainingSessionField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{timezone.localtime(obj.starts_at):%d/%m/%Y} — {obj.title}"
+
+
 class HandOverForm(forms.Form):
     given_on = forms.DateField(label=_("Remis le"), widget=DATE_WIDGET)
+    training_session = TrainingSessionField(
+        label=_("Séance de formation à l'usage (agenda)"),
+        queryset=None,
+        required=False,
+        empty_label=_("Aucune (formation donnée hors agenda)"),
+        help_text=_(
+            "Une séance de formation ou de sensibilisation déjà tenue ; sa date vaut date de formation."
+        ),
+    )
     training_completed_on = forms.DateField(
-        label=_("Formation obligatoire à l'usage suivie le"), required=False, widget=DATE_WIDGET
+        label=_("Formation obligatoire à l'usage suivie le"),
+        required=False,
+        widget=DATE_WIDGET,
+        help_text=_("À remplir si la formation n'est pas une séance de l'agenda."),
     )
     agreement_kind = forms.ChoiceField(
         label=_("Nature de la remise"), choices=AgreementKind.choices, widget=forms.RadioSelect
@@ -263,6 +280,10 @@ class HandOverForm(forms.Form):
     follow_up_consent = forms.BooleanField(
         label=_("La personne accepte d'être recontactée dans six mois"), required=False
     )
+
+    def __init__(self, *args: Any, sessions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["training_session"].queryset = sessions  # type: ignore[attr-defined]
 
 
 class CancelForm(forms.Form):

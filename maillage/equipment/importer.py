@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maillage.core.audit import record_change
-from maillage.equipment import services
+from maillage.equipment import services, versions
 from maillage.equipment.models import (
     DeclaredState,
     Device,
@@ -505,4 +505,6 @@ def import_inventory(*, actor: Any, territory: Any, data: bytes, filename: str) 
         territory_code=territory.code,
         changes={"created": report.created, "updated": report.updated, "unchanged": report.unchanged},
     )
+    if report.created or report.updated or report.donations_created:
+        versions.bump(territory.pk)
     return report

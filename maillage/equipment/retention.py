@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from maillage.core.audit import record_change
+from maillage.equipment import versions
 from maillage.equipment.models import Allocation, DeviceEvent, EventKind
 
 
@@ -26,7 +27,8 @@ def purge(*, now: datetime, dry_run: bool = False) -> dict[str, int]:
         return {"attributions d'équipement": count}
     with transaction.atomic():
         ids = list(due.values_list("pk", flat=True))
-        device_ids = list(Allocation.objects.filter(pk__in=ids).values_list("device_id", flat=True))
+        touched = list(Allocation.objects.filter(pk__in=ids).values_list("device_id", "territory_id"))
+        device_ids = [device_id for device_id, _territory_id in touched]
         Allocation.objects.filter(pk__in=ids).update(
             person_label="", cancelled_reason="", identity_anonymised_at=now
         )
@@ -40,4 +42,5 @@ def purge(*, now: datetime, dry_run: bool = False) -> dict[str, int]:
             object_id="retention",
             changes={"count": count, "fields": ["person_label", "cancelled_reason"]},
         )
+        versions.bump(*{territory_id for _device_id, territory_id in touched})
     return {"attributions d'équipement": count}

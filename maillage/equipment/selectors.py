@@ -11,6 +11,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from maillage.core.permissions import territories_for, territory_scope_q
+from maillage.equipment import versions
 from maillage.equipment.models import (
     COMPUTER_KINDS,
     Allocation,
@@ -67,9 +68,29 @@ def allocations_visible_to(user: Any) -> QuerySet[Allocation]:
 def get_allocation_for_user(user: Any, pk: int) -> Allocation:
     return get_object_or_404(
         allocations_visible_to(user).select_related(
-            "device", "territory", "commune", "referral", "diagnostic"
+            "device", "territory", "commune", "referral", "diagnostic", "training_session"
         ),
         pk=pk,
+    )
+
+
+def training_sessions(user: Any, *, now: Any) -> QuerySet[Any]:
+    """Sessions of the agenda (events) where a handover's compulsory training may have taken place:
+    training or awareness sessions the user sees, held in the last year, not cancelled."""
+    from datetime import timedelta
+
+    from maillage.events.models import SessionKind, SessionStatus
+    from maillage.events.selectors import sessions_visible_to
+
+    return (
+        sessions_visible_to(user)
+        .filter(
+            kind__in=[SessionKind.TRAINING, SessionKind.SENSIBILISATION],
+            status=SessionStatus.SCHEDULED,
+            starts_at__lte=now,
+            starts_at__gte=now - timedelta(days=365),
+        )
+        .order_by("-starts_at", "pk")
     )
 
 
@@ -88,7 +109,15 @@ def follow_ups_due(user: Any, *, today: date) -> QuerySet[FollowUp]:
 def workshop_queue(
     user: Any, *, state: str = "", place_id: int | None = None, kind: str = ""
 ) -> QuerySet[Device]:
-    devices = devices_visible_to(user).select_related("workshop_place", "donation__donor")
+    """The devices waiting in the workshop, oldest change first (only the columns the list shows)."""
+    devices = (
+        devices_visible_to(user)
+        .select_related("workshop_place")
+        .only(
+            "pk", "asset_tag", "kind", "brand", "state", "state_changed_at", "erased_at",
+            "workshop_place", "workshop_place__name",
+        )
+    )  # fmt: skip
     if state:
         devices = devices.filter(state=state)
     if place_id:
@@ -98,28 +127,68 @@ def workshop_queue(
     return devices.order_by("state_changed_at", "pk")
 
 
-def state_counts_by_place(user: Any) -> list[dict[str, Any]]:
-    """Stock by state and workshop place: one GROUP BY."""
-    rows = (
-        devices_visible_to(user)
-        .values("workshop_place_id", "workshop_place__name", "state")
-        .annotate(n=Count("pk"))
-        .order_by("workshop_place__name", "state")
-    )
-    by_place: dict[Any, dict[str, Any]] = {}
-    for row in rows:
-        entry = by_place.setdefault(
-            row["workshop_place_id"],
-            {
-                "place_id": row["workshop_place_id"],
-                "name": row["workshop_place__name"],
-                "states": {},
-                "total": 0,
-            },
+StockCounts = dict[tuple[int | None, str, str], int]
+
+
+def stock_counts(user: Any) -> StockCounts:
+    """The workshop's devices counted by (place, state, kind): one GROUP BY, kept per data version.
+
+    The stock table and the list's count (whatever its filters) are both read from it.
+    """
+    territories = workshop_territories(user)
+
+    def compute() -> StockCounts:
+        rows = (
+            Device.objects.filter(territory_id__in=_scope_ids(territories))
+            .values_list("workshop_place_id", "state", "kind")
+            .annotate(n=Count("pk"))
+            .order_by()
         )
-        entry["states"][row["state"]] = row["n"]
-        entry["total"] += row["n"]
-    return list(by_place.values())
+        return {(place, state, kind): n for place, state, kind, n in rows}
+
+    if not territories:
+        return {}
+    return versions.kept("stock", territories, compute)
+
+
+def stock_count(counts: StockCounts, *, state: str = "", place_id: int | None = None, kind: str = "") -> int:
+    """How many devices ``workshop_queue`` lists with these filters, read from ``stock_counts``."""
+    return sum(
+        n
+        for (place, state_, kind_), n in counts.items()
+        if (not state or state_ == state)
+        and (not place_id or place == place_id)
+        and (not kind or kind_ == kind)
+    )
+
+
+def state_counts_by_place(counts: StockCounts) -> list[dict[str, Any]]:
+    """Stock by workshop place and state, places by name (their names read now, not kept)."""
+    from maillage.places.models import Place
+
+    ids = {place for place, _state, _kind in counts if place}
+    names = dict(Place.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+    by_place: dict[Any, dict[str, Any]] = {}
+    for (place, state, _kind), n in counts.items():
+        if place not in names:
+            place = None  # a place deleted since: its devices lost their place (SET_NULL)
+        entry = by_place.setdefault(
+            place, {"place_id": place, "name": names.get(place) if place else None, "states": {}, "total": 0}
+        )
+        entry["states"][state] = entry["states"].get(state, 0) + n
+        entry["total"] += n
+    return sorted(by_place.values(), key=lambda e: (e["name"] is None, e["name"] or ""))
+
+
+@dataclass(frozen=True)
+class DonationHead:
+    pk: int
+    donor: str
+    label: str
+    declared_count: int | None
+
+    def __str__(self) -> str:
+        return self.label
 
 
 @dataclass
@@ -157,6 +226,7 @@ class Figures:
     still_used: list[tuple[str, int]] = field(default_factory=list)
     problems: list[tuple[str, int]] = field(default_factory=list)
     by_donation: dict[int, DonationRow] = field(default_factory=dict)
+    donations: list[DonationHead] = field(default_factory=list)
 
     @property
     def loss_ratio(self) -> float | None:
@@ -185,16 +255,17 @@ class Figures:
 
 def donation_rows(
     territories: list[Any], *, fig: Figures | None = None
-) -> list[tuple[Donation, DonationRow]]:
+) -> list[tuple[DonationHead, DonationRow]]:
     """Each donation with its devices received, given and scrapped.
 
-    With the territory's ``fig`` (from ``figures``), the counts are the ones it already grouped;
-    otherwise one GROUP BY for all donations.
+    With the territory's ``fig`` (from ``figures``), the donations and counts are the ones it already
+    read; otherwise one GROUP BY for all donations.
     """
-    scope = _scope_ids(territories)
     if fig is not None:
-        counts = fig.by_donation
+        heads, counts = fig.donations, fig.by_donation
     else:
+        scope = _scope_ids(territories)
+        heads = _donation_heads(Donation.objects.filter(territory_id__in=scope))
         counts = {
             row["donation_id"]: DonationRow(row["received"], row["given"], row["scrapped"])
             for row in Device.objects.filter(territory_id__in=scope)
@@ -206,14 +277,22 @@ def donation_rows(
             )
             .order_by()
         }
-    donations = (
-        Donation.objects.filter(territory_id__in=scope).select_related("donor").order_by("received_on", "pk")
-    )
-    return [(d, counts.get(d.pk, DonationRow(0, 0, 0))) for d in donations]
+    return [(head, counts.get(head.pk, DonationRow(0, 0, 0))) for head in heads]
+
+
+def _donation_heads(donations: QuerySet[Donation]) -> list[DonationHead]:
+    """What a donation's row shows (no model instances: the list is kept in the cache)."""
+    return [
+        DonationHead(pk, name, Donation.label_for(name, received_on), declared)
+        for pk, name, received_on, declared in donations.order_by("received_on", "pk").values_list(
+            "pk", "donor__name", "received_on", "declared_count"
+        )
+    ]
 
 
 def _scope_ids(territories: list[Any]) -> list[int]:
-    """The territories and everything under them, as a list of ids read first (one small query).
+    """The territories and everything under them (as ``territory_scope_q``), as a list of ids read
+    first (one small query).
 
     A literal list lets PostgreSQL estimate the rows from the column's statistics: with a subquery it
     guessed 1 % of a département's devices and sorted 50 000 rows on disk instead of hashing them.
@@ -221,7 +300,7 @@ def _scope_ids(territories: list[Any]) -> list[int]:
     from maillage.territories.models import Territory
 
     ids = [t.pk for t in territories]
-    scope = Q(pk__in=ids) | Q(department_id__in=ids) | Q(epci_id__in=ids)
+    scope = Q(pk__in=ids) | Q(department_id__in=ids) | Q(epci_id__in=ids) | Q(region_id__in=ids)
     return list(Territory.objects.filter(scope).values_list("pk", flat=True))
 
 
@@ -243,9 +322,10 @@ def figures(territories: list[Any], *, donation: Donation | None = None) -> Figu
         given = given.filter(device__donation=donation)
     fig = Figures()
 
-    # 1. Devices: one GROUP BY (state, kind, donation, scrap reason) with the log's totals.
+    # 1. Devices: one GROUP BY (state, kind, donation, scrap reason) with the log's totals; by territory
+    # too, so that PostgreSQL aggregates in the order of the index it reads (no hashing).
     rows = list(
-        devices.values("state", "kind", "donation_id", "scrap_reason")
+        devices.values("territory_id", "state", "kind", "donation_id", "scrap_reason")
         .annotate(
             n=Count("pk"),
             refurbished=Count("pk", filter=Q(refurbished_at__isnull=False) & ~Q(state=S.SCRAPPED)),
@@ -257,10 +337,10 @@ def figures(territories: list[Any], *, donation: Donation | None = None) -> Figu
         )
         .order_by()
     )
-    # 2. Donations: donors' names and the counts announced.
-    donation_rows = list(donations.values_list("pk", "donor__name", "declared_count"))
-    donor_of = {pk: name for pk, name, _declared in donation_rows}
-    declared = [count for _pk, _name, count in donation_rows]
+    # 2. Donations: donors' names, dates and the counts announced.
+    fig.donations = _donation_heads(donations)
+    donor_of = {head.pk: head.donor for head in fig.donations}
+    declared = [head.declared_count for head in fig.donations]
     known = [count for count in declared if count is not None]
     fig.declared = sum(known) if declared and len(known) == len(declared) else None
 
@@ -355,3 +435,28 @@ def figures(territories: list[Any], *, donation: Donation | None = None) -> Figu
     fig.still_used = [(str(used[k]), n) for k, n in sorted(still_used.items(), key=lambda kv: -kv[1])]
     fig.problems = [(str(problems[k]), n) for k, n in sorted(problem_counts.items(), key=lambda kv: -kv[1])]
     return fig
+
+
+@dataclass
+class Bilan:
+    """What the figures pages and the bilan show: the figures and each donation's row."""
+
+    fig: Figures
+    donations: list[tuple[DonationHead, DonationRow]]
+
+
+def kept_bilan(territories: list[Any]) -> Bilan:
+    """``figures`` and ``donation_rows`` of the territories, kept per data version."""
+
+    def compute() -> Bilan:
+        fig = figures(territories)
+        return Bilan(fig=fig, donations=donation_rows(territories, fig=fig))
+
+    return versions.kept("bilan", territories, compute)
+
+
+def kept_figures(territories: list[Any], *, donation: Donation) -> Figures:
+    """``figures`` of one donation, kept per data version."""
+    return versions.kept(
+        "donation", territories, lambda: figures(territories, donation=donation), parts=[donation.pk]
+    )

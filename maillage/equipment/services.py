@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from maillage.core import bulk
 from maillage.core.audit import record_change
 from maillage.core.permissions import has_role, territories_for
-from maillage.equipment import totals
+from maillage.equipment import totals, versions
 from maillage.equipment.models import (
     Allocation,
     AllocationStatus,
@@ -122,6 +122,7 @@ def get_or_create_donor(
     )
     if created:
         record_change(actor=actor, action="create", instance=donor, territory_code=territory.code)
+        versions.bump(territory.pk)
     return donor
 
 
@@ -161,6 +162,7 @@ def create_donation(
         territory_code=territory.code,
         changes={"donor": donor.name, "declared_count": declared_count, "legal_frame": legal_frame},
     )
+    versions.bump(territory.pk)
     return donation
 
 
@@ -324,6 +326,7 @@ def add_devices(
         changes={"devices": [d.asset_tag for d in created], "count": len(created)},
         message="devices_added",
     )
+    versions.bump(donation.territory_id)
     return created, warnings
 
 
@@ -396,6 +399,7 @@ def transition(
         territory_code=device.territory.code,
         changes={"state": [old, to_state], **({"scrap_reason": scrap_reason} if scrap_reason else {})},
     )
+    versions.bump(device.territory_id)
     return device
 
 
@@ -426,6 +430,7 @@ def record_erasure(
         territory_code=device.territory.code,
         changes={"erased_at": str(erased_on), "erasure_method": method},
     )
+    versions.bump(device.territory_id)
     return device
 
 
@@ -474,6 +479,7 @@ def add_part(
         territory_code=device.territory.code,
         changes={"device": device.asset_tag, "kind": kind, "quantity": quantity, "unit_cost": unit_cost},
     )
+    versions.bump(device.territory_id)
     return part
 
 
@@ -517,6 +523,7 @@ def correct_state(*, actor: Any, device_id: int, to_state: str, reason: str) -> 
         changes={"state": [old, to_state]},
         message=_("Correction : %(reason)s") % {"reason": reason},
     )
+    versions.bump(device.territory_id)
     return device
 
 
@@ -582,6 +589,7 @@ def reserve(
             "commune": commune.code if commune else None,
         },
     )
+    versions.bump(device.territory_id)
     return allocation
 
 
@@ -615,6 +623,7 @@ def cancel_reservation(*, actor: Any, allocation_id: int, reason: str) -> Alloca
         territory_code=device.territory.code,
         changes={"status": ["reserved", "cancelled"]},
     )
+    versions.bump(device.territory_id, allocation.territory_id)
     return allocation
 
 
@@ -629,11 +638,23 @@ def hand_over(
     agreement_signed: bool,
     follow_up_consent: bool,
     training_activity: Any = None,
+    training_session: Any = None,
 ) -> Allocation:
+    """Hand the device over. ``training_session`` is a session of the territory's agenda (events) where
+    the compulsory training took place: its date is the training's date unless another is given."""
     allocation = Allocation.objects.select_for_update().get(pk=allocation_id)
     device = _locked(allocation.device_id)
     _check_territory(actor, device.territory)
     problems = []
+    if training_session is not None:
+        training_completed_on, session_problem = _training_session_check(
+            training_session,
+            territory=device.territory,
+            given_on=given_on,
+            completed_on=training_completed_on,
+        )
+        if session_problem:
+            problems.append(session_problem)
     if allocation.status == AllocationStatus.GIVEN or device.state == S.GIVEN:
         raise EquipmentError(_("Cet appareil a déjà été remis : il ne peut pas l'être deux fois."))
     if allocation.status != AllocationStatus.RESERVED or device.state != S.RESERVED:
@@ -659,6 +680,7 @@ def hand_over(
     allocation.given_by = actor
     allocation.training_completed_on = training_completed_on
     allocation.training_activity = training_activity
+    allocation.training_session = training_session
     allocation.agreement_kind = agreement_kind
     allocation.agreement_signed = True
     allocation.follow_up_consent = follow_up_consent
@@ -677,10 +699,29 @@ def hand_over(
         changes={
             "status": ["reserved", "given"],
             "given_on": str(given_on),
+            "training_session": training_session.pk if training_session is not None else None,
             "follow_up_consent": follow_up_consent,
         },
     )
+    versions.bump(device.territory_id, allocation.territory_id)
     return allocation
+
+
+def _training_session_check(
+    session: Any, *, territory: Any, given_on: date, completed_on: date | None
+) -> tuple[date | None, str]:
+    """The training's date taken from an agenda session, and what is wrong with that session if any."""
+    from maillage.events.models import SessionStatus
+
+    department_id = territory.department_id or territory.pk
+    held_on = timezone.localdate(session.starts_at)
+    if session.territory_id != department_id and session.territory.department_id != department_id:
+        return completed_on, _("la séance de formation choisie n'est pas de votre territoire")
+    if session.status == SessionStatus.CANCELLED:
+        return completed_on, _("la séance de formation choisie a été annulée")
+    if held_on > given_on:
+        return completed_on, _("la séance de formation choisie a lieu après la remise")
+    return completed_on or held_on, ""
 
 
 @transaction.atomic
@@ -706,6 +747,7 @@ def record_follow_up(
         territory_code=follow_up.allocation.territory.code,
         changes={"still_used": still_used, "uses": follow_up.uses, "problem": problem},
     )
+    versions.bump(follow_up.allocation.territory_id)
     return follow_up
 
 
@@ -733,6 +775,7 @@ def add_criterion(*, actor: Any, territory: Any, label: str) -> Any:
         territory_code=territory.code,
         changes={"label": label},
     )
+    versions.bump(territory.pk)
     return criterion
 
 
@@ -751,6 +794,7 @@ def toggle_criterion(*, actor: Any, criterion_id: int) -> Any:
         territory_code=criterion.territory.code,
         changes={"is_active": [not criterion.is_active, criterion.is_active]},
     )
+    versions.bump(criterion.territory_id)
     return criterion
 
 

@@ -10,13 +10,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from maillage.core.audit import record_change
 from maillage.core.forms import show_refusal
-from maillage.equipment import documents, importer, selectors, services
+from maillage.equipment import documents, importer, selectors, services, versions
 from maillage.equipment.forms import (
     CancelForm,
     CorrectionForm,
@@ -32,9 +36,22 @@ from maillage.equipment.forms import (
     TransitionForm,
     WorkshopFilterForm,
 )
-from maillage.equipment.models import AllocationStatus, DeviceState, PriorityCriterion
+from maillage.equipment.models import AllocationStatus, DeviceKind, DeviceState, PriorityCriterion
 
 PAGE_SIZE = 50
+PK_MARK = 987654321
+
+
+class CountedPaginator(Paginator):
+    """A paginator given its count (read from kept counts) instead of running ``COUNT(*)``."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
 
 
 def _workshop_territories(request: HttpRequest) -> list[Any]:
@@ -70,7 +87,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if not territories:
         raise Http404
     can_work = bool(selectors.workshop_territories(request.user))
-    fig = selectors.figures(territories)
+    fig = selectors.kept_bilan(territories).fig
     context = {
         "fig": fig,
         "can_work": can_work,
@@ -176,7 +193,7 @@ def donation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("equipment:donation", pk=donation.pk)
     devices = donation.devices.order_by("asset_tag")
     page = Paginator(devices, PAGE_SIZE).get_page(request.GET.get("page"))
-    fig = selectors.figures([donation.territory], donation=donation)
+    fig = selectors.kept_figures([donation.territory], donation=donation)
     return render(
         request,
         "equipment/donation_detail.html",
@@ -196,7 +213,8 @@ def donation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def workshop(request: HttpRequest) -> HttpResponse:
     _workshop_territories(request)
-    by_place = selectors.state_counts_by_place(request.user)
+    counts = selectors.stock_counts(request.user)
+    by_place = selectors.state_counts_by_place(counts)
     places = [(row["place_id"], row["name"]) for row in by_place if row["place_id"]]
     form = WorkshopFilterForm(request.GET or None, places=places)
     filters: dict[str, Any] = {}
@@ -207,17 +225,34 @@ def workshop(request: HttpRequest) -> HttpResponse:
             "place_id": form.cleaned_data["place"],
         }
     devices = selectors.workshop_queue(request.user, **filters)
-    page = Paginator(devices, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = CountedPaginator(devices, PAGE_SIZE, count=selectors.stock_count(counts, **filters))
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    # Labels translated once per page, not once per row and choice (get_FOO_display hashes every choice).
+    kinds = {key: str(label) for key, label in DeviceKind.choices}
+    states = {key: str(label) for key, label in DeviceState.choices}
+    url = reverse("equipment:device", args=[PK_MARK])  # one reverse() for the page, not one per row
     return render(
         request,
         "equipment/workshop.html",
         {
             "form": form,
             "page": page,
-            "by_place": by_place,
-            "state_columns": list(DeviceState),
+            "rows": [
+                (
+                    device,
+                    url.replace(str(PK_MARK), str(device.pk)),
+                    kinds.get(device.kind),
+                    states.get(device.state),
+                )
+                for device in page
+            ],
+            "stock": [
+                (row["name"], [row["states"].get(state, "") for state in states], row["total"])
+                for row in by_place
+            ],
+            "state_labels": list(states.values()),
             "query": query.urlencode(),
         },
     )
@@ -378,6 +413,7 @@ def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST if action == "hand_over" else None,
         initial={"given_on": timezone.localdate()},
         prefix="handover",
+        sessions=selectors.training_sessions(request.user, now=timezone.now()),
     )
     cancel_form = CancelForm(request.POST if action == "cancel" else None, prefix="cancel")
     record_change(
@@ -394,6 +430,7 @@ def allocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 agreement_kind=data["agreement_kind"],
                 agreement_signed=data["agreement_signed"],
                 follow_up_consent=data["follow_up_consent"],
+                training_session=data["training_session"],
             )
         except (ValidationError, PermissionDenied) as exc:
             show_refusal(hand_over_form, exc)
@@ -472,31 +509,40 @@ def follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "equipment/follow_up_form.html", {"item": item, "form": form})
 
 
-def _bilan_context(request: HttpRequest) -> dict[str, Any]:
+def _reading_territories(request: HttpRequest) -> list[Any]:
     territories = selectors.reading_territories(request.user)
     if not territories:
         raise Http404
-    territory = territories[0]
-    fig = selectors.figures(territories)
-    return documents.bilan_context(
-        territory=territory, fig=fig, donations=selectors.donation_rows(territories, fig=fig)
-    )
+    return territories
+
+
+def _bilan_context(territories: list[Any]) -> dict[str, Any]:
+    bilan = selectors.kept_bilan(territories)
+    return documents.bilan_context(territory=territories[0], fig=bilan.fig, donations=bilan.donations)
 
 
 @login_required
 def statistics(request: HttpRequest) -> HttpResponse:
-    return render(request, "equipment/statistics.html", _bilan_context(request))
+    territories = _reading_territories(request)
+    # The figures' HTML (hundreds of table rows) is kept with the data version it was rendered from.
+    summary = versions.kept(
+        "statistics-html",
+        territories,
+        lambda: render_to_string("equipment/_summary.html", _bilan_context(territories)),
+    )
+    return render(request, "equipment/statistics.html", {"summary": mark_safe(summary)})  # noqa: S308 — our own template's output
 
 
 @login_required
 def bilan_pdf(request: HttpRequest) -> HttpResponse:
-    return _pdf_response(documents.bilan_pdf(_bilan_context(request)), "bilan-reconditionnement.pdf")
+    context = _bilan_context(_reading_territories(request))
+    return _pdf_response(documents.bilan_pdf(context), "bilan-reconditionnement.pdf")
 
 
 @login_required
 def bilan_docx(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(
-        documents.bilan_docx(_bilan_context(request)),
+        documents.bilan_docx(_bilan_context(_reading_territories(request))),
         content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )
     response["Content-Disposition"] = 'attachment; filename="bilan-reconditionnement.docx"'

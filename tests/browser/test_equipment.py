@@ -37,6 +37,15 @@ def test_every_page_is_accessible_and_fits_320px(page, login_as, lot_mediator, l
         person_label="Jeanne",
         diagnostic=make_diagnostic(lot_prescriber, figeac),
     )
+    from maillage.events.models import SessionKind
+    from tests.events.factories import make_session
+
+    make_session(  # offered in the handover form: a long title must still fit at 320 px
+        lot,
+        days=-2,
+        kind=SessionKind.TRAINING,
+        title="Atelier de prise en main d'un ordinateur portable reconditionné et de ses logiciels",
+    )
     login_as(page, lot_mediator)
     paths = [
         "/equipement/",

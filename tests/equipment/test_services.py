@@ -258,3 +258,31 @@ def test_deactivated_mediator_loses_access(lot_mediator, lot):
     with pytest.raises(PermissionDenied):
         services.transition(actor=lot_mediator, device_id=device.pk, to_state=S.DIAGNOSED)
     assert not selectors.devices_visible_to(lot_mediator).exists()
+
+
+def test_the_handover_training_can_be_a_session_of_the_agenda(
+    lot_mediator, lot_prescriber, lot, lozere, figeac
+):
+    from maillage.events.models import SessionKind, SessionStatus
+    from tests.events.factories import make_session
+
+    device = make_ready(lot_mediator, lot)
+    allocation = services.reserve(
+        actor=lot_mediator,
+        device_id=device.pk,
+        person_label="E.",
+        diagnostic=make_diagnostic(lot_prescriber, figeac),
+    )
+    training = {"kind": SessionKind.TRAINING, "title": "Prendre en main son ordinateur"}
+    refused = [
+        (make_session(lozere, days=-3, **training), "pas de votre territoire"),
+        (make_session(lot, days=-3, status=SessionStatus.CANCELLED, **training), "annulée"),
+        (make_session(lot, days=3, **training), "après la remise"),
+    ]
+    for session, message in refused:
+        with pytest.raises(services.EquipmentError, match=message):
+            _hand_over(lot_mediator, allocation, training_completed_on=None, training_session=session)
+    held = make_session(lot, days=-3, **training)
+    allocation = _hand_over(lot_mediator, allocation, training_completed_on=None, training_session=held)
+    assert allocation.training_session == held
+    assert allocation.training_completed_on == timezone.localdate(held.starts_at)

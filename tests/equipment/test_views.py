@@ -236,3 +236,42 @@ def test_coordinator_sets_priority_criteria_mediator_reads_them(client, lot_coor
     assert "minima sociaux" in client.get(reverse("equipment:criteria")).content.decode()
     assert client.post(reverse("equipment:criteria"), {"action": "add", "label": "Autre"}).status_code == 404
     assert PriorityCriterion.objects.count() == 1
+
+
+def test_the_handover_form_offers_the_agenda_training_sessions(
+    client, lot_mediator, lot_prescriber, lot, lozere, figeac
+):
+    from maillage.events.models import SessionKind
+    from tests.events.factories import make_session
+
+    held = make_session(lot, days=-2, kind=SessionKind.TRAINING, title="Atelier prise en main")
+    make_session(lot, days=-2, kind=SessionKind.NETWORK_MEETING, title="Rencontre du réseau")
+    make_session(lozere, days=-2, kind=SessionKind.TRAINING, title="Atelier lozérien")
+    device = make_ready(lot_mediator, lot)
+    from maillage.equipment import services
+
+    allocation = services.reserve(
+        actor=lot_mediator,
+        device_id=device.pk,
+        person_label="F.",
+        diagnostic=make_diagnostic(lot_prescriber, figeac),
+    )
+    client.force_login(lot_mediator)
+    url = reverse("equipment:allocation", args=[allocation.pk])
+    text = client.get(url).content.decode()
+    assert "Atelier prise en main" in text
+    assert "Rencontre du réseau" not in text and "Atelier lozérien" not in text
+    response = client.post(
+        url,
+        {
+            "action": "hand_over",
+            "handover-given_on": timezone.localdate().isoformat(),
+            "handover-training_session": held.pk,
+            "handover-agreement_kind": "gift",
+            "handover-agreement_signed": "on",
+        },
+    )
+    assert response.status_code == 302
+    allocation.refresh_from_db()
+    assert allocation.training_session == held and allocation.training_completed_on is not None
+    assert reverse("events:detail", args=[held.pk]) in client.get(url).content.decode()
