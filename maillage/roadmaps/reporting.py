@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from maillage.core.metrics import compute_many, get_metric
+from maillage.core.metrics import compute_many, compute_table, get_metric
 from maillage.roadmaps.charts import BarChart, bar_chart
 from maillage.roadmaps.models import (
     Action,
@@ -196,12 +196,13 @@ def prefetch_metrics(
     last_only: bool = False,
 ) -> dict[tuple[Any, ...], Any]:
     """The values every computed indicator needs, one registry call per distinct metric and period
-    (several indicators often name the same metric), as the cache ``indicator_status`` reads."""
+    (several indicators often name the same metric; metrics of the same rows share one scan through
+    ``compute_table``), as the cache ``indicator_status`` reads."""
     cache: dict[tuple[Any, ...], Any] = {}
     keys = sorted({i.metric_key for i in indicators if i.metric_key and get_metric(i.metric_key)})
     for start, end in metric_periods(years, today, last_only=last_only):
-        for key in keys:
-            cache[(key, territory.pk, start, end)] = compute_many(key, [territory], start, end)[territory.pk]
+        for key, values in compute_table(keys, [territory], start, end).items():
+            cache[(key, territory.pk, start, end)] = values[territory.pk]
     return cache
 
 

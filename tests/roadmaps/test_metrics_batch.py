@@ -154,3 +154,32 @@ def test_dashboard_queries_do_not_grow_with_computed_indicators_or_epci(
     assert response.status_code == 200
     assert "Indicateur calculé 23" in response.content.decode()
     assert _queries(lambda: client.get(url)) == few
+
+
+@pytest.mark.parametrize("period", [YEAR, MARCH, ODD])
+def test_every_family_form_gives_the_batch_forms_values(world, period):
+    from maillage.core.metrics import compute_table
+
+    start, end = period
+    families = [m for m in all_metrics() if m.compute_family is not None]
+    assert len(families) >= 10
+    keys = [m.key for m in families]
+    table = compute_table(keys, world, start, end)
+    for key in keys:
+        assert table[key] == compute_many(key, world, start, end), key
+        # a family member asked alone answers the same
+        assert compute_table([key], world, start, end)[key] == table[key], key
+    # a family's members and other metrics mixed, an unknown key among them
+    mixed = compute_table(["places.count", keys[0], "inconnu.cle"], world, start, end)
+    assert mixed["places.count"] == compute_many("places.count", world, start, end)
+    assert mixed["inconnu.cle"] == {t.pk: None for t in world}
+    assert list(mixed) == ["places.count", keys[0], "inconnu.cle"]
+
+
+def test_a_family_reads_its_rows_once_whatever_the_number_of_its_metrics(world):
+    from maillage.activities.metrics import FAMILY_AGGREGATES
+    from maillage.core.metrics import compute_table
+
+    plain = [k for k in FAMILY_AGGREGATES if k != "activities.people"]
+    one = _queries(lambda: compute_table(plain[:1], world, *YEAR))
+    assert _queries(lambda: compute_table(plain, world, *YEAR)) == one

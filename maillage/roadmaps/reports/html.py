@@ -77,12 +77,10 @@ def chart_svg(chart: Chart) -> str:
         label = chart.points[i][0]
         anchor = "start" if i == 0 else "end"
         x = left if i == 0 else left + i * step + bar
-        parts.append(f'<text x="{x:.1f}" y="{height - 5}" text-anchor="{anchor}">{escape(label[-7:])}</text>')
+        parts.append(f'<text x="{x:.1f}" y="{height - 5}" text-anchor="{anchor}">{escape(label)}</text>')
     if chart.target is not None:
         y = base - (base - 8) * chart.target / top
-        parts.append(
-            f'<path d="M{left} {y:.1f}H{width}" stroke="{TARGET}" stroke-dasharray="3 2"/>'
-        )
+        parts.append(f'<path d="M{left} {y:.1f}H{width}" stroke="{TARGET}" stroke-dasharray="3 2"/>')
     parts.append(f'<path d="M{left} {base}H{width}" stroke="#555"/>')
     parts.append("</svg>")
     return "".join(parts)
