@@ -303,9 +303,7 @@ FAMILY_AGGREGATES: dict[str, Any] = {
     "activities.workshop_participants": Sum("participants_count", filter=_COLLECTIVE),
     "activities.individual": Count("id", filter=Q(kind=ActivityKind.INDIVIDUAL)),
     "activities.active_mediators": Count("mediator_id", distinct=True),
-    "activities.administrative_procedures": Sum(
-        "participants_count", filter=_bit_q("theme", ADMINISTRATIVE)
-    ),
+    "activities.administrative_procedures": Sum("participants_count", filter=_bit_q("theme", ADMINISTRATIVE)),
     "activities.hours": Sum("duration_minutes"),
     "activities.workshops_parenting": Count("id", filter=_bit_q("theme", PARENTING) & _COLLECTIVE),
     "activities.accompaniments_parenting": Sum("participants_count", filter=_bit_q("theme", PARENTING)),

@@ -392,7 +392,7 @@ def dashboard(roadmap: Roadmap, *, today: date | None = None) -> dict[str, Any]:
         "overdue": overdue,
         "meetings": meetings,
         "charts": charts,
-        "attendance": attendance_by_body(roadmap, year=today.year),
+        "attendance": attendance_summary(roadmap, year=today.year),
     }
 
 
@@ -425,6 +425,36 @@ def attendance_by_body(roadmap: Roadmap, *, year: int | None = None) -> list[Bod
         present = sum(1 for a in attendances if a.status == "present")
         out.append(BodyActivity(body=body, meetings=meetings, present=present, total=len(attendances)))
     return out
+
+
+@dataclass
+class BodyAttendance:
+    """A body's meetings and attendance in a year, as counts (the dashboard's table)."""
+
+    body: GovernanceBody
+    meeting_count: int
+    present: int
+    total: int
+
+    @property
+    def rate(self) -> float | None:
+        return round(100 * self.present / self.total, 1) if self.total else None
+
+
+def attendance_summary(roadmap: Roadmap, *, year: int) -> list[BodyAttendance]:
+    """The counts of ``attendance_by_body`` in one GROUP BY (no meeting nor attendance row loaded)."""
+    from django.db.models import Count, Q
+
+    in_year = Q(meetings__date__year=year)
+    bodies = GovernanceBody.objects.filter(roadmap=roadmap).annotate(
+        n_meetings=Count("meetings", filter=in_year, distinct=True),
+        n_total=Count("meetings__attendances", filter=in_year),
+        n_present=Count("meetings__attendances", filter=in_year & Q(meetings__attendances__status="present")),
+    )
+    return [
+        BodyAttendance(body=b, meeting_count=b.n_meetings, present=b.n_present, total=b.n_total)
+        for b in bodies
+    ]
 
 
 def meeting_rate(meeting: Meeting) -> float | None:

@@ -366,3 +366,36 @@ def test_lead_sees_its_actions_on_the_list(client, roadmap, lot_lead, django_ass
     assert "Vos actions à mettre à jour" in page
     assert reverse("roadmaps:action_update", args=[roadmap.actions.get(number=2).pk]) in page
     assert reverse("roadmaps:action_update", args=[roadmap.actions.get(number=1).pk]) not in page
+
+
+def test_dashboard_attendance_counts_match_the_governance_detail(roadmap):
+    """The dashboard's one GROUP BY gives the figures of the governance page (which loads every row),
+    for the meetings of the year only, with an unknown rate for a body nobody was listed for."""
+    from maillage.roadmaps.models import Attendance, GovernanceBody
+    from maillage.roadmaps.reporting import attendance_by_body, attendance_summary
+
+    copil = roadmap.bodies.get()
+    members = list(copil.members.order_by("pk"))
+    later = Meeting.objects.create(body=copil, date="2026-02-03")
+    Attendance.objects.create(meeting=later, member=members[0], status="present")
+    Attendance.objects.create(meeting=later, member=members[1], status="absent")
+    Meeting.objects.create(body=copil, date="2026-09-30")  # nobody listed
+    GovernanceBody.objects.create(roadmap=roadmap, kind="cotech", name="COTECH")
+    for year in (2025, 2026, 2027):
+        detail = [
+            (b.body.pk, len(b.meetings), b.present, b.total, b.rate)
+            for b in attendance_by_body(roadmap, year=year)
+        ]
+        summary = [
+            (b.body.pk, b.meeting_count, b.present, b.total, b.rate)
+            for b in attendance_summary(roadmap, year=year)
+        ]
+        assert summary == detail
+    assert [(b.meeting_count, b.rate) for b in attendance_summary(roadmap, year=2026)] == [
+        (2, 50.0),
+        (0, None),
+    ]
+    assert [(b.meeting_count, b.rate) for b in attendance_summary(roadmap, year=2025)] == [
+        (1, 66.7),
+        (0, None),
+    ]
