@@ -183,3 +183,32 @@ def test_a_family_reads_its_rows_once_whatever_the_number_of_its_metrics(world):
     plain = [k for k in FAMILY_AGGREGATES if k != "activities.people"]
     one = _queries(lambda: compute_table(plain[:1], world, *YEAR))
     assert _queries(lambda: compute_table(plain, world, *YEAR)) == one
+
+
+def test_the_session_family_gives_the_single_forms_values(world, lot, figeac):
+    from datetime import timedelta
+
+    from maillage.core.metrics import compute_table
+    from tests.events.factories import make_registration, make_session
+
+    for territory, kind, offset, attendances in [
+        (lot, "network_meeting", 40, ["present", "present", "absent", ""]),
+        (figeac, "network_meeting", 20, ["present", "absent"]),
+        (figeac, "sensibilisation", 10, ["present", "", ""]),
+        (lot, "sensibilisation", 5, [""]),  # nobody's attendance taken: its rate is unknown
+    ]:
+        session = make_session(territory, days=-offset, kind=kind)
+        for i, attendance in enumerate(attendances):
+            make_registration(session, name=f"P{offset}-{i}", attendance=attendance)
+    make_session(lot, days=5)  # not held yet
+    today = timezone.localdate()
+    keys = [m.key for m in all_metrics() if m.key.startswith("events.") and m.compute_family is not None]
+    assert len(keys) == 6
+    for start, end in [(today - timedelta(days=365), today), (today - timedelta(days=7), today)]:
+        table = compute_table(keys, world, start, end)
+        for key in keys:
+            metric = get_metric(key)
+            assert table[key] == {t.pk: metric.compute(t, start, end) for t in world}, key
+    table = compute_table(keys, world, today - timedelta(days=365), today)
+    assert table["events.participants"][lot.pk] == 4
+    assert table["events.network_meeting_participation_rate"][lot.pk] == 60.0
