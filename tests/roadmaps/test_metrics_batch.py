@@ -212,3 +212,27 @@ def test_the_session_family_gives_the_single_forms_values(world, lot, figeac):
     table = compute_table(keys, world, today - timedelta(days=365), today)
     assert table["events.participants"][lot.pk] == 4
     assert table["events.network_meeting_participation_rate"][lot.pk] == 60.0
+
+
+def test_the_submitted_applications_family_gives_the_single_forms_values(lot, lozere, lot_coordinator):
+    from maillage.core.metrics import compute_table
+    from tests.funding.factories import make_action, make_application, make_granted
+    from tests.funding.factories import make_roadmap as make_funding_roadmap
+
+    action = make_action(make_funding_roadmap(lot))
+    make_granted(lot_coordinator, action)  # requested 12 000, submitted 15/01/2025
+    make_application(
+        lot_coordinator, action, status="deposee", submitted_on=date(2025, 6, 1), amount_requested=None
+    )
+    make_application(lot_coordinator, action)  # in preparation: not submitted
+    keys = ["funding.applications_submitted", "funding.amount_requested"]
+    assert all(get_metric(k).compute_family is not None for k in keys)
+    for start, end in [(date(2025, 1, 1), date(2025, 12, 31)), (date(2025, 5, 1), date(2025, 12, 31))]:
+        table = compute_table(keys, [lot, lozere], start, end)
+        for key in keys:
+            assert table[key] == {t.pk: get_metric(key).compute(t, start, end) for t in (lot, lozere)}, key
+    table = compute_table(keys, [lot, lozere], date(2025, 1, 1), date(2025, 12, 31))
+    assert table == {
+        "funding.applications_submitted": {lot.pk: 2, lozere.pk: 0},
+        "funding.amount_requested": {lot.pk: 12000.0, lozere.pk: 0.0},
+    }
