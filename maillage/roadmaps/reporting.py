@@ -319,7 +319,9 @@ def dashboard(roadmap: Roadmap, *, today: date | None = None) -> dict[str, Any]:
     with_target = [(a, s) for a, s in indicator_rows if s.percent is not None]
     # the table lists what can be read against a target or has a value; the rest is only counted
     unmeasured = [(a, s) for a, s in indicator_rows if s.percent is None and s.current in (None, "")]
-    indicator_rows = [(a, s) for a, s in indicator_rows if (a, s) not in unmeasured]
+    # by identity: comparing the rows' dataclasses field by field was quadratic work
+    left_out = {id(s) for _, s in unmeasured}
+    indicator_rows = [(a, s) for a, s in indicator_rows if id(s) not in left_out]
 
     lines = [line for action in actions for line in action.budget_lines.all()]
     budget = budget_summary(lines)
