@@ -76,7 +76,7 @@ class MeasurementSummary:
 
 
 def measurement_summaries(roadmap: Roadmap) -> dict[int, MeasurementSummary]:
-    from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
+    from django.db.models import Count, Max, Q, Sum
 
     base = Measurement.objects.filter(indicator__action__roadmap=roadmap)
     out: dict[int, MeasurementSummary] = {}
@@ -86,12 +86,20 @@ def measurement_summaries(roadmap: Roadmap) -> dict[int, MeasurementSummary]:
         out[row["indicator_id"]] = MeasurementSummary(
             total=row["total"], count=row["n"], achieved_count=row["ok"], last_start=row["last"]
         )
-    latest = Measurement.objects.filter(indicator=OuterRef("indicator")).order_by("-period_start")
-    for indicator_id, value, text in base.filter(
-        period_start=Subquery(latest.values("period_start")[:1])
-    ).values_list("indicator_id", "value", "text_value"):
-        out[indicator_id].last_value = value
-        out[indicator_id].last_text = text
+    # the latest measurement of each indicator (one per period: a unique constraint): the rows at one of
+    # the latest dates, kept where the date is their indicator's own (no correlated subquery per row;
+    # indicators measured on the same calendar share their latest dates, so few rows are read)
+    lasts = {s.last_start for s in out.values() if s.last_start is not None}
+    rows = (
+        base.filter(period_start__in=lasts)
+        .order_by()
+        .values_list("indicator_id", "period_start", "value", "text_value")
+    )
+    for indicator_id, start, value, text in rows:
+        summary = out[indicator_id]
+        if summary.last_start == start:
+            summary.last_value = value
+            summary.last_text = text
     return out
 
 

@@ -399,3 +399,37 @@ def test_dashboard_attendance_counts_match_the_governance_detail(roadmap):
         (1, 66.7),
         (0, None),
     ]
+
+
+def test_measurement_summaries_take_each_indicator_latest_measurement(roadmap):
+    """Indicators measured on different calendars: each one's latest value is its own, never the value
+    another indicator has at its own latest date."""
+    from datetime import date
+    from decimal import Decimal
+
+    from maillage.roadmaps.models import Indicator
+    from maillage.roadmaps.reporting import measurement_summaries
+
+    action = roadmap.actions.get(number=1)
+    monthly, quarterly, never = (
+        Indicator.objects.create(action=action, position=50 + i, label=f"Indicateur {i}", kind="quantitatif")
+        for i in range(3)
+    )
+    for month, value in [(1, 5), (2, 7), (3, 9)]:
+        Measurement.objects.create(
+            indicator=monthly,
+            period_start=date(2026, month, 1),
+            period_end=date(2026, month, 28),
+            value=value,
+        )
+    for start, value in [(date(2025, 10, 1), 40), (date(2026, 1, 1), 11), (date(2026, 2, 1), None)]:
+        Measurement.objects.create(
+            indicator=quarterly, period_start=start, period_end=start, value=value, text_value=f"t{value}"
+        )
+    summaries = measurement_summaries(roadmap)
+    assert (summaries[monthly.pk].last_start, summaries[monthly.pk].last_value) == (date(2026, 3, 1), 9)
+    assert summaries[monthly.pk].total == Decimal(21) and summaries[monthly.pk].count == 3
+    quarter = summaries[quarterly.pk]
+    assert (quarter.last_start, quarter.last_value, quarter.last_text) == (date(2026, 2, 1), None, "tNone")
+    assert quarter.total == Decimal(51)
+    assert never.pk not in summaries
