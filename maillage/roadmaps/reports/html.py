@@ -92,7 +92,10 @@ def _table(t: Table) -> str:
         sc = f' scope="{scope}"' if scope else ""
         return f"<{tag}{cls}{sc}>{escape(text)}</{tag}>"
 
-    out = [f"<table><caption>{escape(t.caption)}</caption><thead><tr>"]
+    out = [f"<table><caption>{escape(t.caption)}</caption>"]
+    if t.widths:
+        out.append("<colgroup>" + "".join(f'<col style="width: {w}%">' for w in t.widths) + "</colgroup>")
+    out.append("<thead><tr>")
     out += [cell("th", h, i, "col") for i, h in enumerate(t.header)]
     out.append("</tr></thead><tbody>")
     for row in t.rows:
