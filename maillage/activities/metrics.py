@@ -16,7 +16,7 @@ from maillage.activities import selectors
 from maillage.activities.choices import ActivityKind
 from maillage.activities.models import Accompaniment, Activity
 from maillage.activities.selectors.dimensions import _bit_q
-from maillage.core.metrics import Value, batch, grouped, register
+from maillage.core.metrics import Value, batch, family, grouped, register
 from maillage.territories.models import TerritoryKind
 
 
@@ -290,3 +290,52 @@ def workshop_participants_security_many(
     return _themed_many(
         territories, start, end, SECURITY, Sum("participants_count"), kind=ActivityKind.COLLECTIVE
     )
+
+
+# The family form: every figure above that is an aggregate of the activity rows, from ONE scan of the
+# rows per territory level (a page asking for accompaniments, workshops and the themed counts reads the
+# period's activities once, not once per figure). ``tests/roadmaps/test_metrics_batch.py`` keeps it
+# equal to the batch forms.
+_COLLECTIVE = Q(kind=ActivityKind.COLLECTIVE)
+FAMILY_AGGREGATES: dict[str, Any] = {
+    "activities.accompaniments": Sum("participants_count"),
+    "activities.workshops": Count("id", filter=_COLLECTIVE),
+    "activities.workshop_participants": Sum("participants_count", filter=_COLLECTIVE),
+    "activities.individual": Count("id", filter=Q(kind=ActivityKind.INDIVIDUAL)),
+    "activities.active_mediators": Count("mediator_id", distinct=True),
+    "activities.administrative_procedures": Sum("participants_count", filter=_bit_q("theme", ADMINISTRATIVE)),
+    "activities.hours": Sum("duration_minutes"),
+    "activities.workshops_parenting": Count("id", filter=_bit_q("theme", PARENTING) & _COLLECTIVE),
+    "activities.accompaniments_parenting": Sum("participants_count", filter=_bit_q("theme", PARENTING)),
+    "activities.workshops_security": Count("id", filter=_bit_q("theme", SECURITY) & _COLLECTIVE),
+    "activities.workshop_participants_security": Sum(
+        "participants_count", filter=_bit_q("theme", SECURITY) & _COLLECTIVE
+    ),
+    "activities.people": Sum("anonymous_count"),  # plus the distinct followed people, read apart
+}
+
+
+@family(*FAMILY_AGGREGATES)
+def activity_figures(
+    keys: Sequence[str], territories: Sequence[Any], start: date, end: date
+) -> dict[str, dict[int, Value]]:
+    aliases = {f"f{i}": key for i, key in enumerate(keys)}
+    rows = _grouped(territories, start, end, **{a: FAMILY_AGGREGATES[k] for a, k in aliases.items()})
+    out: dict[str, dict[int, Value]] = {}
+    for alias, key in aliases.items():
+        raw = {t.pk: rows.get(t.pk, {}).get(alias) or 0 for t in territories}
+        if key == "activities.hours":
+            out[key] = {pk: round(minutes / 60, 1) for pk, minutes in raw.items()}
+        else:
+            out[key] = {pk: int(value) for pk, value in raw.items()}
+    if "activities.people" in out:
+        followed = grouped(
+            Accompaniment.objects.filter(activity__date__gte=start, activity__date__lte=end),
+            territories,
+            {"n": Count("beneficiary_id", distinct=True)},
+            columns={level: f"activity__{column}" for level, column in COLUMNS.items()},
+        )
+        people = out["activities.people"]
+        for t in territories:
+            people[t.pk] = int(people[t.pk] or 0) + int(followed.get(t.pk, {}).get("n") or 0)
+    return out

@@ -13,6 +13,12 @@ A metric may also offer a batch form ``compute_many(territories, start, end) -> 
 département and the département itself) instead of one computation per territory. ``compute_many()``
 below uses it when present and falls back to ``compute`` per territory otherwise; both must give the
 same values (``tests/roadmaps/test_metrics_batch.py`` checks every batch form against its single form).
+
+Metrics read from the same rows (the activity reports: accompaniments, workshops, themed counts…) may
+also share a family form ``(keys, territories, start, end) -> {key: {territory pk: value}}``
+(``@family("key", "other.key", …)``): one scan of the rows for all the metrics of the family a page
+asks for, instead of one scan per metric. ``compute_table()`` below uses it; it must give the batch
+forms' values (same test module).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ StrOrPromise = str | Promise
 MetricFunction = Callable[[Any, date, date], int | float]
 Value = int | float | None  # None: unknown (never shown as 0)
 BatchFunction = Callable[[Sequence[Any], date, date], dict[int, Value]]
+FamilyFunction = Callable[[Sequence[str], Sequence[Any], date, date], dict[str, dict[int, Value]]]
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,7 @@ class Metric:
     compute: MetricFunction
     app_label: str
     compute_many: BatchFunction | None = None
+    compute_family: FamilyFunction | None = None
 
 
 _REGISTRY: dict[str, Metric] = {}
@@ -65,6 +73,18 @@ def batch(key: str) -> Callable[[BatchFunction], BatchFunction]:
 
     def decorator(func: BatchFunction) -> BatchFunction:
         _REGISTRY[key] = replace(_REGISTRY[key], compute_many=func)
+        return func
+
+    return decorator
+
+
+def family(*keys: str) -> Callable[[FamilyFunction], FamilyFunction]:
+    """Decorator adding a family form shared by the metrics registered under ``keys`` (register them
+    first): ``func(keys, territories, start, end)`` answers the keys asked, a subset of ``keys``."""
+
+    def decorator(func: FamilyFunction) -> FamilyFunction:
+        for key in keys:
+            _REGISTRY[key] = replace(_REGISTRY[key], compute_family=func)
         return func
 
     return decorator
@@ -110,6 +130,27 @@ def compute_many(key: str, territories: Sequence[Any], start: date, end: date) -
         values = metric.compute_many(territories, start, end)
         return {t.pk: values.get(t.pk) for t in territories}
     return {t.pk: metric.compute(t, start, end) for t in territories}
+
+
+def compute_table(
+    keys: Sequence[str], territories: Sequence[Any], start: date, end: date
+) -> dict[str, dict[int, Value]]:
+    """``{key: {territory pk: value}}`` for several metrics over the same territories and period: one
+    call per family for the metrics that share one (one scan of their rows), ``compute_many`` for the
+    others. Unknown keys give ``None`` for every territory, as ``compute_many`` does."""
+    out: dict[str, dict[int, Value]] = {}
+    families: dict[FamilyFunction, list[str]] = {}
+    for key in dict.fromkeys(keys):
+        metric = get_metric(key)
+        if metric is not None and metric.compute_family is not None:
+            families.setdefault(metric.compute_family, []).append(key)
+        else:
+            out[key] = compute_many(key, territories, start, end)
+    for func, members in families.items():
+        values = func(members, territories, start, end)
+        for key in members:
+            out[key] = {t.pk: values[key].get(t.pk) for t in territories}
+    return {key: out[key] for key in dict.fromkeys(keys)}
 
 
 # Where a row's commune is, by territory level: ``<prefix>id`` is the commune itself.

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from django.db.models import Avg, Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from maillage.core.metrics import register
+from maillage.core.metrics import Value, family, register
 from maillage.events.models import Attendance, Evaluation, Registration, RegistrationStatus, SessionKind
 from maillage.events.selectors import held_sessions
 
@@ -95,3 +96,61 @@ def satisfaction(territory: Any, start: date, end: date) -> float | None:
     sessions = held_sessions(_scope(territory), start, end)
     mean = Evaluation.objects.filter(registration__session__in=sessions).aggregate(m=Avg("overall"))["m"]
     return round(float(mean), 2) if mean is not None else None  # no answer: unknown, not zero
+
+
+# The family form: the session counts from one aggregate over the held sessions, the participation
+# figures from one over their registrations, per territory (a dashboard asking for four of these
+# figures sends two queries, not four). ``tests/roadmaps/test_metrics_batch.py`` keeps it equal to the
+# single forms.
+_NETWORK = Q(kind=SessionKind.NETWORK_MEETING)
+SESSION_COUNTS: dict[str, Any] = {
+    "events.sessions_held": Count("pk"),
+    "events.sensibilisations_held": Count("pk", filter=Q(kind=SessionKind.SENSIBILISATION)),
+    "events.network_meetings_held": Count("pk", filter=_NETWORK),
+}
+_PRESENT = Q(attendance=Attendance.PRESENT)
+_TAKEN = ~Q(attendance="")
+_IN_NETWORK = Q(session__kind=SessionKind.NETWORK_MEETING)
+REGISTRATION_COUNTS: dict[str, Any] = {
+    "present": Count("pk", filter=_PRESENT),
+    "taken": Count("pk", filter=_TAKEN),
+    "network_present": Count("pk", filter=_PRESENT & _IN_NETWORK),
+    "network_taken": Count("pk", filter=_TAKEN & _IN_NETWORK),
+}
+REGISTRATION_KEYS = (
+    "events.participants",
+    "events.participation_rate",
+    "events.network_meeting_participation_rate",
+)
+
+
+def _ratio(present: int, taken: int) -> float | None:
+    return round(100 * present / taken, 1) if taken else None
+
+
+@family(*SESSION_COUNTS, *REGISTRATION_KEYS)
+def session_figures(
+    keys: Sequence[str], territories: Sequence[Any], start: date, end: date
+) -> dict[str, dict[int, Value]]:
+    out: dict[str, dict[int, Value]] = {key: {} for key in keys}
+    counted = [k for k in keys if k in SESSION_COUNTS]
+    registrations = any(k in REGISTRATION_KEYS for k in keys)
+    for territory in territories:
+        sessions = held_sessions(_scope(territory), start, end)
+        if counted:
+            row = sessions.aggregate(**{f"f{i}": SESSION_COUNTS[k] for i, k in enumerate(counted)})
+            for i, key in enumerate(counted):
+                out[key][territory.pk] = row[f"f{i}"]
+        if registrations:
+            r = Registration.objects.filter(
+                session__in=sessions, status=RegistrationStatus.REGISTERED
+            ).aggregate(**REGISTRATION_COUNTS)
+            values: dict[str, Value] = {
+                "events.participants": r["present"],
+                "events.participation_rate": _ratio(r["present"], r["taken"]),
+                "events.network_meeting_participation_rate": _ratio(r["network_present"], r["network_taken"]),
+            }
+            for key in keys:
+                if key in values:
+                    out[key][territory.pk] = values[key]
+    return out

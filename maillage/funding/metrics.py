@@ -4,14 +4,15 @@ et reçus. Amounts nobody typed are left out of the sums (they are never counted
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from maillage.core.metrics import register
+from maillage.core.metrics import Value, family, register
 from maillage.funding.models import GRANTED_STATUSES, SUBMITTED_STATUSES, Application, Instalment, Opportunity
 
 
@@ -72,3 +73,21 @@ def amount_received(territory: Any, start: date, end: date) -> float:
         _scope(territory, "application__action__roadmap__territory"), received_on__range=(start, end)
     )
     return _number(rows.aggregate(s=Sum("amount"))["s"])
+
+
+# The family form: the submitted applications counted and summed in one aggregate per territory
+# (``tests/roadmaps/test_metrics_batch.py`` keeps it equal to the single forms).
+@family("funding.applications_submitted", "funding.amount_requested")
+def submitted_figures(
+    keys: Sequence[str], territories: Sequence[Any], start: date, end: date
+) -> dict[str, dict[int, Value]]:
+    out: dict[str, dict[int, Value]] = {key: {} for key in keys}
+    for territory in territories:
+        row = _submitted(territory, start, end).aggregate(n=Count("pk"), s=Sum("amount_requested"))
+        values: dict[str, Value] = {
+            "funding.applications_submitted": row["n"],
+            "funding.amount_requested": _number(row["s"]),
+        }
+        for key in keys:
+            out[key][territory.pk] = values[key]
+    return out

@@ -3,12 +3,13 @@ computed by ``maillage compute-observatory``; ``start``/``end`` do not apply).""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from maillage.core.metrics import register
+from maillage.core.metrics import Value, family, register
 from maillage.observatory.selectors import build_report
 
 
@@ -48,3 +49,26 @@ def places_per_10k(territory: Any, start: date, end: date) -> float | None:
 )
 def france_services_per_10k(territory: Any, start: date, end: date) -> float | None:
     return _summary(territory).places_per_10k["france_services"]
+
+
+# The family form: the four figures come from the same summary of the territory; a page asking for
+# several of them builds it once per territory, not once per figure (``tests/observatory`` keeps it
+# equal to the single forms).
+_FROM_SUMMARY: dict[str, Callable[[Any], Value]] = {
+    "observatory.population_near_place": lambda s: s.near_share,
+    "observatory.fragile_far_communes": lambda s: int(s.fragile_far),
+    "observatory.places_per_10k": lambda s: s.places_per_10k["mediation"],
+    "observatory.france_services_per_10k": lambda s: s.places_per_10k["france_services"],
+}
+
+
+@family(*_FROM_SUMMARY)
+def summary_figures(
+    keys: Sequence[str], territories: Sequence[Any], start: date, end: date
+) -> dict[str, dict[int, Value]]:
+    out: dict[str, dict[int, Value]] = {key: {} for key in keys}
+    for territory in territories:
+        summary = _summary(territory)
+        for key in keys:
+            out[key][territory.pk] = _FROM_SUMMARY[key](summary)
+    return out

@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from maillage.core.metrics import compute_many, get_metric
+from maillage.core.metrics import compute_many, compute_table, get_metric
 from maillage.roadmaps.charts import BarChart, bar_chart
 from maillage.roadmaps.models import (
     Action,
@@ -76,7 +76,7 @@ class MeasurementSummary:
 
 
 def measurement_summaries(roadmap: Roadmap) -> dict[int, MeasurementSummary]:
-    from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
+    from django.db.models import Count, Max, Q, Sum
 
     base = Measurement.objects.filter(indicator__action__roadmap=roadmap)
     out: dict[int, MeasurementSummary] = {}
@@ -86,12 +86,20 @@ def measurement_summaries(roadmap: Roadmap) -> dict[int, MeasurementSummary]:
         out[row["indicator_id"]] = MeasurementSummary(
             total=row["total"], count=row["n"], achieved_count=row["ok"], last_start=row["last"]
         )
-    latest = Measurement.objects.filter(indicator=OuterRef("indicator")).order_by("-period_start")
-    for indicator_id, value, text in base.filter(
-        period_start=Subquery(latest.values("period_start")[:1])
-    ).values_list("indicator_id", "value", "text_value"):
-        out[indicator_id].last_value = value
-        out[indicator_id].last_text = text
+    # the latest measurement of each indicator (one per period: a unique constraint): the rows at one of
+    # the latest dates, kept where the date is their indicator's own (no correlated subquery per row;
+    # indicators measured on the same calendar share their latest dates, so few rows are read)
+    lasts = {s.last_start for s in out.values() if s.last_start is not None}
+    rows = (
+        base.filter(period_start__in=lasts)
+        .order_by()
+        .values_list("indicator_id", "period_start", "value", "text_value")
+    )
+    for indicator_id, start, value, text in rows:
+        summary = out[indicator_id]
+        if summary.last_start == start:
+            summary.last_value = value
+            summary.last_text = text
     return out
 
 
@@ -196,12 +204,13 @@ def prefetch_metrics(
     last_only: bool = False,
 ) -> dict[tuple[Any, ...], Any]:
     """The values every computed indicator needs, one registry call per distinct metric and period
-    (several indicators often name the same metric), as the cache ``indicator_status`` reads."""
+    (several indicators often name the same metric; metrics of the same rows share one scan through
+    ``compute_table``), as the cache ``indicator_status`` reads."""
     cache: dict[tuple[Any, ...], Any] = {}
     keys = sorted({i.metric_key for i in indicators if i.metric_key and get_metric(i.metric_key)})
     for start, end in metric_periods(years, today, last_only=last_only):
-        for key in keys:
-            cache[(key, territory.pk, start, end)] = compute_many(key, [territory], start, end)[territory.pk]
+        for key, values in compute_table(keys, [territory], start, end).items():
+            cache[(key, territory.pk, start, end)] = values[territory.pk]
     return cache
 
 
@@ -318,7 +327,9 @@ def dashboard(roadmap: Roadmap, *, today: date | None = None) -> dict[str, Any]:
     with_target = [(a, s) for a, s in indicator_rows if s.percent is not None]
     # the table lists what can be read against a target or has a value; the rest is only counted
     unmeasured = [(a, s) for a, s in indicator_rows if s.percent is None and s.current in (None, "")]
-    indicator_rows = [(a, s) for a, s in indicator_rows if (a, s) not in unmeasured]
+    # by identity: comparing the rows' dataclasses field by field was quadratic work
+    left_out = {id(s) for _, s in unmeasured}
+    indicator_rows = [(a, s) for a, s in indicator_rows if id(s) not in left_out]
 
     lines = [line for action in actions for line in action.budget_lines.all()]
     budget = budget_summary(lines)
@@ -391,7 +402,7 @@ def dashboard(roadmap: Roadmap, *, today: date | None = None) -> dict[str, Any]:
         "overdue": overdue,
         "meetings": meetings,
         "charts": charts,
-        "attendance": attendance_by_body(roadmap, year=today.year),
+        "attendance": attendance_summary(roadmap, year=today.year),
     }
 
 
@@ -424,6 +435,36 @@ def attendance_by_body(roadmap: Roadmap, *, year: int | None = None) -> list[Bod
         present = sum(1 for a in attendances if a.status == "present")
         out.append(BodyActivity(body=body, meetings=meetings, present=present, total=len(attendances)))
     return out
+
+
+@dataclass
+class BodyAttendance:
+    """A body's meetings and attendance in a year, as counts (the dashboard's table)."""
+
+    body: GovernanceBody
+    meeting_count: int
+    present: int
+    total: int
+
+    @property
+    def rate(self) -> float | None:
+        return round(100 * self.present / self.total, 1) if self.total else None
+
+
+def attendance_summary(roadmap: Roadmap, *, year: int) -> list[BodyAttendance]:
+    """The counts of ``attendance_by_body`` in one GROUP BY (no meeting nor attendance row loaded)."""
+    from django.db.models import Count, Q
+
+    in_year = Q(meetings__date__year=year)
+    bodies = GovernanceBody.objects.filter(roadmap=roadmap).annotate(
+        n_meetings=Count("meetings", filter=in_year, distinct=True),
+        n_total=Count("meetings__attendances", filter=in_year),
+        n_present=Count("meetings__attendances", filter=in_year & Q(meetings__attendances__status="present")),
+    )
+    return [
+        BodyAttendance(body=b, meeting_count=b.n_meetings, present=b.n_present, total=b.n_total)
+        for b in bodies
+    ]
 
 
 def meeting_rate(meeting: Meeting) -> float | None:

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from maillage.core.metrics import compute_metric
+from maillage.core.metrics import all_metrics, compute_metric, compute_table, get_metric
 from maillage.observatory.access import compute_access
 from maillage.observatory.geo import SphereIndex, haversine_km, nearest_naive_km
 from maillage.observatory.models import CommuneAccess, FragilityScore, ItinerantStop
@@ -94,3 +94,13 @@ def test_metrics_for_roadmap_indicators(lot_communes, lot, settings):
         round(10000 / population, 2)
     )
     assert compute_metric("observatory.france_services_per_10k", lot, date(2026, 1, 1), today) > 0
+    # the family form (one summary per territory for all four figures) gives the single forms' values
+    keys = [m.key for m in all_metrics() if m.key.startswith("observatory.")]
+    assert len(keys) == 4 and all(get_metric(k).compute_family is not None for k in keys)
+    territories = [lot, lot_communes["46042"], lot_communes["46011"]]
+    table = compute_table(keys, territories, date(2026, 1, 1), today)
+    for key in keys:
+        assert table[key] == {
+            t.pk: get_metric(key).compute(t, date(2026, 1, 1), today) for t in territories
+        }, key
+    assert table["observatory.fragile_far_communes"][lot.pk] == 3

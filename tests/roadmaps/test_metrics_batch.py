@@ -154,3 +154,85 @@ def test_dashboard_queries_do_not_grow_with_computed_indicators_or_epci(
     assert response.status_code == 200
     assert "Indicateur calculé 23" in response.content.decode()
     assert _queries(lambda: client.get(url)) == few
+
+
+@pytest.mark.parametrize("period", [YEAR, MARCH, ODD])
+def test_every_family_form_gives_the_batch_forms_values(world, period):
+    from maillage.core.metrics import compute_table
+
+    start, end = period
+    families = [m for m in all_metrics() if m.compute_family is not None]
+    assert len(families) >= 10
+    keys = [m.key for m in families]
+    table = compute_table(keys, world, start, end)
+    for key in keys:
+        assert table[key] == compute_many(key, world, start, end), key
+        # a family member asked alone answers the same
+        assert compute_table([key], world, start, end)[key] == table[key], key
+    # a family's members and other metrics mixed, an unknown key among them
+    mixed = compute_table(["places.count", keys[0], "inconnu.cle"], world, start, end)
+    assert mixed["places.count"] == compute_many("places.count", world, start, end)
+    assert mixed["inconnu.cle"] == {t.pk: None for t in world}
+    assert list(mixed) == ["places.count", keys[0], "inconnu.cle"]
+
+
+def test_a_family_reads_its_rows_once_whatever_the_number_of_its_metrics(world):
+    from maillage.activities.metrics import FAMILY_AGGREGATES
+    from maillage.core.metrics import compute_table
+
+    plain = [k for k in FAMILY_AGGREGATES if k != "activities.people"]
+    one = _queries(lambda: compute_table(plain[:1], world, *YEAR))
+    assert _queries(lambda: compute_table(plain, world, *YEAR)) == one
+
+
+def test_the_session_family_gives_the_single_forms_values(world, lot, figeac):
+    from datetime import timedelta
+
+    from maillage.core.metrics import compute_table
+    from tests.events.factories import make_registration, make_session
+
+    for territory, kind, offset, attendances in [
+        (lot, "network_meeting", 40, ["present", "present", "absent", ""]),
+        (figeac, "network_meeting", 20, ["present", "absent"]),
+        (figeac, "sensibilisation", 10, ["present", "", ""]),
+        (lot, "sensibilisation", 5, [""]),  # nobody's attendance taken: its rate is unknown
+    ]:
+        session = make_session(territory, days=-offset, kind=kind)
+        for i, attendance in enumerate(attendances):
+            make_registration(session, name=f"P{offset}-{i}", attendance=attendance)
+    make_session(lot, days=5)  # not held yet
+    today = timezone.localdate()
+    keys = [m.key for m in all_metrics() if m.key.startswith("events.") and m.compute_family is not None]
+    assert len(keys) == 6
+    for start, end in [(today - timedelta(days=365), today), (today - timedelta(days=7), today)]:
+        table = compute_table(keys, world, start, end)
+        for key in keys:
+            metric = get_metric(key)
+            assert table[key] == {t.pk: metric.compute(t, start, end) for t in world}, key
+    table = compute_table(keys, world, today - timedelta(days=365), today)
+    assert table["events.participants"][lot.pk] == 4
+    assert table["events.network_meeting_participation_rate"][lot.pk] == 60.0
+
+
+def test_the_submitted_applications_family_gives_the_single_forms_values(lot, lozere, lot_coordinator):
+    from maillage.core.metrics import compute_table
+    from tests.funding.factories import make_action, make_application, make_granted
+    from tests.funding.factories import make_roadmap as make_funding_roadmap
+
+    action = make_action(make_funding_roadmap(lot))
+    make_granted(lot_coordinator, action)  # requested 12 000, submitted 15/01/2025
+    make_application(
+        lot_coordinator, action, status="deposee", submitted_on=date(2025, 6, 1), amount_requested=None
+    )
+    make_application(lot_coordinator, action)  # in preparation: not submitted
+    keys = ["funding.applications_submitted", "funding.amount_requested"]
+    assert all(get_metric(k).compute_family is not None for k in keys)
+    for start, end in [(date(2025, 1, 1), date(2025, 12, 31)), (date(2025, 5, 1), date(2025, 12, 31))]:
+        table = compute_table(keys, [lot, lozere], start, end)
+        for key in keys:
+            assert table[key] == {t.pk: get_metric(key).compute(t, start, end) for t in (lot, lozere)}, key
+    table = compute_table(keys, [lot, lozere], date(2025, 1, 1), date(2025, 12, 31))
+    assert table == {
+        "funding.applications_submitted": {lot.pk: 2, lozere.pk: 0},
+        "funding.amount_requested": {lot.pk: 12000.0, lozere.pk: 0.0},
+    }

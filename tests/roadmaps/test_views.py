@@ -366,3 +366,70 @@ def test_lead_sees_its_actions_on_the_list(client, roadmap, lot_lead, django_ass
     assert "Vos actions à mettre à jour" in page
     assert reverse("roadmaps:action_update", args=[roadmap.actions.get(number=2).pk]) in page
     assert reverse("roadmaps:action_update", args=[roadmap.actions.get(number=1).pk]) not in page
+
+
+def test_dashboard_attendance_counts_match_the_governance_detail(roadmap):
+    """The dashboard's one GROUP BY gives the figures of the governance page (which loads every row),
+    for the meetings of the year only, with an unknown rate for a body nobody was listed for."""
+    from maillage.roadmaps.models import Attendance, GovernanceBody
+    from maillage.roadmaps.reporting import attendance_by_body, attendance_summary
+
+    copil = roadmap.bodies.get()
+    members = list(copil.members.order_by("pk"))
+    later = Meeting.objects.create(body=copil, date="2026-02-03")
+    Attendance.objects.create(meeting=later, member=members[0], status="present")
+    Attendance.objects.create(meeting=later, member=members[1], status="absent")
+    Meeting.objects.create(body=copil, date="2026-09-30")  # nobody listed
+    GovernanceBody.objects.create(roadmap=roadmap, kind="cotech", name="COTECH")
+    for year in (2025, 2026, 2027):
+        detail = [
+            (b.body.pk, len(b.meetings), b.present, b.total, b.rate)
+            for b in attendance_by_body(roadmap, year=year)
+        ]
+        summary = [
+            (b.body.pk, b.meeting_count, b.present, b.total, b.rate)
+            for b in attendance_summary(roadmap, year=year)
+        ]
+        assert summary == detail
+    assert [(b.meeting_count, b.rate) for b in attendance_summary(roadmap, year=2026)] == [
+        (2, 50.0),
+        (0, None),
+    ]
+    assert [(b.meeting_count, b.rate) for b in attendance_summary(roadmap, year=2025)] == [
+        (1, 66.7),
+        (0, None),
+    ]
+
+
+def test_measurement_summaries_take_each_indicator_latest_measurement(roadmap):
+    """Indicators measured on different calendars: each one's latest value is its own, never the value
+    another indicator has at its own latest date."""
+    from datetime import date
+    from decimal import Decimal
+
+    from maillage.roadmaps.models import Indicator
+    from maillage.roadmaps.reporting import measurement_summaries
+
+    action = roadmap.actions.get(number=1)
+    monthly, quarterly, never = (
+        Indicator.objects.create(action=action, position=50 + i, label=f"Indicateur {i}", kind="quantitatif")
+        for i in range(3)
+    )
+    for month, value in [(1, 5), (2, 7), (3, 9)]:
+        Measurement.objects.create(
+            indicator=monthly,
+            period_start=date(2026, month, 1),
+            period_end=date(2026, month, 28),
+            value=value,
+        )
+    for start, value in [(date(2025, 10, 1), 40), (date(2026, 1, 1), 11), (date(2026, 2, 1), None)]:
+        Measurement.objects.create(
+            indicator=quarterly, period_start=start, period_end=start, value=value, text_value=f"t{value}"
+        )
+    summaries = measurement_summaries(roadmap)
+    assert (summaries[monthly.pk].last_start, summaries[monthly.pk].last_value) == (date(2026, 3, 1), 9)
+    assert summaries[monthly.pk].total == Decimal(21) and summaries[monthly.pk].count == 3
+    quarter = summaries[quarterly.pk]
+    assert (quarter.last_start, quarter.last_value, quarter.last_text) == (date(2026, 2, 1), None, "tNone")
+    assert quarter.total == Decimal(51)
+    assert never.pk not in summaries

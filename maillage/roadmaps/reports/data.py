@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from maillage.core.metrics import compute_many, get_metric
+from maillage.core.metrics import compute_many, compute_table, get_metric
 from maillage.roadmaps import reporting
 from maillage.roadmaps.models import (
     Action,
@@ -230,12 +230,17 @@ def territory_figures(roadmap: Roadmap, start: date, end: date) -> TerritoryFigu
 
     # one batch call per metric for all the EPCI and the whole territory (one GROUP BY per level)
     everyone = [*parts, territory]
-    by_metric: list[dict[int, Any]] = []
-    for m in metrics:
-        try:
-            by_metric.append(compute_many(m.key, everyone, start, end))
-        except Exception:  # noqa: BLE001 — a module's failing metric must not lose the bilan
-            by_metric.append({})
+    # metrics of the same rows (the activity reports) share one scan: compute_table
+    try:
+        table = compute_table([m.key for m in metrics], everyone, start, end)
+    except Exception:  # noqa: BLE001 — a module's failing metric must not lose the bilan
+        table = {}
+        for m in metrics:
+            try:
+                table[m.key] = compute_many(m.key, everyone, start, end)
+            except Exception:  # noqa: BLE001
+                table[m.key] = {}
+    by_metric = [table[m.key] for m in metrics]
 
     def values(t: Any) -> list[Any]:
         return [values_of.get(t.pk) for values_of in by_metric]

@@ -38,6 +38,7 @@ class Table:
     footer: list[str] | None = None
     numeric: tuple[int, ...] = ()  # right-aligned columns
     row_headers: bool = True  # the first cell of a row names it
+    widths: tuple[int, ...] = ()  # column widths in % for the PDF (even columns when empty)
 
 
 @dataclass
@@ -337,6 +338,8 @@ def build_document(report: Report) -> Document:
                 "Indicateurs : valeur initiale, cible, valeur à date",
                 ["Indicateur", "Initiale", "Cible", "Valeur", "Part de la cible", "Source"],
                 rows,
+                # room for the long texts (name, source): fewer lines in narrow columns
+                widths=(30, 8, 9, 18, 9, 26),
             )
         )
     else:
