@@ -6,6 +6,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
@@ -52,6 +53,7 @@ def _whole_months(start: date, end: date) -> bool:
 
 
 LONG_TAIL = rollup_module.LONG_TAIL
+CACHE_SECONDS = 3600  # a bound on memory only: correctness comes from the version in the key
 
 
 def compute_stats(
@@ -154,9 +156,15 @@ def _rollup_stats(scope: Scope, start: date, end: date, *, top: int | None = Non
     per_dim: dict[str, dict[str, list[int]]] = defaultdict(dict)
     months: dict[date, list[int]] = {}
     anonymous = followed = 0
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    # The figures (not the labels, read afresh) are cached under the rollup version of the scope,
+    # which every rollup write bumps in its own transaction: a write changes the key.
+    key = f"activities:stats:{rollup_module.version_token(department)}:{grain}:{start}:{end}:{top}"
+    rows = cache.get(key)
+    if rows is None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        cache.set(key, rows, CACHE_SECONDS)
     for dimension, value, month, acts, acc, anon in rows:
         if dimension == "_month":
             if acts or acc:
