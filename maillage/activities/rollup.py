@@ -190,7 +190,7 @@ def apply(deltas: dict[Key, list[int]], *, batch: int = 2000) -> None:
     rows = [(*key, *vals) for key, vals in deltas.items() if any(vals)]
     if not rows:
         return
-    bump(row[2] for row in rows if row[0] == "d")
+    bump(key[2] for key, vals in deltas.items() if key[0] == "d" and any(vals))
     if connection.vendor == "postgresql":
         _apply_unnest(rows)
         return

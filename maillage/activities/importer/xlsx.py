@@ -178,7 +178,8 @@ def _selective(columns: frozenset[int], max_columns: int) -> re.Pattern[bytes]:
     """``TOKENS`` narrowed to the wanted columns (and to any column past the cap, so a too wide
     sheet is still refused): the engine skips every other cell in C instead of handing it to the
     loop. Valid only where every cell starts with ``r="…"`` (checked per chunk by the caller)."""
-    wanted = b"|".join(sorted((_letters(i) for i in columns if i <= max_columns), key=len, reverse=True))
+    letters: list[bytes] = sorted((_letters(i) for i in columns if i <= max_columns), key=len, reverse=True)
+    wanted = b"|".join(letters)
     return re.compile(
         rb"<row\b([^>]*>)"  # the groups of TOKENS, in the same order
         rb'|<c r="(' + wanted + rb"|" + BEYOND + rb')\d*"([^>/]*)'
