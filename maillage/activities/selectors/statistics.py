@@ -28,7 +28,7 @@ from maillage.activities.selectors.dimensions import (
     Row,
     Stats,
     _bit_q,
-    _commune_labels,
+    _commune_and_place_labels,
     _dimension_filter,
     _ordered,
     _single_expr,
@@ -80,11 +80,14 @@ def _finish(stats: Stats, per_dim: dict[str, dict[str, list[int]]], months: dict
     stats.workshop_participants = kinds.get(ActivityKind.COLLECTIVE, [0, 0])[1]
     stats.accompaniments = sum(v[1] for v in kinds.values())
     stats.by_month = [Row(m.isoformat(), f"{m:%m/%Y}", months[m][0], months[m][1]) for m in sorted(months)]
-    communes = _commune_labels(
-        {v for dimension in ("commune", "residence") for v in per_dim.get(dimension, {})}
-    )  # the labels of both commune lists in one query
+    has_place = _has_place()
+    communes, places = _commune_and_place_labels(
+        {v for dimension in ("commune", "residence") for v in per_dim.get(dimension, {})},
+        set(per_dim.get("place", {})) if has_place else set(),
+    )  # the labels of both commune lists and of the places in one query
+    known = {"commune": communes, "residence": communes, "place": places}
     for dimension in BREAKDOWNS:
-        if dimension == "place" and not _has_place():
+        if dimension == "place" and not has_place:
             continue
         stats.breakdowns.append(
             Breakdown(
@@ -93,7 +96,7 @@ def _finish(stats: Stats, per_dim: dict[str, dict[str, list[int]]], months: dict
                 _ordered(
                     dimension,
                     per_dim.get(dimension, {}),
-                    communes if dimension in ("commune", "residence") else None,
+                    known.get(dimension) if dimension in known and (dimension != "place" or places) else None,
                 ),
                 dimension in PERSON,
             )
