@@ -1,4 +1,5 @@
-"""Any two dimensions crossed, on the raw tables (honest about workshop counts)."""
+"""Any two dimensions crossed: month × a dimension from the rollup, anything else on the raw tables
+(honest about workshop counts), cached for a département or the nation under its rollup version."""
 
 from __future__ import annotations
 
