@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 from typing import Any
 
 from django.http import HttpResponse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext as _
@@ -157,6 +158,16 @@ def charts(stats: Stats) -> list[dict[str, Any]]:
     return result
 
 
+BAR = (
+    '<text x="{0}" y="{1}" text-anchor="end" class="bar-label">{2}</text><rect x="{3}" y="{4}" '
+    'width="{5}" height="22" rx="2" fill="#0b5e55"></rect><text x="{6}" y="{1}" class="bar-value">{7}</text>'
+)
+
+
+def _esc(value: Any) -> str:
+    return html.escape(str(value))
+
+
 def charts_html(charts_: list[dict[str, Any]]) -> SafeString:
     """The charts of the statistics page (SVG bars and their data table), built in Python: a page has
     17 charts with up to 50 rows each and the template engine was half of the page's time. The
@@ -166,24 +177,24 @@ def charts_html(charts_: list[dict[str, Any]]) -> SafeString:
     sections = []
     for chart in charts_:
         key, title = chart["id"], str(chart["title"])
-        bars = format_html_join(
-            "",
-            '<text x="{}" y="{}" text-anchor="end" class="bar-label">{}</text><rect x="{}" y="{}" '
-            'width="{}" height="22" rx="2" fill="#0b5e55"></rect><text x="{}" y="{}" class="bar-value">{}</text>',
-            (
-                (
-                    chart["label_x"],
+        # The bars and rows (most of the markup) with the standard library's escape, the same
+        # five characters as ``format_html`` (Django's ``escape`` is ``html.escape``), without
+        # its per-value SafeString round trips.
+        label_x, label_width = chart["label_x"], chart["label_width"]
+        bars = mark_safe(  # noqa: S308 — every value below is escaped
+            "".join(
+                BAR.format(
+                    label_x,
                     bar["text_y"],
-                    bar["label"],
-                    chart["label_width"],
+                    _esc(bar["label"]),
+                    label_width,
                     bar["y"],
                     bar["width"],
                     bar["value_x"],
-                    bar["text_y"],
-                    bar["value"],
+                    _esc(bar["value"]),
                 )
                 for bar in chart["bars"]
-            ),
+            )
         )
         if chart["person"]:
             head = format_html(
@@ -191,10 +202,11 @@ def charts_html(charts_: list[dict[str, Any]]) -> SafeString:
                 chart["dimension"],
                 accompaniments_label,
             )
-            body = format_html_join(
-                "",
-                '<tr><th scope="row">{}</th><td class="num">{}</td></tr>',
-                ((row.label, row.accompaniments) for row in chart["rows"]),
+            body = mark_safe(  # noqa: S308 — every value is escaped
+                "".join(
+                    f'<tr><th scope="row">{_esc(row.label)}</th><td class="num">{_esc(row.accompaniments)}</td></tr>'
+                    for row in chart["rows"]
+                )
             )
         else:
             head = format_html(
@@ -203,10 +215,12 @@ def charts_html(charts_: list[dict[str, Any]]) -> SafeString:
                 activities_label,
                 accompaniments_label,
             )
-            body = format_html_join(
-                "",
-                '<tr><th scope="row">{}</th><td class="num">{}</td><td class="num">{}</td></tr>',
-                ((row.label, row.activities, row.accompaniments) for row in chart["rows"]),
+            body = mark_safe(  # noqa: S308 — every value is escaped
+                "".join(
+                    f'<tr><th scope="row">{_esc(row.label)}</th><td class="num">{_esc(row.activities)}</td>'
+                    f'<td class="num">{_esc(row.accompaniments)}</td></tr>'
+                    for row in chart["rows"]
+                )
             )
         notes = []
         if chart["limited"]:

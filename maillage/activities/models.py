@@ -354,6 +354,21 @@ class ActivityRollup(models.Model):
         return f"{self.grain}/{self.dimension}/{self.department_id}/{self.month}/{self.value}"
 
 
+class ActivityRollupVersion(models.Model):
+    """A counter per département (0 = unknown), bumped in the same transaction as every write of the
+    rollup rows of that département: the statistics cache is keyed on it (``rollup.versions``)."""
+
+    department_id = models.IntegerField(primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("version de l'agrégat d'activité")
+        verbose_name_plural = _("versions de l'agrégat d'activité")
+
+    def __str__(self) -> str:
+        return f"{self.department_id}: {self.version}"
+
+
 class ActivityImportJob(models.Model):
     """One import of a Coop export or of the CSV template (history; idempotence is on coop_id)."""
 

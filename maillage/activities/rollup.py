@@ -8,6 +8,10 @@ statistics read the raw tables, which their indexes make cheap at that size.
 Services add the contributions of the new state and subtract those of the old one, in the same
 transaction; the import adds the contributions of a whole file in one batch. ``rebuild()`` recomputes
 everything from the raw tables with one ``INSERT … SELECT … GROUP BY`` per dimension (portable SQL).
+
+Every write of rollup rows also bumps, in the same statement batch and transaction, the version
+counter of each département it touches (``ActivityRollupVersion``): the statistics pages cache what
+they read from the rollup under that version (``version_token``), so a write changes what is shown.
 """
 
 from __future__ import annotations
@@ -141,11 +145,52 @@ def merge(into: dict[Key, list[int]], other: dict[Key, list[int]]) -> None:
         row[2] += c
 
 
+VERSION_TABLE = "activities_activityrollupversion"
+
+
+def bump(departments: Iterable[int]) -> None:
+    """Bump the version of these départements (0 = unknown) — call it in the transaction that writes
+    their rollup rows. Sorted, so two writers never wait on each other in opposite orders."""
+    chosen = sorted({int(d or 0) for d in departments})
+    if not chosen:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {VERSION_TABLE} (department_id, version) VALUES "  # noqa: S608
+            + ", ".join(["(%s, 1)"] * len(chosen))
+            + f" ON CONFLICT (department_id) DO UPDATE SET version = {VERSION_TABLE}.version + 1",
+            chosen,
+        )
+
+
+def bump_all(cursor: Any) -> None:
+    """Bump every département's version (a rebuild or a clean-up touched them all)."""
+    cursor.execute(f"UPDATE {VERSION_TABLE} SET version = version + 1")
+    cursor.execute(
+        f"INSERT INTO {VERSION_TABLE} (department_id, version) SELECT DISTINCT department_id, 1 "
+        f"FROM {TABLE} WHERE grain = 'd' AND department_id NOT IN (SELECT department_id FROM {VERSION_TABLE})"
+    )
+
+
+def version_token(department: int | None) -> str:
+    """What a cached reading of the rollup is keyed on: the département's version, or for the nation
+    the sum and number of all versions (each only grows, so any bump changes the sum)."""
+    with connection.cursor() as cursor:
+        if department is None:
+            cursor.execute(f"SELECT COALESCE(SUM(version), 0), COUNT(*) FROM {VERSION_TABLE}")
+            total, count = cursor.fetchone()
+            return f"n{int(total)}.{int(count)}"
+        cursor.execute(f"SELECT version FROM {VERSION_TABLE} WHERE department_id = %s", [department])
+        row = cursor.fetchone()
+        return f"d{department}.{int(row[0]) if row else 0}"
+
+
 def apply(deltas: dict[Key, list[int]], *, batch: int = 2000) -> None:
     """Upsert deltas (``ON CONFLICT … DO UPDATE`` works on PostgreSQL and SQLite ≥ 3.24)."""
     rows = [(*key, *vals) for key, vals in deltas.items() if any(vals)]
     if not rows:
         return
+    bump(key[2] for key, vals in deltas.items() if key[0] == "d" and any(vals))
     if connection.vendor == "postgresql":
         _apply_unnest(rows)
         return
@@ -346,7 +391,7 @@ def _from_stage(*, add: bool) -> list[str]:
 
 
 @transaction.atomic
-def rebuild() -> int:
+def rebuild(*, bump_versions: bool = True) -> int:
     """Recompute the whole rollup from the raw tables. Returns the number of rollup rows.
 
     Each dimension is grouped by département and month into an index-free staging table; the rollup
@@ -364,6 +409,8 @@ def rebuild() -> int:
         for statement in dropped:
             cursor.execute(statement)
         cursor.execute(f"DROP TABLE {STAGE}")
+        if bump_versions:  # False only in a migration older than the version table
+            bump_all(cursor)
         cursor.execute(f"SELECT COUNT(*) FROM {TABLE}")
         return int(cursor.fetchone()[0])
 
@@ -401,6 +448,11 @@ def add_from_tables(cursor: Any, activities: str, accompaniments: str, counts: s
     factor = "-" if sign < 0 else ""
     sums = f"{factor}SUM(activities), {factor}SUM(accompaniments), {factor}SUM(anonymous)"
     union = " UNION ALL ".join(f"({select})" for select in _stage_selects(activities, accompaniments, counts))
+    cursor.execute(
+        f"INSERT INTO {VERSION_TABLE} (department_id, version) SELECT DISTINCT COALESCE(department_id, 0), 1 "
+        f"FROM {activities} ORDER BY 1 "
+        f"ON CONFLICT (department_id) DO UPDATE SET version = {VERSION_TABLE}.version + 1"
+    )
     cursor.execute(
         f"WITH stage ({COLUMNS}) AS ({union}), "
         f"grain_d AS (INSERT INTO {TABLE} ({COLUMNS}) SELECT 'd', dimension, department_id, 0, month, value, "

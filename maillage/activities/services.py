@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -431,6 +431,8 @@ def purge_activity_free_text(activities: Any) -> int:
         ActivityRollup.objects.filter(
             dimension=rollup.TAG, activities__lte=0, accompaniments__lte=0, anonymous__lte=0
         ).delete()
+        with connection.cursor() as cursor:  # rows of any département may have gone
+            rollup.bump_all(cursor)
     return len(ids)
 
 

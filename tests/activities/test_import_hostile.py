@@ -11,7 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from maillage.activities import importer
+from maillage.activities.importer import xlsx
 from maillage.activities.importer.analysis import Analyser
+from maillage.activities.importer.formats import HEADER_INDEX, _norm
 from maillage.activities.models import Activity
 from tests.activities.coop_files import CoopActivity, coop_export
 
@@ -107,6 +109,52 @@ def test_rows_stop_at_the_limit_and_columns_are_capped(lot_mediator, figeac):
     wide = _row(22, {"A": "Date", "B": "Type", "C": "ID CRA"}) + _row(23, {"A": "1", "CZ": "trop loin"})
     messages = _failure(lot_mediator, _replace_member(_valid_xlsx(), SHEET, _sheet_xml(wide)))
     assert "plus de 80 colonnes" in messages[0]
+
+
+def test_columns_past_the_cap_are_refused_after_the_header_narrows_the_reading(lot_mediator):
+    """Past the header the reader tokenises only the known columns (and any column past the cap):
+    a cell in column CC thousands of rows down, beyond the first chunk, is still refused; so are
+    cells without ``r=`` that run past the cap."""
+    header = _row(22, {"A": "Date", "B": "Type", "C": "ID CRA", "D": "Bénéficiaire"})
+    filler = "".join(_row(n, {"A": "x", "D": "Zéphyrine Martin"}) for n in range(23, 3000))
+    assert len(filler) > 2 * xlsx.FIRST_CHUNK
+    far = _row(3000, {"A": "1", "CC": "trop loin"})
+    messages = _failure(
+        lot_mediator, _replace_member(_valid_xlsx(), SHEET, _sheet_xml(header + filler + far))
+    )
+    assert messages == ["ligne 3000 : plus de 80 colonnes."], messages
+    unnumbered = '<row r="3000">' + '<c t="inlineStr"><is><t>x</t></is></c>' * 81 + "</row>"
+    content = _replace_member(_valid_xlsx(), SHEET, _sheet_xml(header + filler + unnumbered))
+    assert _failure(lot_mediator, content) == ["ligne 3000 : plus de 80 colonnes."]
+
+
+def test_the_narrowed_reading_reads_what_the_full_reading_reads(lot_mediator, figeac, cahors, monkeypatch):
+    """A realistic export (far beyond the first chunk) read with the narrowed tokeniser gives, for
+    every known column, the cells the full tokeniser gives; unknown columns (« Bénéficiaire »,
+    « Notes supplémentaires ») are not decoded; cells without ``r=`` fall back to the full reading."""
+    from tests.activities.coop_files import realistic
+
+    content = coop_export(
+        realistic([("Figeac", "46100", "46102"), ("Cahors", "46000", "46042")], count=400, seed=5)
+    )
+    narrowed = importer.read_table(content, "x.xlsx", max_rows=10_000)
+
+    class Everything(xlsx.Selection):  # a selection that never narrows: every cell decoded
+        columns = property(lambda self: None, lambda self, value: None)
+
+    monkeypatch.setattr(xlsx, "Selection", Everything)
+    full = importer.read_table(content, "x.xlsx", max_rows=10_000)
+    assert narrowed.header == full.header and len(narrowed.rows) == len(full.rows) > 400
+    known = [i for i, name in enumerate(full.header) if _norm(name) in HEADER_INDEX]
+    unknown = [i for i, name in enumerate(full.header) if _norm(name) not in HEADER_INDEX]
+    beneficiary = full.header.index("Bénéficiaire")
+    assert beneficiary in unknown
+    for (line, row), (full_line, full_row) in zip(narrowed.rows, full.rows, strict=True):
+        assert line == full_line
+        padded = row + [None] * (len(full_row) - len(row))
+        assert [padded[i] for i in known] == [full_row[i] for i in known]
+        assert all(padded[i] is None for i in unknown if i < len(padded))
+    assert any(full_row[beneficiary] for _line, full_row in full.rows)
 
 
 def test_truncated_and_entity_laden_xml_get_a_french_message(lot_mediator):

@@ -196,3 +196,73 @@ def test_month_cross_tabs_read_the_rollup_and_match_the_raw_tables(
                     raw.columns,
                     raw.column_totals,
                 ), (param, dims)
+
+
+def test_statistics_cache_is_keyed_on_the_rollup_version_every_write_bumps(
+    data, lot_coordinator, lot, lot_mediator, figeac, django_assert_max_num_queries
+):
+    """The rollup figures and the raw cross-tabs of a département or the nation are cached under the
+    rollup version; creating, updating, deleting an activity and a rebuild each change what is shown."""
+    from django.core.cache import cache
+
+    from tests.factories import UserFactory
+
+    cache.clear()
+    admin = UserFactory(is_superuser=True)
+    scopes = [
+        selectors.resolve_scope(lot_coordinator, f"department:{lot.pk}"),
+        selectors.resolve_scope(admin, "national:0"),
+    ]
+
+    def shown():
+        return [
+            (
+                selectors.compute_stats(scope, START, END).accompaniments,
+                _stats_dict(selectors.compute_stats(scope, START, END))["breakdowns"]["theme"],
+                selectors.cross_tab(scope, START, END, "theme", "age_band").rows,
+            )
+            for scope in scopes
+        ]
+
+    before = shown()
+    for scope in scopes:
+        with django_assert_max_num_queries(2):  # cached: the version, then the labels (one UNION)
+            selectors.compute_stats(scope, START, END)
+        with django_assert_max_num_queries(2):
+            selectors.cross_tab(scope, START, END, "theme", "age_band")
+    activity = individual(lot_mediator, figeac, themes=["sante"])
+    after_create = shown()
+    for (acc, themes, cross), (acc2, themes2, cross2) in zip(before, after_create, strict=True):
+        assert acc2 == acc + 1
+        assert ("sante", 1) in themes2 and ("sante", 1) not in themes
+        assert cross2 != cross
+    services.update_activity(
+        actor=lot_mediator,
+        activity=activity,
+        data=services.ActivityData(
+            kind="individuel",
+            date=date(2026, 5, 5),
+            duration_minutes=90,
+            place_type="domicile",
+            commune=figeac,
+            themes=["bureautique"],
+        ),
+    )
+    after_update = shown()
+    assert all(("sante", 1) not in themes for _acc, themes, _cross in after_update)
+    services.delete_activity(actor=lot_mediator, activity=activity)
+    assert shown() == before
+    version = rollup.version_token(lot.pk)
+    rollup.rebuild()
+    assert rollup.version_token(lot.pk) != version
+    assert shown() == before
+
+
+def test_a_write_in_another_departement_keeps_this_departements_cache(
+    data, lot_coordinator, lot, lozere_mediator, mende
+):
+    version = rollup.version_token(lot.pk)
+    national = rollup.version_token(None)
+    individual(lozere_mediator, mende)
+    assert rollup.version_token(lot.pk) == version
+    assert rollup.version_token(None) != national

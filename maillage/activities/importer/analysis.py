@@ -166,7 +166,7 @@ class Analyser:
         self.errors: list[RowError] = []
         self.latest_date = date.today() + timedelta(days=366)  # noqa: DTZ011 — a calendar bound
         # Raw cell → parsed value, per lookup table: files repeat the same few values on every row.
-        self._memo: dict[int, dict[Any, Any]] = {}
+        self._memo: defaultdict[int, dict[Any, Any]] = defaultdict(dict)
 
     @staticmethod
     def _commune_of(structure: Any) -> Territory | None:
@@ -188,17 +188,6 @@ class Analyser:
                 self._commune_of(structure),
             )
         return owner
-
-    @staticmethod
-    def _key(raw: Any) -> Any:
-        # 1, 1.0 and True are equal keys in a dict but not the same cell.
-        return raw if type(raw) is str else (type(raw), raw)
-
-    def _memo_for(self, table: object) -> dict[Any, Any]:
-        memo = self._memo.get(id(table))
-        if memo is None:
-            memo = self._memo[id(table)] = {}
-        return memo
 
     def error(self, line: int, column: Column | None, message: str) -> None:
         self.errors.append(RowError(line, column.header if column else "", message))
@@ -300,8 +289,8 @@ class Analyser:
     def _enum(
         self, line: int, column: Column, raw: Any, table: dict[str, str], *, required: bool = False
     ) -> str:
-        memo = self._memo_for(table)
-        key = self._key(raw)
+        memo = self._memo[id(table)]
+        key = raw if type(raw) is str else (type(raw), raw)  # 1, 1.0, True: not one cell
         value = memo.get(key)
         if value is None:
             text = _norm(raw)
@@ -319,8 +308,8 @@ class Analyser:
     def _multi(self, line: int, column: Column, raw: Any, table: dict[str, str]) -> list[str]:
         """Labels joined by line breaks (the Coop); a part that is not a label is split again on
         « ; », « , » or « | » (our older CSV template) — enumeration labels hold none of them."""
-        memo = self._memo_for(table)
-        key = self._key(raw)
+        memo = self._memo[id(table)]
+        key = raw if type(raw) is str else (type(raw), raw)  # 1, 1.0, True: not one cell
         parsed = memo.get(key)
         if parsed is None:
             values: list[str] = []
@@ -367,8 +356,8 @@ class Analyser:
         return day
 
     def _duration(self, line: int, column: Column, raw: Any) -> int:
-        memo = self._memo_for(DURATION)
-        key = self._key(raw)
+        memo = self._memo[id(DURATION)]
+        key = raw if type(raw) is str else (type(raw), raw)  # 1, 1.0, True: not one cell
         minutes = memo.get(key)
         if minutes is None:
             errors_before = len(self.errors)
@@ -399,8 +388,8 @@ class Analyser:
         return minutes
 
     def _commune(self, line: int, column: Column, raw: Any) -> Territory | None:
-        memo = self._memo_for(self.communes)
-        key = self._key(raw)
+        memo = self._memo[id(self.communes)]
+        key = raw if type(raw) is str else (type(raw), raw)  # 1, 1.0, True: not one cell
         found = memo.get(key)
         if found is None:
             raw_text = str(int(raw)) if type(raw) is float and raw.is_integer() else str(raw or "")

@@ -239,11 +239,15 @@ def read_table(
     columns and ``MAX_CELL_CHARACTERS`` characters per cell. Any malformed input raises
     ``ImportFailed`` with a French message, never another exception."""
     try:
+        selection = None
         if content[:2] == b"PK" or filename.lower().endswith(".xlsx"):
-            lines = _xlsx_lines(content, max_bytes=max_bytes)
+            from maillage.activities.importer.xlsx import Selection
+
+            selection = Selection()
+            lines = _xlsx_lines(content, max_bytes=max_bytes, selection=selection)
         else:
             lines = _csv_lines(content)
-        return _table(lines, max_rows=max_rows)
+        return _table(lines, max_rows=max_rows, selection=selection)
     except ImportFailed:
         raise
     except (MemoryError, RecursionError) as exc:
@@ -258,7 +262,7 @@ def _is_empty(row: list[Any]) -> bool:
     return all(cell is None or (type(cell) is str and not cell.strip()) for cell in row)
 
 
-def _table(lines: Iterator[tuple[int, list[Any]]], *, max_rows: int) -> Table:
+def _table(lines: Iterator[tuple[int, list[Any]]], *, max_rows: int, selection: Any = None) -> Table:
     header: list[str] | None = None
     header_line = 0
     rows: list[tuple[int, list[Any]]] = []
@@ -269,6 +273,10 @@ def _table(lines: Iterator[tuple[int, list[Any]]], *, max_rows: int) -> Table:
             names = {_norm(c) for c in row if c is not None}
             if all(marker in names for marker in HEADER_MARKERS):
                 header, header_line = ["" if c is None else str(c) for c in row], line
+                if selection is not None:  # from now on only the columns we know are decoded
+                    selection.columns = frozenset(
+                        index + 1 for index, name in enumerate(header) if _norm(name) in HEADER_INDEX
+                    )
             continue
         if _is_empty(row):
             continue
@@ -337,7 +345,7 @@ def _check_zip(content: bytes, *, max_bytes: int) -> None:
                     raise _refuse(_("Le fichier XLSX contient des déclarations XML interdites (DOCTYPE)."))
 
 
-def _xlsx_lines(content: bytes, *, max_bytes: int) -> Iterator[tuple[int, list[Any]]]:
+def _xlsx_lines(content: bytes, *, max_bytes: int, selection: Any = None) -> Iterator[tuple[int, list[Any]]]:
     """Rows of the sheet « Activités » (or the one naming « accompagnements », or the first), streamed
     from the sheet's XML with their real row numbers (``xlsx.rows``): the declared ``<dimension>`` is
     ignored, missing rows cost nothing, columns stop at ``MAX_COLUMNS + 1``."""
@@ -346,7 +354,7 @@ def _xlsx_lines(content: bytes, *, max_bytes: int) -> Iterator[tuple[int, list[A
     _check_zip(content, max_bytes=max_bytes)
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         try:
-            for line, row in xlsx.rows(archive, max_columns=MAX_COLUMNS):
+            for line, row in xlsx.rows(archive, max_columns=MAX_COLUMNS, selection=selection):
                 yield line, _check_cells(line, row)
         except xlsx.SheetError as exc:
             raise _refuse(str(exc)) from exc

@@ -275,6 +275,9 @@ def _import_activities(
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # serialise imports of one mediator
+                # The staged tables are unanalysed: their estimates made the planner JIT-compile
+                # the rollup statement (0.4 s of compilation for 15 000 activities).
+                cursor.execute("SET LOCAL jit = off")
                 for owner in sorted(owners):
                     cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [4, owner])
         existing = existing_signatures([r.activity.coop_id for r in records])

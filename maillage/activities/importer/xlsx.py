@@ -24,6 +24,7 @@ from posixpath import join, normpath
 from typing import Any
 
 CHUNK = 4 * 1024 * 1024
+FIRST_CHUNK = 64 * 1024
 REF = re.compile(rb'\br="([A-Z]{1,3})(\d*)"')
 ROW_NUMBER = re.compile(rb'\br="(\d+)"')
 TYPE = re.compile(rb'\bt="(\w+)"')
@@ -160,13 +161,53 @@ TOKENS = re.compile(
     rb"([^<]*(?:<(?!/?c\b|/?row\b)[^<]*)*))</c>)",  # 6: anything else inside the cell
     re.S,
 )
+BEYOND = rb"[A-Z]{3}|[D-Z][A-Z]|C[C-Z]"  # column letters from CC (81, one past ``MAX_COLUMNS``) on
+BEYOND_COLUMN = 81
+IRREGULAR_CELL = re.compile(rb'<c(?:[\t\n\r>/]| (?!r="))')  # a cell not starting with r="…"
+
+
+def _letters(index: int) -> bytes:
+    letters = b""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = bytes([65 + rest]) + letters
+    return letters
+
+
+def _selective(columns: frozenset[int], max_columns: int) -> re.Pattern[bytes]:
+    """``TOKENS`` narrowed to the wanted columns (and to any column past the cap, so a too wide
+    sheet is still refused): the engine skips every other cell in C instead of handing it to the
+    loop. Valid only where every cell starts with ``r="…"`` (checked per chunk by the caller)."""
+    letters: list[bytes] = sorted((_letters(i) for i in columns if i <= max_columns), key=len, reverse=True)
+    wanted = b"|".join(letters)
+    return re.compile(
+        rb"<row\b([^>]*>)"  # the groups of TOKENS, in the same order
+        rb'|<c r="(' + wanted + rb"|" + BEYOND + rb')\d*"([^>/]*)'
+        rb"(?:/>|>(?:<v>([^<]*)</v>|<is><t(?:\s[^>]*)?>([^<]*)</t></is>|"
+        rb"([^<]*(?:<(?!/?c\b|/?row\b)[^<]*)*))</c>)",
+        re.S,
+    )
+
+
 TEXT_CACHE_LIMIT = 100_000  # distinct raw strings remembered (a file repeats its labels on every row)
 ATTRIBUTE_CACHE_LIMIT = 10_000
 
 
-def rows(archive: zipfile.ZipFile, *, max_columns: int) -> Iterator[tuple[int, list[Any]]]:
+class Selection:
+    """The columns (1-based) the caller still wants: ``None`` = all of them. The caller narrows it
+    once it has read the header, and the reader then skips every other cell without decoding it
+    (a Coop export has 30 columns; 21 are read)."""
+
+    def __init__(self) -> None:
+        self.columns: frozenset[int] | None = None
+
+
+def rows(
+    archive: zipfile.ZipFile, *, max_columns: int, selection: Selection | None = None
+) -> Iterator[tuple[int, list[Any]]]:
     """(row number, values) of the chosen sheet, in order; a value beyond ``max_columns`` columns
-    raises ``SheetError`` through the caller's check (the row is returned one cell wider)."""
+    raises ``SheetError`` through the caller's check (the row is returned one cell wider). Cells of
+    columns left out of ``selection`` stay ``None`` (their position is still checked)."""
     from openpyxl.utils.datetime import from_excel
 
     path = _sheet_path(archive)
@@ -203,12 +244,15 @@ def rows(archive: zipfile.ZipFile, *, max_columns: int) -> Iterator[tuple[int, l
 
     buffer = b""
     tail = b""
+    selective: tuple[frozenset[int], re.Pattern[bytes]] | None = None
+    read_size = FIRST_CHUNK  # small first: the header is read before most rows are tokenised
     number = 0
     values: list[Any] = []
     position = 0
     with stream:
         while True:
-            chunk = stream.read(CHUNK)
+            chunk = stream.read(read_size)
+            read_size = CHUNK
             buffer += chunk
             if chunk:
                 end = buffer.rfind(b"</row>")
@@ -219,7 +263,13 @@ def rows(archive: zipfile.ZipFile, *, max_columns: int) -> Iterator[tuple[int, l
                 usable, buffer = buffer[: end + 6], buffer[end + 6 :]
             else:
                 usable = tail = buffer
-            for row_attrs, letters, attrs, value, inline, other in TOKENS.findall(usable):
+            pattern = TOKENS
+            keep = selection.columns if selection is not None else None
+            if keep is not None and max_columns == BEYOND_COLUMN - 1 and not IRREGULAR_CELL.search(usable):
+                if selective is None or selective[0] is not keep:
+                    selective = (keep, _selective(keep, max_columns))
+                pattern = selective[1]
+            for row_attrs, letters, attrs, value, inline, other in pattern.findall(usable):
                 if letters:
                     position = columns.get(letters) or column_index(letters)
                 elif row_attrs:
@@ -235,8 +285,12 @@ def rows(archive: zipfile.ZipFile, *, max_columns: int) -> Iterator[tuple[int, l
                     position = column_index(ref.group(1)) if ref else position + 1
                 if not (value or inline or other):
                     continue  # an empty cell
-                if position > cap:
-                    position = cap
+                if position >= cap:
+                    position = cap  # past the cap: kept, so the caller refuses the row
+                elif (
+                    selection is not None and (keep := selection.columns) is not None and position not in keep
+                ):
+                    continue  # a column the caller does not read
                 kind, is_date = kinds.get(attrs) or kind_of(attrs)
                 if inline:
                     cell: Any = texts.get(inline) or text(inline)

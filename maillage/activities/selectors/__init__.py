@@ -6,7 +6,10 @@ territories answer 404. Superusers may see national aggregates.
 
 Statistics read the pre-aggregated ``ActivityRollup`` for a département, an EPCI or the nation over
 whole months, and the raw tables otherwise (a mediator, a place, an organisation, any period, and
-every cross-tab). Both paths return the same ``Stats``.
+every cross-tab but month × a dimension). Both paths return the same ``Stats``. For a département
+or the nation over whole months, the figures read from the rollup and the cells of a raw cross-tab
+are cached under the scope's rollup version (``rollup.version_token``), which every rollup write
+bumps in its own transaction; labels are always read afresh.
 """
 
 from maillage.activities.selectors.crosstab import (

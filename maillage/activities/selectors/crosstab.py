@@ -1,4 +1,5 @@
-"""Any two dimensions crossed, on the raw tables (honest about workshop counts)."""
+"""Any two dimensions crossed: month × a dimension from the rollup, anything else on the raw tables
+(honest about workshop counts), cached for a département or the nation under its rollup version."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, F, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +32,8 @@ from maillage.activities.selectors.scopes import (
     Scope,
 )
 from maillage.activities.selectors.statistics import (
+    CACHE_SECONDS,
+    _whole_months,
     scoped_activities,
 )
 
@@ -91,6 +95,23 @@ def cross_tab(scope: Scope, start: date, end: date, dim_a: str, dim_b: str) -> C
     other = dim_b if dim_a == "month" else dim_a
     if "month" in (dim_a, dim_b) and _rollup_months(scope, start, end, other):
         return _month_cross_tab_from_rollup(scope, start, end, dim_a, dim_b)
+    if scope.rollup_key is None or not _whole_months(start, end):
+        return _table(dim_a, dim_b, *_raw_cells(scope, start, end, dim_a, dim_b))
+    # A département or the nation: the crossing is computed once from the raw tables, then kept
+    # under the scope's rollup version (bumped by every write of an activity of that scope).
+    from maillage.activities import rollup
+
+    key = f"activities:cross:{rollup.version_token(scope.rollup_key[1])}:{start}:{end}:{dim_a}:{dim_b}"
+    found = cache.get(key)
+    if found is None:
+        found = _raw_cells(scope, start, end, dim_a, dim_b)
+        cache.set(key, found, CACHE_SECONDS)
+    return _table(dim_a, dim_b, *found)
+
+
+def _raw_cells(
+    scope: Scope, start: date, end: date, dim_a: str, dim_b: str
+) -> tuple[dict[tuple[str, str], int], str]:
     activities = scoped_activities(scope, start, end)
     note = ""
     cells: dict[tuple[str, str], int] = defaultdict(int)
@@ -143,7 +164,7 @@ def cross_tab(scope: Scope, start: date, end: date, dim_a: str, dim_b: str) -> C
             (_month_key(ka) if dim_a == "month" else ka, _month_key(kb) if dim_b == "month" else kb): w
             for (ka, kb), w in cells.items()
         }
-    return _table(dim_a, dim_b, cells, note)
+    return dict(cells), note
 
 
 def _table(dim_a: str, dim_b: str, cells: dict[tuple[str, str], int], note: str) -> CrossTab:
@@ -176,7 +197,6 @@ def _rollup_months(scope: Scope, start: date, end: date, other: str) -> bool:
     """Month × a dimension is read from the rollup (month is one of its keys) for a département or the
     nation over whole months; the national grain holds only the short lists."""
     from maillage.activities import rollup
-    from maillage.activities.selectors.statistics import _whole_months
 
     if scope.rollup_key is None or not _whole_months(start, end):
         return False

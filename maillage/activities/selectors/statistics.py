@@ -6,6 +6,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
@@ -27,7 +28,7 @@ from maillage.activities.selectors.dimensions import (
     Row,
     Stats,
     _bit_q,
-    _commune_labels,
+    _commune_and_place_labels,
     _dimension_filter,
     _ordered,
     _single_expr,
@@ -52,6 +53,7 @@ def _whole_months(start: date, end: date) -> bool:
 
 
 LONG_TAIL = rollup_module.LONG_TAIL
+CACHE_SECONDS = 3600  # a bound on memory only: correctness comes from the version in the key
 
 
 def compute_stats(
@@ -78,11 +80,14 @@ def _finish(stats: Stats, per_dim: dict[str, dict[str, list[int]]], months: dict
     stats.workshop_participants = kinds.get(ActivityKind.COLLECTIVE, [0, 0])[1]
     stats.accompaniments = sum(v[1] for v in kinds.values())
     stats.by_month = [Row(m.isoformat(), f"{m:%m/%Y}", months[m][0], months[m][1]) for m in sorted(months)]
-    communes = _commune_labels(
-        {v for dimension in ("commune", "residence") for v in per_dim.get(dimension, {})}
-    )  # the labels of both commune lists in one query
+    has_place = _has_place()
+    communes, places = _commune_and_place_labels(
+        {v for dimension in ("commune", "residence") for v in per_dim.get(dimension, {})},
+        set(per_dim.get("place", {})) if has_place else set(),
+    )  # the labels of both commune lists and of the places in one query
+    known = {"commune": communes, "residence": communes, "place": places}
     for dimension in BREAKDOWNS:
-        if dimension == "place" and not _has_place():
+        if dimension == "place" and not has_place:
             continue
         stats.breakdowns.append(
             Breakdown(
@@ -91,7 +96,7 @@ def _finish(stats: Stats, per_dim: dict[str, dict[str, list[int]]], months: dict
                 _ordered(
                     dimension,
                     per_dim.get(dimension, {}),
-                    communes if dimension in ("commune", "residence") else None,
+                    known.get(dimension) if dimension in known and (dimension != "place" or places) else None,
                 ),
                 dimension in PERSON,
             )
@@ -154,9 +159,15 @@ def _rollup_stats(scope: Scope, start: date, end: date, *, top: int | None = Non
     per_dim: dict[str, dict[str, list[int]]] = defaultdict(dict)
     months: dict[date, list[int]] = {}
     anonymous = followed = 0
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    # The figures (not the labels, read afresh) are cached under the rollup version of the scope,
+    # which every rollup write bumps in its own transaction: a write changes the key.
+    key = f"activities:stats:{rollup_module.version_token(department)}:{grain}:{start}:{end}:{top}"
+    rows = cache.get(key)
+    if rows is None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        cache.set(key, rows, CACHE_SECONDS)
     for dimension, value, month, acts, acc, anon in rows:
         if dimension == "_month":
             if acts or acc:
