@@ -153,6 +153,7 @@ def resolve_commune(text: str) -> Territory | None:
 class SearchFilters:
     q: str = ""
     commune: Territory | None = None
+    territory: Territory | None = None  # an EPCI or a département: its places, no radius
     radius_km: int = DEFAULT_RADIUS_KM
     services: list[str] = field(default_factory=list)
     publics: list[str] = field(default_factory=list)
@@ -265,6 +266,8 @@ def place_search(filters: SearchFilters, *, at: datetime | None = None) -> Query
         queryset = queryset.exclude(accessibility_url="")
     queryset = _open_now(queryset, filters, at)
     origin = filters.origin
+    if origin is None and filters.territory is not None:
+        queryset = queryset.in_territory(filters.territory)  # type: ignore[attr-defined]
     if origin is None:
         return queryset.order_by("normalized_name", "pk")  # indexed
     lat0, lon0 = origin
@@ -299,7 +302,9 @@ def nearest_place(
     lat0, lon0 = origin
     k = max(math.cos(math.radians(lat0)), 0.01)
     if filters is not None:
-        queryset = place_search(SearchFilters(**{**filters.__dict__, "commune": None, "position": None}))
+        queryset = place_search(
+            SearchFilters(**{**filters.__dict__, "commune": None, "territory": None, "position": None})
+        )
     else:
         queryset = public_places()
     queryset = queryset.exclude(latitude=None).exclude(longitude=None).select_related("commune__department")
@@ -369,6 +374,7 @@ def first_results(queryset: QuerySet[Place], filters: SearchFilters) -> list[int
 def _narrowed(filters: SearchFilters) -> bool:
     return bool(
         filters.q.strip()
+        or filters.territory is not None
         or filters.services
         or filters.publics
         or filters.support_modes

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from maillage.core.listing import Column, Listing
 from maillage.core.permissions import refuse_if_revoked
-from maillage.places import corrections, opening_hours, selectors
+from maillage.places import corrections, opening_hours, selectors, territory_lookup
 from maillage.places.choices import NationalProgramme
 from maillage.places.editing import update_place
 from maillage.places.forms import PlaceForm, SearchForm
@@ -138,6 +138,8 @@ def search(request: HttpRequest) -> HttpResponse:
         "map_tile_url": _tile_url(),
         "map_attribution": _tile_attribution(),
         "map_points_url": f"{reverse('places:map_points')}?{map_params.urlencode()}",
+        "area_candidates": territory_lookup.candidate_links(params, getattr(form, "area_candidates", [])),
+        "area_kind": territory_lookup.public_kind_label(filters.territory) if filters.territory else "",
         "empty_reason": _empty_reason(filters)
         if searched and not form.errors and not paginator.count
         else None,
@@ -296,6 +298,7 @@ def _safe_back(request: HttpRequest) -> str:
 
 
 MANAGE_COLUMNS = [
+    Column(_l("Sélection")),
     Column(_l("Lieu"), "nom", ("normalized_name",)),
     Column(_l("Commune"), "commune", ("commune_name", "normalized_name")),
     Column(_l("Dernière vérification"), "verification", ("verified_at", "data_updated_on")),
@@ -372,6 +375,7 @@ def manage(request: HttpRequest) -> HttpResponse:
         "filtered": bool(text or publication or only_stale),
         "is_coordinator": bool(selectors.coordinator_territories(request.user)),
         "pending_corrections": corrections.pending_count(request.user),
+        "query_string": request.GET.urlencode(),
     }
     return render(request, "places/manage.html", context)
 
@@ -455,7 +459,7 @@ def annuaire(request: HttpRequest) -> HttpResponse:
     """Choose the territory of the printed annuaire (commune, EPCI or département) by name, nickname
     or code; ambiguous or unknown names get suggestions."""
     from maillage.core.permissions import territories_for
-    from maillage.places import pdf, territory_lookup
+    from maillage.places import pdf
     from maillage.places.forms import AnnuaireForm
 
     form = AnnuaireForm(request.GET or None)

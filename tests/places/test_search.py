@@ -135,7 +135,7 @@ def test_radius_limits_results(client, places) -> None:
 
 def test_unknown_commune_is_a_french_error(client, places) -> None:
     response = client.get(URL, {"commune": "Atlantide"})
-    assert "Commune introuvable" in response.content.decode()
+    assert "Commune ou territoire introuvable" in response.content.decode()
     assert 'aria-invalid="true"' in response.content.decode()
 
 
