@@ -433,9 +433,15 @@ def _one_size(rows: int, args: argparse.Namespace, *, last: bool) -> dict[str, f
     from maillage.bench.common import context_line, timer, vacuum_analyze
     from maillage.places.models import Place
 
+    from maillage.places import open_now
+
     with timer(f"Préparation de {rows} lieux (import réel)"):
         total = _fill(rows)
-    seconds = vacuum_analyze("places_place", "places_openinginterval", "territories_territory")
+    with timer("Horaires de la semaine calculés d'avance (comme la tâche de nuit refresh-opening-hours)"):
+        open_now.refresh(now=bench_moment())
+    seconds = vacuum_analyze(
+        "places_place", "places_openinginterval", "places_weeklyhours", "territories_territory"
+    )
     print(
         f"Lieux publiés en base : {Place.objects.published().count()} (dont banc d'essai : {total}), "
         f"{Place.objects.exclude(opening_hours='').values('opening_hours').distinct().count()} horaires distincts ; "

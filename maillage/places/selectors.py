@@ -287,10 +287,10 @@ def place_search(filters: SearchFilters, *, at: datetime | None = None) -> Query
 def _open_now(queryset: QuerySet[Place], filters: SearchFilters, at: datetime | None) -> QuerySet[Place]:
     if not filters.open_now:
         return queryset
-    numbers = open_now.open_schedules(at or timezone.now())
-    if not numbers:
+    condition = open_now.open_condition_at(at or timezone.now(), connection.vendor)
+    if condition is None:
         return queryset.none()
-    sql, params = open_now.open_condition(numbers, connection.vendor)
+    sql, params = condition
     return queryset.filter(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611 — constant SQL
 
 

@@ -159,21 +159,7 @@ def kind_label(territory: Territory) -> str:
 
 def is_clear_match(text: str, territory: Territory, results: list[Territory]) -> bool:
     """The first result is what was meant: the only one, or its code, nickname or name key is typed."""
-    if len(results) == 1:
-        return True
-    compact = (text or "").replace(" ", "").lower()
-    if territory.code.lower() == compact:
-        return True
-    text_key = key(text)
-    if (
-        _aliases().get(text_key.replace(" ", "")) == territory.code
-        or _aliases().get(text_key) == territory.code
-    ):
-        return True
-    if key(territory.name) == text_key:
-        others = [t for t in results[1:] if key(t.name) == text_key]
-        return not others
-    return False
+    return len(results) == 1 or _typed_exactly(text, territory, results)
 
 
 # --- the public search's « près de » field ------------------------------------------------------------
@@ -227,11 +213,11 @@ def resolve_area(text: str) -> Area:
     match = _TRAILING_CODE.search(text)
     if match:
         code = match.group(1).upper()
-        found = (
-            Territory.objects.filter(
-                kind__in=[TerritoryKind.COMMUNE, *AREA_KINDS], code__iexact=code
-            ).order_by("kind")
-        ).first()
+        found = (  # the unique (kind, code) index
+            Territory.objects.filter(kind__in=[TerritoryKind.COMMUNE, *AREA_KINDS], code=code)
+            .order_by("kind")
+            .first()
+        )
         if found is not None:
             return _area_of(found)
         text = text[: match.start()].strip()
@@ -241,22 +227,35 @@ def resolve_area(text: str) -> Area:
     if compact.isdigit() and len(compact) == 5:
         commune = selectors.resolve_commune(compact)
         return Area(commune=commune) if commune else Area(candidates=tuple(selectors.commune_search(compact)))
-    exact = (
-        communes.filter(Q(search_name=fold(text)) | Q(name__iexact=text))
-        .order_by(F("population").desc(nulls_last=True), "name")
-        .first()
+    exact = (  # the indexed folded name (never UPPER(name): a scan of 35 000 communes)
+        communes.filter(search_name=fold(text)).order_by(F("population").desc(nulls_last=True), "name").first()
     )
     if exact is not None:
         return Area(commune=exact)
     results = lookup(text, kinds=[str(k) for k in AREA_KINDS])
-    if results and is_clear_match(text, results[0], results):
+    if results and _typed_exactly(text, results[0], results):
         return _area_of(results[0])
     starting = selectors.commune_search(text, limit=8)
-    if not results and starting:
+    if starting:
         return Area(commune=starting[0])  # « fig » → Figeac, as before: the largest commune starting so
+    if len(results) == 1:
+        return _area_of(results[0])  # « Grand Fig » → CC Grand-Figeac, the only one
     if results:
-        return Area(candidates=tuple([*results, *starting][:8]), ambiguous=True)
+        return Area(candidates=tuple(results), ambiguous=True)
     return Area(candidates=tuple(suggestions(text, kinds=[str(k) for k in AREA_KINDS])))
+
+
+def _typed_exactly(text: str, territory: Territory, results: list[Territory]) -> bool:
+    """Its code, nickname or name key is what was typed (and no other result has that name key)."""
+    if territory.code.lower() == (text or "").replace(" ", "").lower():
+        return True
+    text_key = key(text)
+    aliases = _aliases()
+    if territory.code in (aliases.get(text_key.replace(" ", "")), aliases.get(text_key)):
+        return True
+    if key(territory.name) != text_key:
+        return False
+    return not [t for t in results if t.pk != territory.pk and key(t.name) == text_key]
 
 
 def _area_of(territory: Territory) -> Area:
