@@ -431,9 +431,8 @@ def _one_size(rows: int, args: argparse.Namespace, *, last: bool) -> dict[str, f
     from django.test import Client
 
     from maillage.bench.common import context_line, timer, vacuum_analyze
-    from maillage.places.models import Place
-
     from maillage.places import open_now
+    from maillage.places.models import Place
 
     with timer(f"Préparation de {rows} lieux (import réel)"):
         total = _fill(rows)

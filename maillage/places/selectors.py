@@ -255,8 +255,9 @@ def place_search(filters: SearchFilters, *, at: datetime | None = None) -> Query
     and nearest first (annotated ``distance_sq``, degrees²; use :func:`distance_km`)."""
     if filters.invalid:
         return public_places().none()
-    queryset = _document_filter(public_places(), filters.q)
-    queryset = _any_of(queryset, "services", filters.services)
+    # The text is tested last (PostgreSQL keeps the written order of equally cheap conditions): its
+    # test reads each row's lexemes from TOAST storage, the other conditions read the row alone.
+    queryset = _any_of(public_places(), "services", filters.services)
     queryset = _any_of(queryset, "publics", filters.publics)
     queryset = _any_of(queryset, "support_modes", filters.support_modes)
     queryset = _any_of(queryset, "fees", filters.fees)
@@ -269,7 +270,7 @@ def place_search(filters: SearchFilters, *, at: datetime | None = None) -> Query
     if origin is None and filters.territory is not None:
         queryset = queryset.in_territory(filters.territory)  # type: ignore[attr-defined]
     if origin is None:
-        return queryset.order_by("normalized_name", "pk")  # indexed
+        return _document_filter(queryset, filters.q).order_by("normalized_name", "pk")  # indexed
     lat0, lon0 = origin
     k = max(math.cos(math.radians(lat0)), 0.01)
     radius_deg = filters.radius_km / KM_PER_DEGREE
@@ -281,6 +282,7 @@ def place_search(filters: SearchFilters, *, at: datetime | None = None) -> Query
     queryset = queryset.annotate(
         distance_sq=ExpressionWrapper(dlat * dlat + dlon * dlon, output_field=FloatField())
     ).filter(distance_sq__lte=radius_deg * radius_deg)  # type: ignore[misc]
+    queryset = _document_filter(queryset, filters.q)
     return queryset.order_by("distance_sq", "name", "pk")  # type: ignore[misc]
 
 
@@ -330,9 +332,11 @@ def nearest_place(
     return place, distance_km(place) or 0.0
 
 
-#: Results counted exactly up to this number; beyond, « plus de 1 000 » (and an estimate on PostgreSQL):
+#: Results counted exactly up to this number; beyond, « plus de 200 » (and an estimate on PostgreSQL):
 #: a national search for « impots » matches most places, and counting them all costs the size of France.
-COUNT_CAP = 1000
+#: Every search reads at most this many rows to count, whatever the size of the directory: ten pages of
+#: results, the estimate giving the magnitude beyond (issue 14: the cost follows the page, not France).
+COUNT_CAP = 200
 
 
 def capped_count(queryset: QuerySet[Any], cap: int = COUNT_CAP) -> int:
@@ -355,20 +359,92 @@ def estimated_count(queryset: QuerySet[Any]) -> int | None:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def first_results(queryset: QuerySet[Place], filters: SearchFilters) -> list[int] | None:
+def first_results(queryset: QuerySet[Place], filters: SearchFilters) -> list[int] | NearestFirst | None:
     """The list of a search without a commune nor a position, when it has a text or a filter: the ids
     of the first ``COUNT_CAP + 1`` matches the database finds (in its own order: a bounded read of two
-    small columns), sorted by name here. None for the other searches (their own order applies).
+    small columns), sorted by name here. Around a commune or a position: :class:`NearestFirst` (the
+    page's ids, nearest first, from the spatial index). None for the other searches (sorted by name).
 
     Sorting every match by name costs the size of the answer (« impots » matches most of France), and
     walking the name index until 20 matches are found costs the whole table when the word is in the
     names (« médiathèque »: the planner expects them spread over the alphabet, they all start with M).
-    Beyond the cap the page says « plus de 1 000 » and asks for a narrower search; the map still shows
+    Beyond the cap the page says « plus de 200 » and asks for a narrower search; the map still shows
     every result (:func:`map_clusters`)."""
-    if filters.origin is not None or not _narrowed(filters):
+    if filters.origin is not None:
+        return NearestFirst(queryset, filters.origin)
+    if not _narrowed(filters):
         return None
     first = queryset.order_by().values_list("normalized_name", "pk")[: COUNT_CAP + 1]
     return [pk for _name, pk in sorted(first)]
+
+
+class NearestFirst:
+    """The ids of a search around a point, nearest first, read from the spatial index page by page.
+
+    Ordering every match by distance before the ``LIMIT`` costs the number of matches in the circle
+    (four times more places, four times the work). PostgreSQL's GiST index returns points by plain
+    distance in degrees (``<->``), not by the true distance (a degree of longitude shrinks by
+    ``k = cos(latitude)``); but for any place, true² = dlat² + k²·dlon² ≥ k²·plain², so once the
+    ``n``-th best true distance among the places read is at most ``k`` × the plain distance of the last
+    one read, no unread place can come before: the first ``n`` are exact. About twice the page is read.
+    Elsewhere (SQLite), the rows are sorted by the database as before."""
+
+    def __init__(self, queryset: QuerySet[Place], origin: tuple[float, float]) -> None:
+        self.queryset = queryset
+        self.lat0, self.lon0 = origin
+        self.k = max(math.cos(math.radians(self.lat0)), 0.01)
+        self.distances: dict[int, float] = {}
+
+    def capped_count(self, cap: int) -> int:
+        return capped_count(self.queryset, cap)
+
+    def __getitem__(self, index: slice) -> list[int]:
+        if not isinstance(index, slice):
+            raise TypeError("NearestFirst is read by pages (slices)")
+        start, stop = index.start or 0, index.stop or 0
+        return self.nearest(stop)[start:stop]
+
+    def nearest(self, wanted: int) -> list[int]:
+        if wanted <= 0:
+            return []
+        if connection.vendor != "postgresql":
+            rows = list(self.queryset.values_list("pk", "distance_sq")[:wanted])
+            self.distances.update(rows)
+            return [pk for pk, _d in rows]
+        knn = RawSQL(  # noqa: S611 — constant SQL, values as parameters
+            'point("places_place"."longitude", "places_place"."latitude") <-> point(%s, %s)',
+            [self.lon0, self.lat0],
+            output_field=FloatField(),
+        )
+        ordered = self.queryset.order_by(knn.asc()).values_list("pk", "distance_sq", "latitude", "longitude")
+        batch = max(2 * wanted + 10, 50)
+        while True:
+            with transaction.atomic(), connection.cursor() as cursor:
+                # The planner estimates the box at a few rows (a fixed selectivity for `<@`) and would
+                # sort them after a bitmap scan: ask for the index's own order.
+                cursor.execute("SET LOCAL enable_bitmapscan = off")
+                rows = list(ordered[:batch])
+            found = sorted((distance, pk) for pk, distance, _lat, _lon in rows)
+            if len(rows) < batch:
+                break  # every match is read
+            _pk, _d, lat, lon = rows[-1]
+            plain_sq = (lat - self.lat0) ** 2 + (lon - self.lon0) ** 2
+            if len(found) >= wanted and found[wanted - 1][0] <= self.k * self.k * plain_sq:
+                break
+            batch *= 4
+        self.distances.update((pk, distance) for distance, pk in found[:wanted])
+        return [pk for _distance, pk in found[:wanted]]
+
+
+def page_places(first: list[int] | NearestFirst, ids: list[int], fields: Iterable[str]) -> list[Place]:
+    """The places of a page of :func:`first_results`, read by key, in the page's order (with their
+    ``distance_sq`` around a point)."""
+    by_pk = public_places().only(*fields).in_bulk(ids)
+    places = [by_pk[pk] for pk in ids if pk in by_pk]
+    if isinstance(first, NearestFirst):
+        for place in places:
+            place.distance_sq = first.distances.get(place.pk)  # type: ignore[attr-defined]
+    return places
 
 
 def _narrowed(filters: SearchFilters) -> bool:
@@ -395,6 +471,8 @@ class CappedPaginator(Paginator):
     def _capped(self) -> int:
         if isinstance(self.object_list, list):  # already read (at most cap + 1 items)
             return len(self.object_list)
+        if isinstance(self.object_list, NearestFirst):
+            return self.object_list.capped_count(self.cap)
         return capped_count(self.object_list, self.cap)  # type: ignore[arg-type]
 
     @cached_property

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import F
 
 from maillage.places.normalize import fold
 from maillage.territories.models import Territory, TerritoryKind
@@ -228,7 +228,9 @@ def resolve_area(text: str) -> Area:
         commune = selectors.resolve_commune(compact)
         return Area(commune=commune) if commune else Area(candidates=tuple(selectors.commune_search(compact)))
     exact = (  # the indexed folded name (never UPPER(name): a scan of 35 000 communes)
-        communes.filter(search_name=fold(text)).order_by(F("population").desc(nulls_last=True), "name").first()
+        communes.filter(search_name=fold(text))
+        .order_by(F("population").desc(nulls_last=True), "name")
+        .first()
     )
     if exact is not None:
         return Area(commune=exact)

@@ -107,9 +107,8 @@ def search(request: HttpRequest) -> HttpResponse:
     paginator = selectors.CappedPaginator(queryset if first is None else first, selectors.PAGE_SIZE)
     page: Page = paginator.get_page(request.GET.get("page"))
     places = list(page.object_list)
-    if first is not None:  # ids sorted by name: the page's places, read by key
-        by_pk = selectors.public_places().only(*_LIST_FIELDS).in_bulk(places)
-        places = [by_pk[pk] for pk in places if pk in by_pk]
+    if first is not None:  # ids (sorted by name, or nearest first): the page's places, read by key
+        places = selectors.page_places(first, places, _LIST_FIELDS)
     now = timezone.now()
     prefix = _detail_prefix()
     cards = [_card(place, now, prefix) for place in places]
