@@ -151,11 +151,11 @@ def _text_scenarios(count: int, seed: int) -> list[dict[str, Any]]:
     return [{"q": rng.choice(TEXTS), **({"ouvert": "on"} if i % 4 == 0 else {})} for i in range(count)]
 
 
-def _queryset(params: dict[str, Any]) -> Any:
+def _filters(params: dict[str, Any]) -> Any:
     from django.http import QueryDict
 
     from maillage.places.forms import SearchForm
-    from maillage.places.selectors import DEFAULT_RADIUS_KM, place_search
+    from maillage.places.selectors import DEFAULT_RADIUS_KM
 
     data = QueryDict(mutable=True)
     for key, value in params.items():
@@ -163,18 +163,41 @@ def _queryset(params: dict[str, Any]) -> Any:
     data.setdefault("rayon", str(DEFAULT_RADIUS_KM))
     form = SearchForm(data)
     form.is_valid()
-    return place_search(form.filters())
+    return form.filters()
 
 
-def _sql_samples(querysets: list[Any], *, sequential: bool) -> list[float]:
-    """The search's own queries (capped count + first page) per scenario, in ms; ``sequential`` disables index
+def _queryset(params: dict[str, Any]) -> Any:
+    from maillage.places.selectors import place_search
+
+    return place_search(_filters(params))
+
+
+def _page_sql(params: dict[str, Any]) -> Any:
+    """The page's own queries, as the view runs them: the capped count, then the first page (ids by
+    name, or nearest first from the spatial index) and its places read by key."""
+    from maillage.places import selectors
+
+    filters = _filters(params)
+    queryset = selectors.place_search(filters)
+
+    def run() -> None:
+        first = selectors.first_results(queryset, filters)
+        paginator = selectors.CappedPaginator(queryset if first is None else first, selectors.PAGE_SIZE)
+        page = paginator.get_page(1)
+        ids = list(page.object_list)
+        if first is not None:
+            selectors.page_places(first, ids, ("pk", "name"))
+
+    return run
+
+
+def _sql_samples(pages: list[Any], *, sequential: bool) -> list[float]:
+    """The search's own queries (:func:`_page_sql`) per scenario, in ms; ``sequential`` disables index
     and bitmap scans for the transaction: the honest « read the whole table » baseline."""
     from django.db import connection, transaction
 
-    from maillage.places.selectors import capped_count
-
     samples = []
-    for queryset in querysets:
+    for run in pages:
         with transaction.atomic():
             if sequential:
                 with connection.cursor() as cursor:
@@ -183,8 +206,7 @@ def _sql_samples(querysets: list[Any], *, sequential: bool) -> list[float]:
                         "SET LOCAL enable_indexonlyscan = off"
                     )
             start = time.perf_counter()
-            capped_count(queryset)  # as the page counts: exactly up to 1 000, then « plus de 1 000 »
-            list(queryset[:20])
+            run()
             samples.append((time.perf_counter() - start) * 1000)
     return samples
 
@@ -245,9 +267,17 @@ def _explain_50km() -> None:
     commune = Territory.objects.communes().exclude(latitude=None).order_by("-population").first()
     if commune is None:
         return
+    from django.db import transaction
+
+    from maillage.places.selectors import NearestFirst, capped_count
+
     queryset = _queryset({"commune": f"{commune.name} ({commune.code})", "rayon": "50"})
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
+    kept = capped_count(queryset)
+    # The first page as the view reads it: nearest first from the GiST index (50 rows for page 1).
+    first = NearestFirst(queryset, (float(commune.latitude), float(commune.longitude)))
+    sql, params = first.ordered()[:50].query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
         cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
     if isinstance(plan, str):
@@ -269,7 +299,8 @@ def _explain_50km() -> None:
     walk(root)
     blocks = root.get("Shared Hit Blocks", 0) + root.get("Shared Read Blocks", 0)
     print(
-        f"Recherche à 50 km de {commune.name} : {root['Actual Rows']} lieux gardés, "
+        f"Recherche à 50 km de {commune.name} ({kept if kept <= 200 else 'plus de 200'} lieux), première "
+        f"page lue au plus près : {root['Actual Rows']} lieux gardés, "
         f"{scanned['rows']} lignes lues par les parcours ({scanned['removed']} écartées), {blocks} blocs "
         f"({' + '.join(nodes)})",
         flush=True,
@@ -479,8 +510,9 @@ def _search_part(client: Any, scenarios: list[dict[str, Any]]) -> dict[str, floa
     figures: dict[str, float] = {}
     samples, queries = _requests(client, scenarios)
     querysets = [_queryset(p) for p in scenarios]
-    indexed = _sql_samples(querysets, sequential=False)
-    sequential = _sql_samples(querysets, sequential=True)
+    pages = [_page_sql(p) for p in scenarios]
+    indexed = _sql_samples(pages, sequential=False)
+    sequential = _sql_samples(pages, sequential=True)
     figures["search"] = _line(
         "Recherche publique /lieux/ (commune + rayon, texte, filtre)", samples, sequential
     )
@@ -506,7 +538,7 @@ def _text_part(client: Any, args: argparse.Namespace) -> dict[str, float]:
     text_samples, _ = _requests(client, texts)
     text_cpu = list(LAST_CPU)
     text_querysets = [_queryset(p) for p in texts]
-    text_sequential = _sql_samples(text_querysets, sequential=True)
+    text_sequential = _sql_samples([_page_sql(p) for p in texts], sequential=True)
     figure = _line(
         "Recherche plein texte sur tout l'annuaire (« impots », « CAF », « France Services »…)",
         text_samples,

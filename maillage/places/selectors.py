@@ -404,6 +404,16 @@ class NearestFirst:
         start, stop = index.start or 0, index.stop or 0
         return self.nearest(stop)[start:stop]
 
+    def ordered(self) -> QuerySet[Any]:
+        """(pk, distance_sq, latitude, longitude) of the matches by plain distance, from the GiST index
+        (run with ``enable_bitmapscan`` off, as :meth:`nearest` does)."""
+        knn = RawSQL(  # noqa: S611 — constant SQL, values as parameters
+            'point("places_place"."longitude", "places_place"."latitude") <-> point(%s, %s)',
+            [self.lon0, self.lat0],
+            output_field=FloatField(),
+        )
+        return self.queryset.order_by(knn.asc()).values_list("pk", "distance_sq", "latitude", "longitude")
+
     def nearest(self, wanted: int) -> list[int]:
         if wanted <= 0:
             return []
@@ -411,12 +421,7 @@ class NearestFirst:
             rows = list(self.queryset.values_list("pk", "distance_sq")[:wanted])
             self.distances.update(rows)
             return [pk for pk, _d in rows]
-        knn = RawSQL(  # noqa: S611 — constant SQL, values as parameters
-            'point("places_place"."longitude", "places_place"."latitude") <-> point(%s, %s)',
-            [self.lon0, self.lat0],
-            output_field=FloatField(),
-        )
-        ordered = self.queryset.order_by(knn.asc()).values_list("pk", "distance_sq", "latitude", "longitude")
+        ordered = self.ordered()
         batch = max(2 * wanted + 10, 50)
         while True:
             with transaction.atomic(), connection.cursor() as cursor:
