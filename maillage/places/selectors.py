@@ -424,11 +424,7 @@ class NearestFirst:
         ordered = self.ordered()
         batch = max(2 * wanted + 10, 50)
         while True:
-            with transaction.atomic(), connection.cursor() as cursor:
-                # The planner estimates the box at a few rows (a fixed selectivity for `<@`) and would
-                # sort them after a bitmap scan: ask for the index's own order.
-                cursor.execute("SET LOCAL enable_bitmapscan = off")
-                rows = list(ordered[:batch])
+            rows = _without_bitmap_scans(lambda size=batch: list(ordered[:size]))  # type: ignore[misc]
             found = sorted((distance, pk) for pk, distance, _lat, _lon in rows)
             if len(rows) < batch:
                 break  # every match is read
@@ -439,6 +435,28 @@ class NearestFirst:
             batch *= 4
         self.distances.update((pk, distance) for distance, pk in found[:wanted])
         return [pk for _distance, pk in found[:wanted]]
+
+
+def _without_bitmap_scans(run: Any) -> Any:
+    """``run()`` with PostgreSQL's bitmap scans off for its queries, then the setting as it was.
+
+    The planner estimates a box at a few rows (a fixed selectivity for ``<@``) and would read every
+    match in the circle with a bitmap scan to sort them: this asks for the GiST index's own order.
+    Two statements (``set_config`` local to the transaction, returning the previous value), no
+    savepoint."""
+    if not connection.in_atomic_block:
+        with transaction.atomic():
+            return _without_bitmap_scans(run)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('enable_bitmapscan'), set_config('enable_bitmapscan', 'off', true)"
+        )
+        previous = cursor.fetchone()[0]
+    try:
+        return run()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('enable_bitmapscan', %s, true)", [previous])
 
 
 def page_places(first: list[int] | NearestFirst, ids: list[int], fields: Iterable[str]) -> list[Place]:

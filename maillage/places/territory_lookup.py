@@ -149,7 +149,7 @@ def suggestions(text: str, *, kinds: list[str] | None = None, limit: int = 8) ->
 
 
 def _load(pks: list[int]) -> list[Territory]:
-    by_pk = Territory.objects.in_bulk(pks)
+    by_pk = Territory.objects.select_related("department").in_bulk(pks)
     return [by_pk[pk] for pk in pks if pk in by_pk]
 
 
@@ -276,23 +276,9 @@ def resolve_area_cached(text: str) -> Area:
     cache_key = "places:area:" + hashlib.sha256(fold(text or "").encode()).hexdigest()
     found = cache.get(cache_key)
     if found is None:
-        area = resolve_area(text)
-        found = (
-            getattr(area.commune, "pk", None),
-            getattr(area.territory, "pk", None),
-            [t.pk for t in area.candidates],
-            area.ambiguous,
-        )
+        found = resolve_area(text)
         cache.set(cache_key, found, AREA_CACHE_SECONDS)
-        return area
-    commune_pk, territory_pk, candidate_pks, ambiguous = found
-    loaded = Territory.objects.in_bulk([pk for pk in [commune_pk, territory_pk, *candidate_pks] if pk])
-    return Area(
-        commune=loaded.get(commune_pk) if commune_pk else None,
-        territory=loaded.get(territory_pk) if territory_pk else None,
-        candidates=tuple(loaded[pk] for pk in candidate_pks if pk in loaded),
-        ambiguous=ambiguous,
-    )
+    return found
 
 
 def candidate_links(params: object, candidates: list[Territory]) -> list[dict[str, str]]:
