@@ -212,10 +212,15 @@ def _text_filter(queryset: QuerySet[Place], text: str, *, near: bool = False) ->
     return queryset
 
 
-def _document_filter(queryset: QuerySet[Place], text: str) -> QuerySet[Place]:
+def _document_filter(queryset: QuerySet[Place], text: str, *, near: bool = False) -> QuerySet[Place]:
     """Places whose ``search_document`` holds a word starting with each term of ``text`` (stemmed,
     accents and case ignored): the stored ``search_vector`` and its GIN index on PostgreSQL, ``LIKE`` on
-    SQLite."""
+    SQLite.
+
+    With ``near`` (the spatial index already narrows the rows to a circle), the column is wrapped in
+    ``COALESCE`` (a no-op) so that the planner cannot intersect the circle's few hundred rows with the
+    GIN index's answer for a common word: a prefix search (``franc:* & servic:*``) builds a bitmap of
+    every match in France, four times longer for four times the places."""
     text = text.strip()
     if not text:
         return queryset
@@ -225,9 +230,12 @@ def _document_filter(queryset: QuerySet[Place], text: str) -> QuerySet[Place]:
     if not terms:
         return queryset
     if connection.vendor == "postgresql":
+        column = '"places_place"."search_vector"'
+        if near:
+            column = f"COALESCE({column}, ''::tsvector)"
         condition = RawSQL(  # noqa: S611 — constant SQL, the query as a parameter
             # The stored column (its GIN index), never to_tsvector() again on every row read.
-            '"places_place"."search_vector" @@ to_tsquery(\'simple\'::regconfig, %s)',
+            column + " @@ to_tsquery('simple'::regconfig, %s)",
             [search_document.tsquery(terms)],
             output_field=BooleanField(),
         )
@@ -282,7 +290,7 @@ def place_search(filters: SearchFilters, *, at: datetime | None = None) -> Query
     queryset = queryset.annotate(
         distance_sq=ExpressionWrapper(dlat * dlat + dlon * dlon, output_field=FloatField())
     ).filter(distance_sq__lte=radius_deg * radius_deg)  # type: ignore[misc]
-    queryset = _document_filter(queryset, filters.q)
+    queryset = _document_filter(queryset, filters.q, near=True)
     return queryset.order_by("distance_sq", "name", "pk")  # type: ignore[misc]
 
 
