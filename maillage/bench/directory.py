@@ -182,7 +182,7 @@ def _page_sql(params: dict[str, Any]) -> Any:
 
     def run() -> None:
         first = selectors.first_results(queryset, filters)
-        paginator = selectors.CappedPaginator(queryset if first is None else first, selectors.PAGE_SIZE)
+        paginator = selectors.CappedPaginator(queryset if first is None else first, selectors.PAGE_SIZE)  # type: ignore[arg-type]
         page = paginator.get_page(1)
         ids = list(page.object_list)
         if first is not None:
@@ -274,7 +274,7 @@ def _explain_50km() -> None:
     queryset = _queryset({"commune": f"{commune.name} ({commune.code})", "rayon": "50"})
     kept = capped_count(queryset)
     # The first page as the view reads it: nearest first from the GiST index (50 rows for page 1).
-    first = NearestFirst(queryset, (float(commune.latitude), float(commune.longitude)))
+    first = NearestFirst(queryset, (float(commune.latitude or 0.0), float(commune.longitude or 0.0)))
     sql, params = first.ordered()[:50].query.sql_with_params()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_bitmapscan = off")

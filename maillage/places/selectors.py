@@ -420,13 +420,13 @@ class NearestFirst:
             [self.lon0, self.lat0],
             output_field=FloatField(),
         )
-        return self.queryset.order_by(knn.asc()).values_list("pk", "distance_sq", "latitude", "longitude")
+        return self.queryset.order_by(knn.asc()).values_list("pk", "distance_sq", "latitude", "longitude")  # type: ignore[misc]
 
     def nearest(self, wanted: int) -> list[int]:
         if wanted <= 0:
             return []
         if connection.vendor != "postgresql":
-            rows = list(self.queryset.values_list("pk", "distance_sq")[:wanted])
+            rows = list(self.queryset.values_list("pk", "distance_sq")[:wanted])  # type: ignore[misc]
             self.distances.update(rows)
             return [pk for pk, _d in rows]
         ordered = self.ordered()

@@ -104,7 +104,7 @@ def search(request: HttpRequest) -> HttpResponse:
     filters = form.filters() if searched else selectors.SearchFilters()
     queryset = selectors.place_search(filters).only(*_LIST_FIELDS)
     first = selectors.first_results(queryset, filters)
-    paginator = selectors.CappedPaginator(queryset if first is None else first, selectors.PAGE_SIZE)
+    paginator = selectors.CappedPaginator(queryset if first is None else first, selectors.PAGE_SIZE)  # type: ignore[arg-type]
     page: Page = paginator.get_page(request.GET.get("page"))
     places = list(page.object_list)
     if first is not None:  # ids (sorted by name, or nearest first): the page's places, read by key
