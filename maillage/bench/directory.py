@@ -28,6 +28,8 @@ import json
 import random
 import statistics
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 BENCH_SOURCE = "Banc d'essai"
@@ -46,6 +48,36 @@ TEXTS = [
     "smartphone",
     "retraite",
 ]
+
+
+#: « Ouvert maintenant » is measured at a fixed weekday morning (the Tuesday of the current week, 10:00
+#: Europe/Paris), not at the wall-clock time: run at 21:00, almost every place is closed and the
+#: filter measures an empty answer.
+BENCH_WEEKDAY = 1  # Tuesday
+BENCH_TIME = (10, 0)
+
+
+def bench_moment(today: Any = None) -> Any:
+    """10:00 Europe/Paris on the Tuesday of the current week (a weekday morning, when places are open)."""
+    from datetime import datetime, timedelta
+
+    from maillage.places.opening_hours import PARIS
+
+    day = today or datetime.now(tz=PARIS).date()
+    tuesday = day - timedelta(days=day.weekday()) + timedelta(days=BENCH_WEEKDAY)
+    return datetime(tuesday.year, tuesday.month, tuesday.day, *BENCH_TIME, tzinfo=PARIS)
+
+
+@contextmanager
+def fixed_clock(moment: Any) -> Iterator[None]:
+    """``django.utils.timezone.now()`` answers ``moment`` within the block (this process only: the
+    searches through the test client and the SQL samples; the gunicorn part runs at the real time)."""
+    from unittest import mock
+
+    from django.utils import timezone
+
+    with mock.patch.object(timezone, "now", return_value=moment):
+        yield
 
 
 #: What the bench measures (``--parts``); « served » is public search and place pages through gunicorn.
@@ -119,11 +151,11 @@ def _text_scenarios(count: int, seed: int) -> list[dict[str, Any]]:
     return [{"q": rng.choice(TEXTS), **({"ouvert": "on"} if i % 4 == 0 else {})} for i in range(count)]
 
 
-def _queryset(params: dict[str, Any]) -> Any:
+def _filters(params: dict[str, Any]) -> Any:
     from django.http import QueryDict
 
     from maillage.places.forms import SearchForm
-    from maillage.places.selectors import DEFAULT_RADIUS_KM, place_search
+    from maillage.places.selectors import DEFAULT_RADIUS_KM
 
     data = QueryDict(mutable=True)
     for key, value in params.items():
@@ -131,16 +163,41 @@ def _queryset(params: dict[str, Any]) -> Any:
     data.setdefault("rayon", str(DEFAULT_RADIUS_KM))
     form = SearchForm(data)
     form.is_valid()
-    return place_search(form.filters())
+    return form.filters()
 
 
-def _sql_samples(querysets: list[Any], *, sequential: bool) -> list[float]:
-    """The search's own queries (count + first page) per scenario, in ms; ``sequential`` disables index
+def _queryset(params: dict[str, Any]) -> Any:
+    from maillage.places.selectors import place_search
+
+    return place_search(_filters(params))
+
+
+def _page_sql(params: dict[str, Any]) -> Any:
+    """The page's own queries, as the view runs them: the capped count, then the first page (ids by
+    name, or nearest first from the spatial index) and its places read by key."""
+    from maillage.places import selectors
+
+    filters = _filters(params)
+    queryset = selectors.place_search(filters)
+
+    def run() -> None:
+        first = selectors.first_results(queryset, filters)
+        paginator = selectors.CappedPaginator(queryset if first is None else first, selectors.PAGE_SIZE)  # type: ignore[arg-type]
+        page = paginator.get_page(1)
+        ids = list(page.object_list)
+        if first is not None:
+            selectors.page_places(first, ids, ("pk", "name"))
+
+    return run
+
+
+def _sql_samples(pages: list[Any], *, sequential: bool) -> list[float]:
+    """The search's own queries (:func:`_page_sql`) per scenario, in ms; ``sequential`` disables index
     and bitmap scans for the transaction: the honest « read the whole table » baseline."""
     from django.db import connection, transaction
 
     samples = []
-    for queryset in querysets:
+    for run in pages:
         with transaction.atomic():
             if sequential:
                 with connection.cursor() as cursor:
@@ -149,10 +206,14 @@ def _sql_samples(querysets: list[Any], *, sequential: bool) -> list[float]:
                         "SET LOCAL enable_indexonlyscan = off"
                     )
             start = time.perf_counter()
-            queryset.count()
-            list(queryset[:20])
+            run()
             samples.append((time.perf_counter() - start) * 1000)
     return samples
+
+
+#: CPU time of this process (Python: routing, forms, queries' client side, template) per request of the
+#: last :func:`_requests`, in ms — the honest figure on a shared machine, where wall time waits for CPU.
+LAST_CPU: list[float] = []
 
 
 def _requests(client: Any, scenarios: list[dict[str, Any]]) -> tuple[list[float], list[int]]:
@@ -163,15 +224,26 @@ def _requests(client: Any, scenarios: list[dict[str, Any]]) -> tuple[list[float]
         client.get("/lieux/", params)
     samples: list[float] = []
     queries: list[int] = []
+    LAST_CPU.clear()
     for params in scenarios:
         with CaptureQueriesContext(connection) as captured:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             response = client.get("/lieux/", params)
             samples.append((time.perf_counter() - start) * 1000)
+            LAST_CPU.append((time.process_time() - cpu) * 1000)
         if response.status_code != 200:
             raise SystemExit(f"Recherche en erreur {response.status_code} : {params}")
         queries.append(len(captured.captured_queries))
     return samples, queries
+
+
+def _cpu_line(label: str, cpu: list[float]) -> None:
+    from maillage.bench.common import percentile
+
+    print(
+        f"  {label} — CPU Python par requête : p50 {percentile(cpu, 50):.1f} ms, p95 {percentile(cpu, 95):.1f} ms",
+        flush=True,
+    )
 
 
 def _line(label: str, samples: list[float], baseline: list[float] | None = None) -> float:
@@ -195,9 +267,17 @@ def _explain_50km() -> None:
     commune = Territory.objects.communes().exclude(latitude=None).order_by("-population").first()
     if commune is None:
         return
+    from django.db import transaction
+
+    from maillage.places.selectors import NearestFirst, capped_count
+
     queryset = _queryset({"commune": f"{commune.name} ({commune.code})", "rayon": "50"})
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
+    kept = capped_count(queryset)
+    # The first page as the view reads it: nearest first from the GiST index (50 rows for page 1).
+    first = NearestFirst(queryset, (float(commune.latitude or 0.0), float(commune.longitude or 0.0)))
+    sql, params = first.ordered()[:50].query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
         cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
     if isinstance(plan, str):
@@ -219,7 +299,8 @@ def _explain_50km() -> None:
     walk(root)
     blocks = root.get("Shared Hit Blocks", 0) + root.get("Shared Read Blocks", 0)
     print(
-        f"Recherche à 50 km de {commune.name} : {root['Actual Rows']} lieux gardés, "
+        f"Recherche à 50 km de {commune.name} ({kept if kept <= 200 else 'plus de 200'} lieux), première "
+        f"page lue au plus près : {root['Actual Rows']} lieux gardés, "
         f"{scanned['rows']} lignes lues par les parcours ({scanned['removed']} écartées), {blocks} blocs "
         f"({' + '.join(nodes)})",
         flush=True,
@@ -381,11 +462,16 @@ def _one_size(rows: int, args: argparse.Namespace, *, last: bool) -> dict[str, f
     from django.test import Client
 
     from maillage.bench.common import context_line, timer, vacuum_analyze
+    from maillage.places import open_now
     from maillage.places.models import Place
 
     with timer(f"Préparation de {rows} lieux (import réel)"):
         total = _fill(rows)
-    seconds = vacuum_analyze("places_place", "places_openinginterval", "territories_territory")
+    with timer("Horaires de la semaine calculés d'avance (comme la tâche de nuit refresh-opening-hours)"):
+        open_now.refresh(now=bench_moment())
+    seconds = vacuum_analyze(
+        "places_place", "places_openinginterval", "places_weeklyhours", "territories_territory"
+    )
     print(
         f"Lieux publiés en base : {Place.objects.published().count()} (dont banc d'essai : {total}), "
         f"{Place.objects.exclude(opening_hours='').values('opening_hours').distinct().count()} horaires distincts ; "
@@ -396,10 +482,15 @@ def _one_size(rows: int, args: argparse.Namespace, *, last: bool) -> dict[str, f
     figures: dict[str, float] = {}
     parts = set(str(args.parts).split(","))
     scenarios = _scenarios(args.requests, args.seed)
-    if "search" in parts:
-        figures.update(_search_part(client, scenarios))
-    if "text" in parts:
-        figures.update(_text_part(client, args))
+    moment = bench_moment()
+    print(
+        f"« Ouvert maintenant » mesuré un mardi matin : {moment:%d/%m/%Y %H:%M} (heure de Paris)", flush=True
+    )
+    with fixed_clock(moment):
+        if "search" in parts:
+            figures.update(_search_part(client, scenarios))
+        if "text" in parts:
+            figures.update(_text_part(client, args))
     if "explain" in parts:
         _explain_50km()
     if last and "api" in parts:
@@ -419,11 +510,13 @@ def _search_part(client: Any, scenarios: list[dict[str, Any]]) -> dict[str, floa
     figures: dict[str, float] = {}
     samples, queries = _requests(client, scenarios)
     querysets = [_queryset(p) for p in scenarios]
-    indexed = _sql_samples(querysets, sequential=False)
-    sequential = _sql_samples(querysets, sequential=True)
+    pages = [_page_sql(p) for p in scenarios]
+    indexed = _sql_samples(pages, sequential=False)
+    sequential = _sql_samples(pages, sequential=True)
     figures["search"] = _line(
         "Recherche publique /lieux/ (commune + rayon, texte, filtre)", samples, sequential
     )
+    _cpu_line("recherche publique", list(LAST_CPU))
     _line("  requêtes SQL seules (comptage + page)", indexed, sequential)
     open_now = [i for i, p in enumerate(scenarios) if "ouvert" in p]
     figures["open"] = _line(
@@ -443,15 +536,21 @@ def _search_part(client: Any, scenarios: list[dict[str, Any]]) -> dict[str, floa
 def _text_part(client: Any, args: argparse.Namespace) -> dict[str, float]:
     texts = _text_scenarios(max(args.requests // 2, 50), args.seed)
     text_samples, _ = _requests(client, texts)
+    text_cpu = list(LAST_CPU)
     text_querysets = [_queryset(p) for p in texts]
-    text_sequential = _sql_samples(text_querysets, sequential=True)
+    text_sequential = _sql_samples([_page_sql(p) for p in texts], sequential=True)
     figure = _line(
         "Recherche plein texte sur tout l'annuaire (« impots », « CAF », « France Services »…)",
         text_samples,
         text_sequential,
     )
-    found = {p["q"]: q.count() for p, q in zip(texts, text_querysets, strict=True)}
-    print("  résultats : " + ", ".join(f"« {k} » {v}" for k, v in sorted(found.items())), flush=True)
+    _cpu_line("plein texte", text_cpu)
+    found: dict[str, int] = {}
+    for params, queryset in zip(texts, text_querysets, strict=True):
+        label = f"« {params['q']} »" + (" ouvert" if "ouvert" in params else "")
+        if label not in found:
+            found[label] = queryset.count()
+    print("  résultats : " + ", ".join(f"{k} {v}" for k, v in sorted(found.items())), flush=True)
     return {"text": figure}
 
 

@@ -86,3 +86,38 @@ def update_place(*, actor: Any, place: Place, values: dict[str, Any], verified: 
     )
     place.refresh_from_db()
     return changes
+
+
+#: At most this many places confirmed in one « rien n'a changé » (a page of « Mes lieux » is 50 rows).
+CONFIRM_LIMIT = 200
+
+
+@transaction.atomic
+def confirm_unchanged(*, actor: Any, places: Any) -> list[Place]:
+    """« Rien n'a changé » for several places at once: each is verified as of now by ``actor``, with one
+    audit entry per place (who, when, the previous verification date).
+
+    ``places`` is a queryset the caller has already scoped to what ``actor`` may edit
+    (:func:`maillage.places.selectors.places_editable_by`); rows are locked, in id order (no deadlock
+    with a concurrent bulk confirmation). Returns the confirmed places.
+    """
+    now = timezone.now()
+    today = timezone.localdate()
+    confirmed: list[Place] = []
+    ids = list(places.order_by("pk").values_list("pk", flat=True)[:CONFIRM_LIMIT])
+    for locked in Place.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
+        before = locked.verified_at
+        locked.verified_at = now
+        locked.verified_by = actor
+        locked.data_updated_on = today
+        locked.save(update_fields=["verified_at", "verified_by", "data_updated_on", "updated_at"])
+        record_change(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            instance=locked,
+            changes={"verified_at": [before.isoformat() if before else None, now.isoformat()]},
+            territory_code=_territory_code(locked),
+            message="Informations vérifiées sans changement (« Mes lieux », vérification groupée)",
+        )
+        confirmed.append(locked)
+    return confirmed

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
-from maillage.places import opening_hours
+from maillage.places import opening_hours, territory_lookup
 from maillage.places.choices import (
     AccessMode,
     Fee,
@@ -29,7 +29,6 @@ from maillage.places.selectors import (
     DEFAULT_RADIUS_KM,
     RADIUS_CHOICES_KM,
     SearchFilters,
-    resolve_commune_cached,
 )
 
 #: National programmes offered as search filters (the ones people ask for).
@@ -51,8 +50,11 @@ class SearchForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     commune = forms.CharField(
-        label=_("Près de (commune ou code postal)"),
-        help_text=_("Les lieux les plus proches sont affichés en premier."),
+        label=_("Près de (commune, code postal ou territoire)"),
+        help_text=_(
+            "Les lieux les plus proches sont affichés en premier. Une intercommunalité ou un département "
+            "(par exemple « Grand Figeac », « Cauvaldor », « Lot ») affiche tous ses lieux."
+        ),
         required=False,
         max_length=100,
         widget=forms.TextInput(
@@ -107,7 +109,9 @@ class SearchForm(forms.Form):
         data = super().clean() or {}
         text = data.get("commune") or ""
         data["commune_obj"] = None
+        data["territory_obj"] = None
         data["position_obj"] = None
+        self.area_candidates: list[Any] = []
         position = (data.get("position") or "").strip()
         if position:
             try:
@@ -120,16 +124,31 @@ class SearchForm(forms.Form):
                 data["position_obj"] = (lat, lon)
                 return data  # the position wins over the commune field
         if text:
-            commune = resolve_commune_cached(text)
-            if commune is None:
+            area = territory_lookup.resolve_area_cached(text)
+            self.area_candidates = list(area.candidates)
+            if area.commune is not None:
+                data["commune_obj"] = area.commune
+            elif area.territory is not None:
+                data["territory_obj"] = area.territory
+            elif area.ambiguous:
+                self.add_error(
+                    "commune",
+                    _("Plusieurs territoires correspondent à « %(text)s » : choisissez-en un ci-dessous.")
+                    % {"text": text},
+                )
+            else:
                 self.add_error(
                     "commune",
                     _(
-                        "Commune introuvable : saisissez son nom ou son code postal, par exemple « Figeac » ou « 46100 »."
+                        "Commune ou territoire introuvable : saisissez un nom, un code postal ou un code, par "
+                        "exemple « Figeac », « 46100 » ou « Grand Figeac »."
+                    )
+                    + (
+                        " " + _("Vouliez-vous dire l'un des territoires proposés ci-dessous ?")
+                        if self.area_candidates
+                        else ""
                     ),
                 )
-            else:
-                data["commune_obj"] = commune
         return data
 
     def filters(self) -> SearchFilters:
@@ -137,6 +156,7 @@ class SearchForm(forms.Form):
         return SearchFilters(
             q=data.get("q") or "",
             commune=data.get("commune_obj"),
+            territory=data.get("territory_obj"),
             radius_km=data.get("rayon") or DEFAULT_RADIUS_KM,
             services=data.get("service") or [],
             publics=data.get("public") or [],

@@ -234,3 +234,42 @@ def open_condition(numbers: list[int], vendor: str) -> tuple[str, list[Any]]:
     for number in numbers:
         text[number] = "1"
     return ('substr(%s, "places_place"."opening_schedule" + 1, 1) = \'1\'', ["".join(text)])
+
+
+#: The condition of a minute is kept this long (it is keyed on the minute itself: a search at 10:01 never
+#: reads 10:00's answer; two minutes bound the life of an entry).
+CONDITION_CACHE_SECONDS = 120
+
+
+def computed_version() -> int:
+    """The data version of the computed weeks: the highest ``WeeklyHours`` id. Every write of intervals
+    (:func:`_compute`, through :func:`ensure_week`, :func:`ensure_hours`, :func:`ensure_place` and the
+    import) inserts its ``WeeklyHours`` markers in the same transaction as the intervals, so new hours
+    change the version; deleting past weeks does not change any answer about this week. One read of the
+    primary key index."""
+    from django.db.models import Max
+
+    from maillage.places.models import WeeklyHours
+
+    return int(WeeklyHours.objects.aggregate(top=Max("pk"))["top"] or 0)
+
+
+def open_condition_at(moment: datetime, vendor: str) -> tuple[str, list[Any]] | None:
+    """:func:`open_condition` of the schedules open at ``moment``, None when none is open.
+
+    Every search of the same minute asks the same question: its answer (a bit string of a few hundred
+    bytes) is cached per minute and :func:`computed_version`, so only the first search of a minute reads
+    the thousands of intervals open at that minute."""
+    from django.core.cache import cache
+
+    monday, minute = week_of(moment)
+    key = f"places:open-now:{vendor}:{monday.isoformat()}:{minute}:{computed_version()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached[0]
+    numbers = open_schedules(moment)
+    condition = open_condition(numbers, vendor) if numbers else None
+    # Computing the week on the fly (first search of a week) wrote new intervals: key on the new version.
+    key = f"places:open-now:{vendor}:{monday.isoformat()}:{minute}:{computed_version()}"
+    cache.set(key, (condition,), CONDITION_CACHE_SECONDS)
+    return condition

@@ -153,6 +153,7 @@ def resolve_commune(text: str) -> Territory | None:
 class SearchFilters:
     q: str = ""
     commune: Territory | None = None
+    territory: Territory | None = None  # an EPCI or a département: its places, no radius
     radius_km: int = DEFAULT_RADIUS_KM
     services: list[str] = field(default_factory=list)
     publics: list[str] = field(default_factory=list)
@@ -211,10 +212,15 @@ def _text_filter(queryset: QuerySet[Place], text: str, *, near: bool = False) ->
     return queryset
 
 
-def _document_filter(queryset: QuerySet[Place], text: str) -> QuerySet[Place]:
+def _document_filter(queryset: QuerySet[Place], text: str, *, near: bool = False) -> QuerySet[Place]:
     """Places whose ``search_document`` holds a word starting with each term of ``text`` (stemmed,
     accents and case ignored): the stored ``search_vector`` and its GIN index on PostgreSQL, ``LIKE`` on
-    SQLite."""
+    SQLite.
+
+    With ``near`` (the spatial index already narrows the rows to a circle), the column is wrapped in
+    ``COALESCE`` (a no-op) so that the planner cannot intersect the circle's few hundred rows with the
+    GIN index's answer for a common word: a prefix search (``franc:* & servic:*``) builds a bitmap of
+    every match in France, four times longer for four times the places."""
     text = text.strip()
     if not text:
         return queryset
@@ -224,9 +230,12 @@ def _document_filter(queryset: QuerySet[Place], text: str) -> QuerySet[Place]:
     if not terms:
         return queryset
     if connection.vendor == "postgresql":
+        column = '"places_place"."search_vector"'
+        if near:
+            column = f"COALESCE({column}, ''::tsvector)"
         condition = RawSQL(  # noqa: S611 — constant SQL, the query as a parameter
             # The stored column (its GIN index), never to_tsvector() again on every row read.
-            '"places_place"."search_vector" @@ to_tsquery(\'simple\'::regconfig, %s)',
+            column + " @@ to_tsquery('simple'::regconfig, %s)",
             [search_document.tsquery(terms)],
             output_field=BooleanField(),
         )
@@ -254,8 +263,9 @@ def place_search(filters: SearchFilters, *, at: datetime | None = None) -> Query
     and nearest first (annotated ``distance_sq``, degrees²; use :func:`distance_km`)."""
     if filters.invalid:
         return public_places().none()
-    queryset = _document_filter(public_places(), filters.q)
-    queryset = _any_of(queryset, "services", filters.services)
+    # The text is tested last (PostgreSQL keeps the written order of equally cheap conditions): its
+    # test reads each row's lexemes from TOAST storage, the other conditions read the row alone.
+    queryset = _any_of(public_places(), "services", filters.services)
     queryset = _any_of(queryset, "publics", filters.publics)
     queryset = _any_of(queryset, "support_modes", filters.support_modes)
     queryset = _any_of(queryset, "fees", filters.fees)
@@ -265,8 +275,10 @@ def place_search(filters: SearchFilters, *, at: datetime | None = None) -> Query
         queryset = queryset.exclude(accessibility_url="")
     queryset = _open_now(queryset, filters, at)
     origin = filters.origin
+    if origin is None and filters.territory is not None:
+        queryset = queryset.in_territory(filters.territory)  # type: ignore[attr-defined]
     if origin is None:
-        return queryset.order_by("normalized_name", "pk")  # indexed
+        return _document_filter(queryset, filters.q).order_by("normalized_name", "pk")  # indexed
     lat0, lon0 = origin
     k = max(math.cos(math.radians(lat0)), 0.01)
     radius_deg = filters.radius_km / KM_PER_DEGREE
@@ -278,16 +290,17 @@ def place_search(filters: SearchFilters, *, at: datetime | None = None) -> Query
     queryset = queryset.annotate(
         distance_sq=ExpressionWrapper(dlat * dlat + dlon * dlon, output_field=FloatField())
     ).filter(distance_sq__lte=radius_deg * radius_deg)  # type: ignore[misc]
+    queryset = _document_filter(queryset, filters.q, near=True)
     return queryset.order_by("distance_sq", "name", "pk")  # type: ignore[misc]
 
 
 def _open_now(queryset: QuerySet[Place], filters: SearchFilters, at: datetime | None) -> QuerySet[Place]:
     if not filters.open_now:
         return queryset
-    numbers = open_now.open_schedules(at or timezone.now())
-    if not numbers:
+    condition = open_now.open_condition_at(at or timezone.now(), connection.vendor)
+    if condition is None:
         return queryset.none()
-    sql, params = open_now.open_condition(numbers, connection.vendor)
+    sql, params = condition
     return queryset.filter(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611 — constant SQL
 
 
@@ -299,7 +312,9 @@ def nearest_place(
     lat0, lon0 = origin
     k = max(math.cos(math.radians(lat0)), 0.01)
     if filters is not None:
-        queryset = place_search(SearchFilters(**{**filters.__dict__, "commune": None, "position": None}))
+        queryset = place_search(
+            SearchFilters(**{**filters.__dict__, "commune": None, "territory": None, "position": None})
+        )
     else:
         queryset = public_places()
     queryset = queryset.exclude(latitude=None).exclude(longitude=None).select_related("commune__department")
@@ -325,9 +340,11 @@ def nearest_place(
     return place, distance_km(place) or 0.0
 
 
-#: Results counted exactly up to this number; beyond, « plus de 1 000 » (and an estimate on PostgreSQL):
+#: Results counted exactly up to this number; beyond, « plus de 200 » (and an estimate on PostgreSQL):
 #: a national search for « impots » matches most places, and counting them all costs the size of France.
-COUNT_CAP = 1000
+#: Every search reads at most this many rows to count, whatever the size of the directory: ten pages of
+#: results, the estimate giving the magnitude beyond (issue 14: the cost follows the page, not France).
+COUNT_CAP = 200
 
 
 def capped_count(queryset: QuerySet[Any], cap: int = COUNT_CAP) -> int:
@@ -350,25 +367,121 @@ def estimated_count(queryset: QuerySet[Any]) -> int | None:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def first_results(queryset: QuerySet[Place], filters: SearchFilters) -> list[int] | None:
+def first_results(queryset: QuerySet[Place], filters: SearchFilters) -> list[int] | NearestFirst | None:
     """The list of a search without a commune nor a position, when it has a text or a filter: the ids
     of the first ``COUNT_CAP + 1`` matches the database finds (in its own order: a bounded read of two
-    small columns), sorted by name here. None for the other searches (their own order applies).
+    small columns), sorted by name here. Around a commune or a position: :class:`NearestFirst` (the
+    page's ids, nearest first, from the spatial index). None for the other searches (sorted by name).
 
     Sorting every match by name costs the size of the answer (« impots » matches most of France), and
     walking the name index until 20 matches are found costs the whole table when the word is in the
     names (« médiathèque »: the planner expects them spread over the alphabet, they all start with M).
-    Beyond the cap the page says « plus de 1 000 » and asks for a narrower search; the map still shows
+    Beyond the cap the page says « plus de 200 » and asks for a narrower search; the map still shows
     every result (:func:`map_clusters`)."""
-    if filters.origin is not None or not _narrowed(filters):
+    if filters.origin is not None:
+        return NearestFirst(queryset, filters.origin)
+    if not _narrowed(filters):
         return None
     first = queryset.order_by().values_list("normalized_name", "pk")[: COUNT_CAP + 1]
     return [pk for _name, pk in sorted(first)]
 
 
+class NearestFirst:
+    """The ids of a search around a point, nearest first, read from the spatial index page by page.
+
+    Ordering every match by distance before the ``LIMIT`` costs the number of matches in the circle
+    (four times more places, four times the work). PostgreSQL's GiST index returns points by plain
+    distance in degrees (``<->``), not by the true distance (a degree of longitude shrinks by
+    ``k = cos(latitude)``); but for any place, true² = dlat² + k²·dlon² ≥ k²·plain², so once the
+    ``n``-th best true distance among the places read is at most ``k`` × the plain distance of the last
+    one read, no unread place can come before: the first ``n`` are exact. About twice the page is read.
+    Elsewhere (SQLite), the rows are sorted by the database as before."""
+
+    def __init__(self, queryset: QuerySet[Place], origin: tuple[float, float]) -> None:
+        self.queryset = queryset
+        self.lat0, self.lon0 = origin
+        self.k = max(math.cos(math.radians(self.lat0)), 0.01)
+        self.distances: dict[int, float] = {}
+
+    def capped_count(self, cap: int) -> int:
+        return capped_count(self.queryset, cap)
+
+    def __getitem__(self, index: slice) -> list[int]:
+        if not isinstance(index, slice):
+            raise TypeError("NearestFirst is read by pages (slices)")
+        start, stop = index.start or 0, index.stop or 0
+        return self.nearest(stop)[start:stop]
+
+    def ordered(self) -> QuerySet[Any]:
+        """(pk, distance_sq, latitude, longitude) of the matches by plain distance, from the GiST index
+        (run with ``enable_bitmapscan`` off, as :meth:`nearest` does)."""
+        knn = RawSQL(  # noqa: S611 — constant SQL, values as parameters
+            'point("places_place"."longitude", "places_place"."latitude") <-> point(%s, %s)',
+            [self.lon0, self.lat0],
+            output_field=FloatField(),
+        )
+        return self.queryset.order_by(knn.asc()).values_list("pk", "distance_sq", "latitude", "longitude")  # type: ignore[misc]
+
+    def nearest(self, wanted: int) -> list[int]:
+        if wanted <= 0:
+            return []
+        if connection.vendor != "postgresql":
+            rows = list(self.queryset.values_list("pk", "distance_sq")[:wanted])  # type: ignore[misc]
+            self.distances.update(rows)
+            return [pk for pk, _d in rows]
+        ordered = self.ordered()
+        batch = max(2 * wanted + 10, 50)
+        while True:
+            rows = _without_bitmap_scans(lambda size=batch: list(ordered[:size]))  # type: ignore[misc]
+            found = sorted((distance, pk) for pk, distance, _lat, _lon in rows)
+            if len(rows) < batch:
+                break  # every match is read
+            _pk, _d, lat, lon = rows[-1]
+            plain_sq = (lat - self.lat0) ** 2 + (lon - self.lon0) ** 2
+            if len(found) >= wanted and found[wanted - 1][0] <= self.k * self.k * plain_sq:
+                break
+            batch *= 4
+        self.distances.update((pk, distance) for distance, pk in found[:wanted])
+        return [pk for _distance, pk in found[:wanted]]
+
+
+def _without_bitmap_scans(run: Any) -> Any:
+    """``run()`` with PostgreSQL's bitmap scans off for its queries, then the setting as it was.
+
+    The planner estimates a box at a few rows (a fixed selectivity for ``<@``) and would read every
+    match in the circle with a bitmap scan to sort them: this asks for the GiST index's own order.
+    Two statements (``set_config`` local to the transaction, returning the previous value), no
+    savepoint."""
+    if not connection.in_atomic_block:
+        with transaction.atomic():
+            return _without_bitmap_scans(run)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('enable_bitmapscan'), set_config('enable_bitmapscan', 'off', true)"
+        )
+        previous = cursor.fetchone()[0]
+    try:
+        return run()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('enable_bitmapscan', %s, true)", [previous])
+
+
+def page_places(first: list[int] | NearestFirst, ids: list[int], fields: Iterable[str]) -> list[Place]:
+    """The places of a page of :func:`first_results`, read by key, in the page's order (with their
+    ``distance_sq`` around a point)."""
+    by_pk = public_places().only(*fields).in_bulk(ids)
+    places = [by_pk[pk] for pk in ids if pk in by_pk]
+    if isinstance(first, NearestFirst):
+        for place in places:
+            place.distance_sq = first.distances.get(place.pk)  # type: ignore[attr-defined]
+    return places
+
+
 def _narrowed(filters: SearchFilters) -> bool:
     return bool(
         filters.q.strip()
+        or filters.territory is not None
         or filters.services
         or filters.publics
         or filters.support_modes
@@ -389,6 +502,8 @@ class CappedPaginator(Paginator):
     def _capped(self) -> int:
         if isinstance(self.object_list, list):  # already read (at most cap + 1 items)
             return len(self.object_list)
+        if isinstance(self.object_list, NearestFirst):
+            return self.object_list.capped_count(self.cap)
         return capped_count(self.object_list, self.cap)  # type: ignore[arg-type]
 
     @cached_property

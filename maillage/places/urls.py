@@ -10,6 +10,7 @@ urlpatterns = [
     path("carte.json", views.map_points, name="map_points"),
     path("<int:pk>/", views.detail, name="detail"),
     path("gestion/", views.manage, name="manage"),
+    path("gestion/verifier/", views_loops.confirm_bulk, name="confirm_bulk"),
     path("<int:pk>/modifier/", views.edit, name="edit"),
     path("a-verifier/", views_loops.stale, name="stale"),
     path("a-verifier/relancer/", views_loops.remind_bulk, name="remind_bulk"),

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from maillage.core.listing import Column, Listing
 from maillage.core.permissions import refuse_if_revoked
-from maillage.places import corrections, opening_hours, selectors
+from maillage.places import corrections, opening_hours, selectors, territory_lookup
 from maillage.places.choices import NationalProgramme
 from maillage.places.editing import update_place
 from maillage.places.forms import PlaceForm, SearchForm
@@ -104,12 +104,11 @@ def search(request: HttpRequest) -> HttpResponse:
     filters = form.filters() if searched else selectors.SearchFilters()
     queryset = selectors.place_search(filters).only(*_LIST_FIELDS)
     first = selectors.first_results(queryset, filters)
-    paginator = selectors.CappedPaginator(queryset if first is None else first, selectors.PAGE_SIZE)
+    paginator = selectors.CappedPaginator(queryset if first is None else first, selectors.PAGE_SIZE)  # type: ignore[arg-type]
     page: Page = paginator.get_page(request.GET.get("page"))
     places = list(page.object_list)
-    if first is not None:  # ids sorted by name: the page's places, read by key
-        by_pk = selectors.public_places().only(*_LIST_FIELDS).in_bulk(places)
-        places = [by_pk[pk] for pk in places if pk in by_pk]
+    if first is not None:  # ids (sorted by name, or nearest first): the page's places, read by key
+        places = selectors.page_places(first, places, _LIST_FIELDS)
     now = timezone.now()
     prefix = _detail_prefix()
     cards = [_card(place, now, prefix) for place in places]
@@ -138,6 +137,8 @@ def search(request: HttpRequest) -> HttpResponse:
         "map_tile_url": _tile_url(),
         "map_attribution": _tile_attribution(),
         "map_points_url": f"{reverse('places:map_points')}?{map_params.urlencode()}",
+        "area_candidates": territory_lookup.candidate_links(params, getattr(form, "area_candidates", [])),
+        "area_kind": territory_lookup.public_kind_label(filters.territory) if filters.territory else "",
         "empty_reason": _empty_reason(filters)
         if searched and not form.errors and not paginator.count
         else None,
@@ -296,6 +297,7 @@ def _safe_back(request: HttpRequest) -> str:
 
 
 MANAGE_COLUMNS = [
+    Column(_l("Sélection")),
     Column(_l("Lieu"), "nom", ("normalized_name",)),
     Column(_l("Commune"), "commune", ("commune_name", "normalized_name")),
     Column(_l("Dernière vérification"), "verification", ("verified_at", "data_updated_on")),
@@ -372,6 +374,7 @@ def manage(request: HttpRequest) -> HttpResponse:
         "filtered": bool(text or publication or only_stale),
         "is_coordinator": bool(selectors.coordinator_territories(request.user)),
         "pending_corrections": corrections.pending_count(request.user),
+        "query_string": request.GET.urlencode(),
     }
     return render(request, "places/manage.html", context)
 
@@ -455,7 +458,7 @@ def annuaire(request: HttpRequest) -> HttpResponse:
     """Choose the territory of the printed annuaire (commune, EPCI or département) by name, nickname
     or code; ambiguous or unknown names get suggestions."""
     from maillage.core.permissions import territories_for
-    from maillage.places import pdf, territory_lookup
+    from maillage.places import pdf
     from maillage.places.forms import AnnuaireForm
 
     form = AnnuaireForm(request.GET or None)

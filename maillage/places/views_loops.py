@@ -430,3 +430,29 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "states": campaigns.STATES,
     }
     return render(request, "places/campaign.html", context)
+
+
+@login_required
+@require_POST
+def confirm_bulk(request: HttpRequest) -> HttpResponse:
+    """« Rien n'a changé » on the places checked in « Mes lieux »: each is marked verified as of now,
+    one audit entry per place. Only places the user may edit are touched (others are ignored)."""
+    from maillage.places.editing import CONFIRM_LIMIT, confirm_unchanged
+
+    refuse_if_revoked(request.user)
+    ids = [int(v) for v in request.POST.getlist("place") if v.isdigit()][:CONFIRM_LIMIT]
+    back = request.POST.get("retour", "")
+    target = reverse("places:manage") + (f"?{back}" if back and "//" not in back and "\n" not in back else "")
+    if not ids:
+        messages.error(request, _("Cochez au moins un lieu dont les informations sont toujours exactes."))
+        return redirect(target)
+    confirmed = confirm_unchanged(
+        actor=request.user, places=selectors.places_editable_by(request.user).filter(pk__in=ids)
+    )
+    if not confirmed:
+        raise PermissionDenied(_("Vous ne pouvez pas vérifier ces lieux."))
+    messages.success(
+        request,
+        _("%(n)d lieu(x) marqué(s) comme vérifié(s) aujourd'hui : rien n'a changé.") % {"n": len(confirmed)},
+    )
+    return redirect(target)

@@ -43,7 +43,7 @@ def test_search_pages_are_accessible(page, directory):
     page.goto("/lieux/")
     assert page.title().startswith("Trouver un lieu")
     assert_accessible(page, context="recherche vide")
-    page.get_by_label("Près de (commune ou code postal)").fill("Figeac")
+    page.get_by_label("Près de (commune, code postal ou territoire)").fill("Figeac")
     page.get_by_role("button", name="Rechercher").click()
     page.wait_for_selector("text=à moins de 30 km de Figeac")
     names = page.locator(".place-card h3").all_inner_texts()
@@ -112,7 +112,7 @@ def test_works_without_javascript(_browser, live_server, transactional_db, direc
     context = _browser.new_context(base_url=live_server.url, java_script_enabled=False, locale="fr-FR")
     page = context.new_page()
     page.goto("/lieux/")
-    page.get_by_label("Près de (commune ou code postal)").fill("46100")
+    page.get_by_label("Près de (commune, code postal ou territoire)").fill("46100")
     page.get_by_role("button", name="Rechercher").click()
     page.wait_for_load_state()
     assert "commune=46100" in page.url
@@ -139,6 +139,10 @@ def test_professional_pages_are_accessible(page, login_as, lot_coordinator, dire
     login_as(page, lot_coordinator)
     page.goto("/lieux/gestion/")
     assert_accessible(page, context="gestion")
+    page.get_by_label(f"Sélectionner {directory[0].name}").check()
+    page.get_by_role("button", name="Rien n'a changé : marquer les lieux cochés comme vérifiés").click()
+    page.wait_for_selector("text=1 lieu(x) marqué(s) comme vérifié(s)")
+    assert_accessible(page, context="gestion après vérification groupée")
     page.goto(f"/lieux/{directory[0].pk}/modifier/")
     assert_accessible(page, context="modification")
     page.get_by_label("Horaires").fill("lundi 9h-12h")
@@ -159,11 +163,11 @@ def test_professional_pages_are_accessible(page, login_as, lot_coordinator, dire
 
 def test_commune_suggestions(page, directory):
     page.goto("/lieux/")
-    page.get_by_label("Près de (commune ou code postal)").press_sequentially("Fig", delay=50)
+    page.get_by_label("Près de (commune, code postal ou territoire)").press_sequentially("Fig", delay=50)
     page.wait_for_function("() => document.querySelectorAll('#communes-suggestions option').length > 0")
     values = page.eval_on_selector_all("#communes-suggestions option", "els => els.map(e => e.value)")
     assert "Figeac (46102)" in values
-    page.get_by_label("Près de (commune ou code postal)").fill("Figeac (46102)")
+    page.get_by_label("Près de (commune, code postal ou territoire)").fill("Figeac (46102)")
     page.get_by_role("button", name="Rechercher").click()
     page.wait_for_selector("text=à moins de 30 km de Figeac")
     assert page.maillage_errors == []

@@ -51,8 +51,15 @@ def test_people_words_and_explained_empty_searches(page, directory):
     assert_accessible(page, context="commune d'un autre département")
     page.goto("/lieux/?commune=Atlantide")
     assert page.locator(".place-card").count() == 0
-    assert "Commune introuvable" in page.inner_text("main")
+    assert "Commune ou territoire introuvable" in page.inner_text("main")
     assert_accessible(page, context="commune inconnue")
+    # a territory's name: ambiguous, the suggestions are links (no JavaScript needed)
+    page.goto("/lieux/?commune=Grand")
+    assert "Plusieurs territoires correspondent à « Grand »" in page.inner_text("main")
+    assert_accessible(page, context="territoire ambigu")
+    page.get_by_role("link", name="CC du Grand Figeac (200067361)").click()
+    page.wait_for_selector("text=Lieux de CC du Grand Figeac (intercommunalité), classés par nom.")
+    assert "Médiathèque de Cahors" not in page.inner_text("main")
     assert page.maillage_errors == []
 
 
@@ -95,7 +102,7 @@ def test_around_me_uses_the_browser_position_only_when_asked(_browser, live_serv
     assert_accessible(page, context="autour de moi, 320 px")
     screenshot(page, "directory-around-me-320")
     # Typing a commune forgets the position.
-    page.get_by_label("Près de (commune ou code postal)").fill("Figeac")
+    page.get_by_label("Près de (commune, code postal ou territoire)").fill("Figeac")
     page.get_by_role("button", name="Rechercher").click()
     page.wait_for_selector("text=de Figeac, du plus proche")
     assert page.maillage_errors == []
@@ -113,7 +120,7 @@ def test_search_works_without_javascript(_browser, live_server, transactional_db
     page.goto("/lieux/")
     assert page.get_by_role("button", name="Autour de moi").count() == 0  # needs JavaScript: absent
     page.get_by_label("Besoin, nom du lieu ou commune").fill("france services")
-    page.get_by_label("Près de (commune ou code postal)").fill("46100")
+    page.get_by_label("Près de (commune, code postal ou territoire)").fill("46100")
     page.get_by_role("button", name="Rechercher").click()
     page.wait_for_load_state()
     assert page.locator(".place-card h3").all_inner_texts() == ["Maison France Services de Figeac"]

@@ -190,3 +190,68 @@ def test_manage_sorts_filters_and_exports(client, lot_coordinator, figeac) -> No
     assert [r[1] for r in rows[1:]] == ["Zêta"]
     assert AuditLog.objects.filter(action="export", object_type="places.Place").count() == 1
     assert client.get(reverse("places:manage") + "?format=xlsx").content[:2] == b"PK"
+
+
+# --- « Rien n'a changé » on several places at once ------------------------------------------------
+
+
+def test_bulk_confirm_marks_checked_places_verified_and_audits(client, lot_mediator, figeac) -> None:
+    first = PlaceFactory(name="Premier lieu", commune=figeac)
+    second = PlaceFactory(name="Second lieu", commune=figeac)
+    untouched = PlaceFactory(name="Lieu non coché", commune=figeac)
+    for place in (first, second, untouched):
+        PlaceManagerFactory(place=place, user=lot_mediator)
+    client.force_login(lot_mediator)
+    html = client.get(reverse("places:manage")).content.decode()
+    assert reverse("places:confirm_bulk") in html and f'value="{first.pk}"' in html
+    response = client.post(
+        reverse("places:confirm_bulk"), {"place": [first.pk, second.pk], "retour": "tri=-nom"}
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("places:manage") + "?tri=-nom"
+    for place in (first, second):
+        place.refresh_from_db()
+        assert place.verified_at is not None and place.verified_by == lot_mediator
+        entry = AuditLog.objects.get(object_type="places.Place", object_id=str(place.pk))
+        assert entry.actor == lot_mediator and list(entry.changes) == ["verified_at"]
+        assert entry.changes["verified_at"][0] is None
+    untouched.refresh_from_db()
+    assert untouched.verified_at is None
+    assert not AuditLog.objects.filter(object_id=str(untouched.pk)).exists()
+    html = client.get(response["Location"]).content.decode()
+    assert "2 lieu(x) marqué(s) comme vérifié(s)" in html
+
+
+def test_bulk_confirm_ignores_places_the_user_cannot_edit(
+    client, lot_mediator, lozere_coordinator, figeac, lot_place
+) -> None:
+    mine = PlaceFactory(name="Mon lieu", commune=figeac)
+    PlaceManagerFactory(place=mine, user=lot_mediator)
+    client.force_login(lot_mediator)
+    # lot_place is in the mediator's territory but not theirs: ignored, not verified
+    client.post(reverse("places:confirm_bulk"), {"place": [mine.pk, lot_place.pk]})
+    lot_place.refresh_from_db()
+    mine.refresh_from_db()
+    assert lot_place.verified_at is None and mine.verified_at is not None
+    # a coordinator of another territory may verify none of them
+    client.force_login(lozere_coordinator)
+    response = client.post(reverse("places:confirm_bulk"), {"place": [lot_place.pk]})
+    assert response.status_code == 403
+    lot_place.refresh_from_db()
+    assert lot_place.verified_at is None
+    assert AuditLog.objects.filter(object_type="places.Place").count() == 1
+
+
+def test_bulk_confirm_needs_a_selection_login_and_post(client, lot_coordinator, lot_place) -> None:
+    url = reverse("places:confirm_bulk")
+    response = client.post(url, {"place": [lot_place.pk]})
+    assert response.status_code == 302 and "/compte/" in response["Location"]
+    client.force_login(lot_coordinator)
+    assert client.get(url).status_code == 405
+    response = client.post(url, {"place": ["abc"]}, follow=True)
+    assert "Cochez au moins un lieu" in response.content.decode()
+    lot_place.refresh_from_db()
+    assert lot_place.verified_at is None
+    # the coordinator verifies a place of their territory
+    client.post(url, {"place": [lot_place.pk]})
+    lot_place.refresh_from_db()
+    assert lot_place.verified_by == lot_coordinator

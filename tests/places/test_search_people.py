@@ -98,7 +98,7 @@ def test_unknown_commune_shows_no_place_and_says_so(client, needs) -> None:
     response = client.get(URL, {"commune": "Atlantide"})
     html = response.content.decode()
     assert response.context["count"] == 0 and names(response) == []
-    assert "Commune introuvable" in html
+    assert "Commune ou territoire introuvable" in html
     assert "Aucun lieu n'est affiché tant que la recherche n'est pas corrigée" in html
 
 

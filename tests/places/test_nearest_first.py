@@ -1,0 +1,37 @@
+"""A search around a point reads its page nearest first from the spatial index (PostgreSQL: GiST `<->`
+in plain degrees, then the exact order by true distance); the order is the true distance's."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from maillage.places.selectors import NearestFirst, SearchFilters, distance_km, first_results, place_search
+from tests.places.factories import PlaceFactory
+
+pytestmark = pytest.mark.django_db
+
+LAT0, LON0 = 45.0, 2.0
+K = math.cos(math.radians(LAT0))
+KM = 111.195  # km per degree of latitude
+
+
+def test_the_page_is_in_true_distance_order_beyond_the_index_order(figeac) -> None:
+    # East 10 km: plain distance 0.127° (a degree of longitude is short here); north 11 km: 0.099°.
+    # The index meets « north » first; the true order puts « east » first.
+    east = PlaceFactory(name="À l'est", commune=figeac, latitude=LAT0, longitude=LON0 + 10 / (KM * K))
+    north = PlaceFactory(name="Au nord", commune=figeac, latitude=LAT0 + 11 / KM, longitude=LON0)
+    for i in range(60):  # more than the first read (50 rows): the stopping rule decides
+        PlaceFactory(name=f"Loin {i}", commune=figeac, latitude=LAT0 + (20 + i * 0.1) / KM, longitude=LON0)
+    filters = SearchFilters(position=(LAT0, LON0), radius_km=50)
+    queryset = place_search(filters)
+    first = first_results(queryset, filters)
+    assert isinstance(first, NearestFirst)
+    assert first[0:2] == [east.pk, north.pk]
+    page = first[0:20]
+    expected = [p.pk for p in sorted(queryset, key=lambda p: (p.distance_sq, p.pk))][:20]
+    assert page == expected
+    assert first.capped_count(200) == 62
+    km = [distance_km(type("P", (), {"distance_sq": first.distances[pk]})()) for pk in page]
+    assert km == sorted(km) and round(km[0]) == 10
