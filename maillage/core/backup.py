@@ -195,4 +195,16 @@ def restore_backup(archive: Path, *, database_url: str | None = None, media: boo
             if media_root.exists():
                 shutil.rmtree(media_root)
             shutil.copytree(work / "media", media_root)
+    if database_url is None:
+        _clear_caches()
     return manifest
+
+
+def _clear_caches() -> None:
+    """Figures cached under a data version (activities, equipment, observatory) must not outlive the
+    data they were read from: a restored database can carry a version number already used since. Shared
+    caches are cleared here; in-process caches go with the restart of the servers (docs/operations.md)."""
+    from django.core.cache import caches
+
+    for alias in settings.CACHES:
+        caches[alias].clear()

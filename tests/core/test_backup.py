@@ -88,3 +88,47 @@ def test_an_archive_of_another_engine_is_refused(tmp_path: Path):
         tar.add(manifest, arcname="manifest.json")
     with pytest.raises(BackupError, match="ne se restaure pas"):
         restore_backup(archive, database_url=f"sqlite:///{tmp_path / 'x.sqlite3'}")
+
+
+def test_an_in_place_restore_clears_the_caches_of_figures(monkeypatch, tmp_path: Path):
+    """Figures cached under a data version must not survive the data: a restored database can carry
+    a version number already used since the backup."""
+    from django.core.cache import caches
+
+    from maillage.core import backup
+
+    archive = tmp_path / "maillage-20261201-020000.tar.gz"
+    archive.write_bytes(b"")
+    engine = "postgresql" if ON_POSTGRESQL else "sqlite"
+    monkeypatch.setattr(backup, "read_manifest", lambda path: {"engine": engine, "tables": {}})
+    monkeypatch.setattr(backup.tarfile, "open", _EmptyTar)
+    monkeypatch.setattr(backup, "_run", lambda *args, **kwargs: None)
+    monkeypatch.setattr(backup.sqlite3, "connect", lambda *args, **kwargs: _NoDatabase())
+    for alias in settings.CACHES:
+        caches[alias].set("chiffres:v7", "anciens chiffres")
+
+    backup.restore_backup(archive, media=False)
+
+    assert [caches[alias].get("chiffres:v7") for alias in settings.CACHES] == [None] * len(settings.CACHES)
+
+
+class _EmptyTar:
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        pass
+
+    def __enter__(self) -> _EmptyTar:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        pass
+
+    def extractall(self, *args: object, **kwargs: object) -> None:
+        pass
+
+
+class _NoDatabase:
+    def backup(self, target: object) -> None:
+        pass
+
+    def close(self) -> None:
+        pass

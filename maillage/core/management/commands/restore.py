@@ -40,3 +40,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Sauvegarde du {manifest['created_at']} restaurée ({sum(manifest['tables'].values())} lignes)."
         )
+        if not options.get("database_url"):
+            self.stdout.write(
+                "Redémarrez les serveurs de l'application et les processus de tâches : "
+                "leurs caches en mémoire datent d'avant la restauration."
+            )
