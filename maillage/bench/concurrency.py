@@ -27,7 +27,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,7 +40,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from maillage.bench.common import context_line, load_average, percentile
+from maillage.bench.common import context_line, load_average, percentile, production_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "bench-secret-key-not-for-production-0123456789-abcdefghijklmnopqrst"  # noqa: S105 — bench only
@@ -66,12 +65,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 # --- a production server in a child process ---------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _sqlite_env(database_url: str) -> dict[str, str]:
     return {
         **os.environ,
@@ -93,62 +86,10 @@ def _sqlite_env(database_url: str) -> dict[str, str]:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], *, workers: int, threads: int = 1) -> Iterator[str]:
-    """gunicorn (the production server) on a free port; yields its base URL once it answers."""
-    port = _free_port()
-    # The server's log goes to a file: a pipe nobody reads fills up (64 KB of « Not Found » warnings) and
-    # then every worker blocks on its next log line, which a first version of this bench measured as
-    # 30 s timeouts.
-    log = tempfile.NamedTemporaryFile(prefix="maillage-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
-    process = subprocess.Popen(  # noqa: S603 — our interpreter, fixed arguments
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--timeout",
-            "120",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/accessibilite/", timeout=10).close()  # noqa: S310 — local
-                break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    error = Path(log.name).read_text(errors="replace")[-3000:]
-                    raise SystemExit(f"gunicorn n'a pas démarré :\n{error}") from None
-                time.sleep(0.3)
+def gunicorn(env: dict[str, str], *, workers: int, threads: int | None = None) -> Iterator[str]:
+    """The production server (one launcher: :func:`maillage.bench.common.production_server`)."""
+    with production_server(workers, threads, env=env) as (base, _pid):
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        text = Path(log.name).read_text(errors="replace")
-        problems = sum(1 for line in text.splitlines() if "Traceback" in line or "[ERROR]" in line)
-        print(
-            f"  journal du serveur : {len(text.splitlines())} lignes, {problems} erreur(s) — {log.name}",
-            flush=True,
-        )
-        log.close()
 
 
 # --- load -----------------------------------------------------------------------------------------
