@@ -125,20 +125,19 @@ def mark_stale(commune_ids: Iterable[int | None]) -> int:
 def place_counts(kinds: Iterable[str]) -> dict[int, int]:
     """Published places of every territory of these kinds (commune, EPCI, département) holding at
     least one: one grouped query over the places, summed up by the communes' parents."""
-    columns = {"commune": "commune_id", "epci": "commune__epci_id", "department": "commune__department_id"}
-    wanted = [columns[str(kind)] for kind in kinds if str(kind) in columns]
+    wanted = {str(kind) for kind in kinds}
     counts: dict[int, int] = {}
     rows = (
         pdf.public_places()
         .exclude(commune=None)
         .order_by()
-        .values("commune_id", "commune__epci_id", "commune__department_id")
+        .values_list("commune_id", "commune__epci_id", "commune__department_id")
         .annotate(n=Count("pk"))
     )
-    for row in rows:
-        for column in wanted:
-            if row[column]:
-                counts[row[column]] = counts.get(row[column], 0) + row["n"]
+    for commune_id, epci_id, department_id, count in rows:
+        for kind, pk in (("commune", commune_id), ("epci", epci_id), ("department", department_id)):
+            if pk and kind in wanted:
+                counts[pk] = counts.get(pk, 0) + count
     return counts
 
 
