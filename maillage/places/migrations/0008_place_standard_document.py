@@ -3,9 +3,17 @@ from django.db import migrations, models
 
 def store_documents(apps, schema_editor):
     """Store the open-data item of every existing place (the API serves pages from it)."""
+    from django.core.exceptions import FieldError
+
     from maillage.places.interop.documents import refresh_documents
 
-    refresh_documents(apps.get_model("places", "Place"))
+    place = apps.get_model("places", "Place")
+    if not place.objects.exists():  # a new database: nothing to store
+        return
+    try:
+        refresh_documents(place)
+    except FieldError:  # today's serialiser reads a field of a later migration: the API rebuilds on the fly
+        print("\n  Lancez « maillage refresh-standard-documents » une fois les migrations passées.")  # noqa: T201
 
 
 class Migration(migrations.Migration):
