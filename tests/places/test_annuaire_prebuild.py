@@ -54,8 +54,8 @@ def test_every_territory_of_a_level_with_places(figeac, cahors, renders) -> None
 def test_waiting_builds_are_not_queued_twice_and_large_territories_are_left_out(
     figeac,
     lot,
-    queue_only,
-    monkeypatch,  # noqa: F811
+    queue_only,  # noqa: F811
+    monkeypatch,
 ) -> None:
     PlaceFactory.create_batch(3, commune=figeac)
     assert "mis en file : 46" in _run("46")
