@@ -62,7 +62,8 @@ def _item(
     if values["source_id"] in clashes:
         place_id = f"{values['source'] or 'maillage'}_{values['source_id']}".replace(" ", "-")
     item = to_json_item(to_standard(values, place_id=place_id))
-    item["url"] = (url_template or _url_template(request)).replace(str(_URL_PK), str(values["pk"]))
+    head, tail = (url_template or _url_template(request)).rsplit(str(_URL_PK), 1)  # the id ends the path
+    item["url"] = f"{head}{values['pk']}{tail}"
     return item
 
 
