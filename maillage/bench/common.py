@@ -241,6 +241,10 @@ def production_server(
 
     if env is None:
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_bench", "LOG_LEVEL": "WARNING"}
+    # cpu_meter() reads each PostgreSQL backend's CPU in /proc: a connection recycled during a measure
+    # (Django closes it after DB_CONN_MAX_AGE, 60 s) takes its CPU away with it. One connection per
+    # server thread for the whole bench (the production setting only adds one reconnection a minute).
+    env = {**env, "DB_CONN_MAX_AGE": "3600"}
     with serve(env, workers=workers, threads=threads) as server:
         try:
             yield server.base, server.pid
