@@ -228,46 +228,29 @@ def hammer(call: Callable[[Any], object], *, clients: int, seconds: float) -> tu
 
 
 @contextmanager
-def production_server(workers: int) -> Iterator[tuple[str, int]]:
-    """gunicorn with the production configuration (``config/gunicorn_conf.py``: preloaded app, gthread)
-    on a free port, bench settings; yields (base URL, master pid) once it answers."""
+def production_server(
+    workers: int, threads: int | None = None, *, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, int]]:
+    """The production server (:func:`maillage.core.server.production_server`), by default with the bench
+    settings on the benchmark database; yields (base URL, master pid) once it answers, then prints how
+    much the server logged and how many errors."""
     import os
-    import shutil
-    import socket
-    import subprocess
-    import sys
-    import urllib.request
 
-    gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable))
-    if gunicorn is None:
-        raise SystemExit("gunicorn absent de l'environnement (serveur de production).")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings_bench",
-        "WEB_CONCURRENCY": str(workers),
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_MAX_REQUESTS": "0",  # no recycling inside a measure
-    }
-    server = subprocess.Popen(  # noqa: S603 — fixed arguments
-        [gunicorn, "-c", "python:config.gunicorn_conf", "--log-level", "warning"], env=env
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(f"{base}/accessibilite/", timeout=5).read()  # noqa: S310 — local
-                break
-            except OSError:
-                if server.poll() is not None:
-                    raise SystemExit("Le serveur gunicorn s'est arrêté au démarrage.") from None
-                time.sleep(0.2)
-        yield base, server.pid
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    from maillage.core.server import production_server as serve
+    from maillage.core.server import server_problems
+
+    if env is None:
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_bench", "LOG_LEVEL": "WARNING"}
+    # cpu_meter() reads each PostgreSQL backend's CPU in /proc: a connection recycled during a measure
+    # (Django closes it after DB_CONN_MAX_AGE, 60 s) takes its CPU away with it. One connection per
+    # server thread for the whole bench (the production setting only adds one reconnection a minute).
+    env = {**env, "DB_CONN_MAX_AGE": "3600"}
+    with serve(env, workers=workers, threads=threads) as server:
+        try:
+            yield server.base, server.pid
+        finally:
+            lines, problems = server_problems(server)
+            print(f"  journal du serveur : {lines} lignes, {problems} erreur(s) — {server.log}", flush=True)
 
 
 @contextmanager

@@ -21,13 +21,13 @@ Short check: ``--seconds 10 --level-seconds 3 --places 2000 --annuaire-places 20
 from __future__ import annotations
 
 import argparse
+import http.client
 import http.cookiejar
 import json
 import os
 import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,7 +41,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from maillage.bench.common import context_line, load_average, percentile
+from maillage.bench.common import context_line, load_average, percentile, production_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "bench-secret-key-not-for-production-0123456789-abcdefghijklmnopqrst"  # noqa: S105 — bench only
@@ -53,6 +53,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--clients", default="1,10,50", help="Niveaux de clients sur PostgreSQL (1,10,50)")
     parser.add_argument("--level-seconds", type=float, default=15, help="Durée de chaque niveau (15 s)")
     parser.add_argument("--workers", type=int, default=4, help="Processus gunicorn sur PostgreSQL (4)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="Fils par processus gunicorn (défaut : config/gunicorn_conf.py)",
+    )
+    parser.add_argument(
+        "--client",
+        choices=["keepalive", "urllib"],
+        default="keepalive",
+        help="Client de charge sur PostgreSQL : connexions HTTP gardées ouvertes (http.client, défaut) "
+        "ou une connexion par requête (urllib, plus coûteux pour le client et le serveur)",
+    )
     parser.add_argument("--places", type=int, default=25_000, help="Lieux en base PostgreSQL (25 000)")
     parser.add_argument(
         "--annuaire-places", type=int, default=2400, help="Lieux de l'annuaire mesuré (2 400)"
@@ -64,12 +77,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 # --- a production server in a child process ---------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _sqlite_env(database_url: str) -> dict[str, str]:
@@ -93,62 +100,10 @@ def _sqlite_env(database_url: str) -> dict[str, str]:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], *, workers: int, threads: int = 1) -> Iterator[str]:
-    """gunicorn (the production server) on a free port; yields its base URL once it answers."""
-    port = _free_port()
-    # The server's log goes to a file: a pipe nobody reads fills up (64 KB of « Not Found » warnings) and
-    # then every worker blocks on its next log line, which a first version of this bench measured as
-    # 30 s timeouts.
-    log = tempfile.NamedTemporaryFile(prefix="maillage-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
-    process = subprocess.Popen(  # noqa: S603 — our interpreter, fixed arguments
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--timeout",
-            "120",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/accessibilite/", timeout=10).close()  # noqa: S310 — local
-                break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    error = Path(log.name).read_text(errors="replace")[-3000:]
-                    raise SystemExit(f"gunicorn n'a pas démarré :\n{error}") from None
-                time.sleep(0.3)
+def gunicorn(env: dict[str, str], *, workers: int, threads: int | None = None) -> Iterator[str]:
+    """The production server (one launcher: :func:`maillage.bench.common.production_server`)."""
+    with production_server(workers, threads, env=env) as (base, _pid):
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        text = Path(log.name).read_text(errors="replace")
-        problems = sum(1 for line in text.splitlines() if "Traceback" in line or "[ERROR]" in line)
-        print(
-            f"  journal du serveur : {len(text.splitlines())} lignes, {problems} erreur(s) — {log.name}",
-            flush=True,
-        )
-        log.close()
 
 
 # --- load -----------------------------------------------------------------------------------------
@@ -463,7 +418,37 @@ def _hammer(call: Callable[[random.Random], int], *, clients: int, seconds: floa
     return time.perf_counter() - start, latencies, errors
 
 
+class _KeepAlive:
+    """A load client as light as the standard library allows: one HTTP/1.1 connection per client
+    thread, kept open between requests (``http.client``), the body read and dropped."""
+
+    def __init__(self, base: str, timeout: float) -> None:
+        parsed = urllib.parse.urlsplit(base)
+        self.host, self.port, self.timeout = parsed.hostname or "127.0.0.1", parsed.port or 80, timeout
+        self.local = threading.local()
+
+    def get(self, path: str) -> int:
+        connection = getattr(self.local, "connection", None)
+        if connection is None:
+            connection = self.local.connection = http.client.HTTPConnection(
+                self.host, self.port, timeout=self.timeout
+            )
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+        except (OSError, http.client.HTTPException):
+            connection.close()
+            self.local.connection = None
+            raise
+        if response.will_close:
+            connection.close()
+            self.local.connection = None
+        return int(response.status)
+
+
 def run_postgresql(args: argparse.Namespace, *, load: bool, annuaire: bool) -> None:
+    from maillage.bench.common import cpu_meter
     from maillage.bench.directory import TEXTS
     from maillage.places.models import Place
 
@@ -476,24 +461,31 @@ def run_postgresql(args: argparse.Namespace, *, load: bool, annuaire: bool) -> N
     if annuaire:
         _annuaire_build(args)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_bench", "LOG_LEVEL": "WARNING"}
-    with gunicorn(env, workers=args.workers) as base:
+    with production_server(args.workers, args.threads, env=env) as (base, pid):
+        keepalive = _KeepAlive(base, args.timeout)
+
+        def fetch(path: str) -> int:
+            if args.client == "urllib":
+                return _get(opener, base + path, args.timeout)
+            return keepalive.get(path)
 
         def search(rng: random.Random) -> int:
             query = {"commune": rng.choice(communes), "rayon": rng.choice(["10", "20", "30"])}
             if rng.random() < 0.5:
                 query["q"] = rng.choice(TEXTS)
-            return _get(opener, f"{base}/lieux/?{urllib.parse.urlencode(query)}", args.timeout)
+            return fetch(f"/lieux/?{urllib.parse.urlencode(query)}")
 
         def detail(rng: random.Random) -> int:
-            return _get(opener, f"{base}/lieux/{rng.choice(ids)}/", args.timeout)
+            return fetch(f"/lieux/{rng.choice(ids)}/")
 
         def api(rng: random.Random) -> int:
-            url = f"{base}/api/v1/lieux?limit=100&offset={rng.randrange(pages) * 100}"
-            return _get(opener, url, args.timeout)
+            return fetch(f"/api/v1/lieux?limit=100&offset={rng.randrange(pages) * 100}")
 
         levels = [int(c) for c in args.clients.split(",") if c.strip()] if load else []
+        threads = args.threads or "défaut de config/gunicorn_conf.py"
         print(
-            f"PostgreSQL, gunicorn {args.workers} processus (config.settings_bench), {total} lieux publiés :",
+            f"PostgreSQL, gunicorn {args.workers} processus × fils : {threads} (config.settings_bench), "
+            f"{total} lieux publiés, client de charge « {args.client} » :",
             flush=True,
         )
         for label, call in (("recherche publique", search), ("fiche lieu", detail), ("API limit=100", api)):
@@ -501,11 +493,29 @@ def run_postgresql(args: argparse.Namespace, *, load: bool, annuaire: bool) -> N
                 break
             _hammer(call, clients=2, seconds=1, timeout=args.timeout)  # warm-up: workers connected
             for clients in levels:
-                seconds, samples, errors = _hammer(call, clients=clients, seconds=args.level_seconds, timeout=args.timeout)  # fmt: skip
+                with cpu_meter(pid) as cpu:
+                    client_cpu = time.process_time()
+                    seconds, samples, errors = _hammer(call, clients=clients, seconds=args.level_seconds, timeout=args.timeout)  # fmt: skip
+                    client_cpu = time.process_time() - client_cpu
                 line = _line(f"{label}, {clients} client(s)", samples, seconds=seconds, errors=len(errors))
                 print("  " + line + (f" — {sorted(set(errors))[:3]}" if errors else ""), flush=True)
+                print("    " + _cpu_line(cpu, client_cpu, len(samples)), flush=True)
         if annuaire:
             _annuaire_serve(args, base)
+
+
+def _cpu_line(cpu: dict[str, float], client_seconds: float, requests: int) -> str:
+    """The CPU each request cost the server, PostgreSQL and the load client (same cores), and the rate
+    two free CPUs would sustain at that cost: the figure a shared machine does not inflate."""
+    if not requests:
+        return "CPU par requête : aucune requête"
+    app, db, client = (value * 1000 / requests for value in (cpu["app"], cpu["db"], client_seconds))
+    cores = os.cpu_count() or 1
+    return (
+        f"CPU par requête : serveur {app:.1f} ms + PostgreSQL {db:.1f} ms + client de charge {client:.1f} ms "
+        f"= {app + db + client:.1f} ms → ≈ {cores * 1000 / (app + db + client):.0f} req/s sur {cores} CPU libres "
+        f"(≈ {cores * 1000 / (app + db):.0f} req/s sans le client)"
+    )
 
 
 def _search_communes() -> list[str]:

@@ -26,7 +26,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -120,6 +120,58 @@ def mark_stale(commune_ids: Iterable[int | None]) -> int:
         ).select_related("job", "territory"):
             ensure_build(record)
     return marked
+
+
+def place_counts(kinds: Iterable[str]) -> dict[int, int]:
+    """Published places of every territory of these kinds (commune, EPCI, département) holding at
+    least one: one grouped query over the places, summed up by the communes' parents."""
+    wanted = {str(kind) for kind in kinds}
+    counts: dict[int, int] = {}
+    rows = (
+        pdf.public_places()
+        .exclude(commune=None)
+        .order_by()
+        .values_list("commune_id", "commune__epci_id", "commune__department_id")
+        .annotate(n=Count("pk"))
+    )
+    for commune_id, epci_id, department_id, count in rows:
+        for kind, pk in (("commune", commune_id), ("epci", epci_id), ("department", department_id)):
+            if pk and kind in wanted:
+                counts[pk] = counts.get(pk, 0) + count
+    return counts
+
+
+def prebuild(
+    territories: Iterable[Territory], *, force: bool = False, actor: Any = None
+) -> dict[str, list[str]]:
+    """Queue the build of each territory's annuaire ahead of its first request (``maillage
+    prebuild-annuaires``). A fresh file is kept (rebuilt with ``force``), a build waiting or running is
+    not queued twice, a territory of more than ``pdf.MAX_PLACES`` places is left out (its build would
+    fail). Returns the territory codes by outcome: queued, fresh, pending, too_large, empty."""
+    outcome: dict[str, list[str]] = {"queued": [], "fresh": [], "pending": [], "too_large": [], "empty": []}
+    territories = list(territories)
+    counts = place_counts({t.kind for t in territories})
+    for territory in territories:
+        count = counts.get(territory.pk, 0)
+        if count == 0:
+            outcome["empty"].append(territory.code)
+            continue
+        if count > pdf.MAX_PLACES:
+            outcome["too_large"].append(territory.code)
+            continue
+        record = record_for(territory)
+        if is_pending(record):
+            outcome["pending"].append(territory.code)
+            continue
+        if record.is_fresh and not force:
+            outcome["fresh"].append(territory.code)
+            continue
+        if record.is_fresh:  # forced: the stored file is out of date from now on
+            AnnuaireFile.objects.filter(pk=record.pk).update(version=F("version") + 1)
+            record.refresh_from_db()
+        queue_build(record, actor=actor)
+        outcome["queued"].append(territory.code)
+    return outcome
 
 
 def _file_name(territory: Territory) -> str:

@@ -174,6 +174,12 @@ class Place(TimestampedModel):
         help_text="mots racinisés sans accents : nom, commune, services, publics, dispositifs, présentations "
         "(maillage.places.search_document)",
     )
+    standard_document = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="l'élément JSON du lieu au standard national, tel que l'API le sert (sans « url »), "
+        "précédé de l'empreinte du code qui l'a produit (maillage.places.interop.writer.standard_document)",
+    )
 
     # Local management.
     organisation = models.ForeignKey(
@@ -272,6 +278,7 @@ SEARCH_COLUMNS = [f"{f}_search" for f in MULTI_VALUE_FIELDS] + [
     "search_text",
     "search_document",
     "opening_hours_key",
+    "standard_document",
 ]
 
 
@@ -288,8 +295,14 @@ class _Attributes:
 def search_columns(values: Any) -> dict[str, Any]:
     """The derived columns of a place from its field values (a mapping of attnames)."""
     from maillage.places import search_document
+    from maillage.places.interop.writer import standard_document
 
     columns: dict[str, Any] = {f"{f}_search": pipe_column(values.get(f) or []) for f in MULTI_VALUE_FIELDS}
+    # The open-data item, written in the same statement as the fields it is made of (API pages are
+    # served from it: docs/operations.md).
+    columns["standard_document"] = standard_document(
+        values.instance if isinstance(values, _Attributes) else values
+    )
     columns["search_document"] = search_document.build(values)
     columns["opening_hours_key"] = hours_key(values.get("opening_hours") or "")
     name = fold(values.get("name") or "")

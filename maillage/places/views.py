@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from maillage.core.listing import Column, Listing
 from maillage.core.permissions import refuse_if_revoked
+from maillage.places import cards as place_cards
 from maillage.places import corrections, opening_hours, selectors, territory_lookup
 from maillage.places.choices import NationalProgramme
 from maillage.places.editing import update_place
@@ -43,6 +44,7 @@ class PlaceCard:
     digital_advisers: bool
     aidants_connect: bool
     url: str
+    parts: place_cards.Parts | None = None  # the fixed markup of the card (maillage/places/cards.py)
 
 
 def _card(place: Place, now: Any, detail_prefix: str) -> PlaceCard:
@@ -112,6 +114,8 @@ def search(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     prefix = _detail_prefix()
     cards = [_card(place, now, prefix) for place in places]
+    for card in cards:
+        card.parts = place_cards.card_parts(card)
     params = request.GET.copy()
     params.pop("page", None)
     map_params = params.copy()

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from django.db import connection
 from django.db.models import Exists, OuterRef
-from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET
 
 from maillage.places.choices import Service
 from maillage.places.interop.standard import BY_NAME, COLUMNS, SCHEMA_VERSION
-from maillage.places.interop.writer import EXPORT_FIELDS, csv_lines, to_json_item, to_standard
+from maillage.places.interop.writer import EXPORT_FIELDS, csv_lines, stored_item, to_json_item, to_standard
 from maillage.places.models import Place, PlaceQuerySet
 from maillage.places.services import export_queryset, standard_rows, territory_by_code
 
@@ -62,7 +62,8 @@ def _item(
     if values["source_id"] in clashes:
         place_id = f"{values['source'] or 'maillage'}_{values['source_id']}".replace(" ", "-")
     item = to_json_item(to_standard(values, place_id=place_id))
-    item["url"] = (url_template or _url_template(request)).replace(str(_URL_PK), str(values["pk"]))
+    head, tail = (url_template or _url_template(request)).rsplit(str(_URL_PK), 1)  # the id ends the path
+    item["url"] = f"{head}{values['pk']}{tail}"
     return item
 
 
@@ -91,32 +92,45 @@ def _columns() -> tuple[list[str], list[str], list[str]]:
 _SCALARS, _SCALAR_COLUMNS, _LISTS = _columns()
 
 
+def _ids_sql(places: PlaceQuerySet, offset: int, limit: int) -> tuple[str, list[Any]]:
+    """The ids of one page, chosen in the ORM's subquery, which reads only the partial index
+    ``place_published_id`` (an OFFSET skips index entries, not the wide rows before the page)."""
+    sql, params = places.order_by("pk").values("pk")[offset : offset + limit].query.sql_with_params()
+    return sql, list(params)
+
+
+_CLASH = "EXISTS (SELECT 1 FROM places_place o WHERE o.source_id = p.source_id AND o.is_published AND o.id <> p.id)"
+
+
 def page_sql(places: PlaceQuerySet, offset: int, limit: int) -> tuple[str, list[Any]]:
-    """One page of ``places`` by id, in one query: the ``API_FIELDS`` (the JSON lists gathered in one
-    JSON array per row: one decoding per row, not thirteen) and ``clash``. The page's ids are chosen in
-    the ORM's subquery, which reads only the partial index ``place_published_id`` (an OFFSET skips index
-    entries, not the wide rows before the page); the rows are then read by key. Written by hand: the
-    ORM spends more time compiling this query and converting its values than the database running it."""
-    ids_sql, ids_params = places.order_by("pk").values("pk")[offset : offset + limit].query.sql_with_params()
+    """One page of ``places`` by id, in one query: (id, stored open-data item, ``clash``). The rows are
+    read by key; ``clash`` is one index probe per row (``place_source_id``)."""
+    ids_sql, ids_params = _ids_sql(places, offset, limit)
+    sql = (
+        f"SELECT p.id, p.standard_document, {_CLASH} FROM places_place p "  # noqa: S608 — constant names, the ORM's own subquery
+        f"WHERE p.id IN ({ids_sql}) ORDER BY p.id"
+    )
+    return sql, ids_params
+
+
+def rows_by_id(ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The ``API_FIELDS`` of these places as ``values()`` dicts (dates as dates), with ``clash``: the
+    places whose stored item cannot be served as it is. The JSON lists are gathered in one JSON array
+    per row (one decoding per row, not thirteen). Written by hand: the ORM spends more time compiling
+    this query and converting its values than the database running it."""
+    if not ids:
+        return {}
     if connection.vendor == "postgresql":
         lists = "json_build_array(" + ", ".join(f'p."{c}"' for c in _LISTS) + ")::text"
     else:
         lists = "json_array(" + ", ".join(f'json(p."{c}")' for c in _LISTS) + ")"
     columns = ", ".join(f'p."{c}"' for c in _SCALAR_COLUMNS)
-    sql = (
-        f"SELECT {columns}, {lists}, EXISTS (SELECT 1 FROM places_place o WHERE o.source_id = p.source_id "  # noqa: S608 — constant names, the ORM's own subquery
-        f"AND o.is_published AND o.id <> p.id) FROM places_place p WHERE p.id IN ({ids_sql}) ORDER BY p.id"
-    )
-    return sql, list(ids_params)
-
-
-def page_rows(places: PlaceQuerySet, offset: int, limit: int) -> list[dict[str, Any]]:
-    """The rows of :func:`page_sql` as ``values()`` dicts (dates as dates), with ``clash``."""
-    sql, params = page_sql(places, offset, limit)
+    marks = ", ".join(["%s"] * len(ids))
+    sql = f"SELECT {columns}, {lists}, {_CLASH} FROM places_place p WHERE p.id IN ({marks})"  # noqa: S608 — constant names
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, ids)
         fetched = cursor.fetchall()
-    rows = []
+    rows = {}
     count = len(_SCALARS)
     for record in fetched:
         row = dict(zip(_SCALARS, record[:count], strict=True))
@@ -125,8 +139,45 @@ def page_rows(places: PlaceQuerySet, offset: int, limit: int) -> list[dict[str, 
         updated = row["data_updated_on"]
         if isinstance(updated, str):  # SQLite
             row["data_updated_on"] = dt.date.fromisoformat(updated)
-        rows.append(row)
+        rows[row["pk"]] = row
     return rows
+
+
+def page_items(request: HttpRequest, places: PlaceQuerySet, offset: int, limit: int) -> list[str]:
+    """The JSON text of each item of the page, ``url`` included.
+
+    Each place's item is stored beside it (``Place.standard_document``, written with its fields): the
+    page is one query and a concatenation. A place whose id is shared with another published place (its
+    ``id`` is then prefixed with its source) or whose stored item was built by other code is serialised
+    here, from its fields, exactly as the stored item would be.
+    """
+    sql, params = page_sql(places, offset, limit)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    template = _url_template(request)
+    head, tail = template.rsplit(str(_URL_PK), 1)
+    head = ', "url": ' + json.dumps(head, ensure_ascii=False)[:-1]
+    tail = json.dumps(tail, ensure_ascii=False)[1:] + "}"
+    items: list[str | None] = []
+    missing: list[int] = []
+    for pk, stored, clash in fetched:
+        text = None if clash else stored_item(stored)
+        if text is None:
+            missing.append(pk)
+        items.append(text)
+    rebuilt = rows_by_id(missing)
+    result = []
+    for (pk, _stored, _clash), text in zip(fetched, items, strict=True):
+        if text is None:
+            values = rebuilt[pk]
+            clashes = {values["source_id"]} if values["clash"] else set()
+            result.append(json.dumps(_item(request, values, clashes, template), ensure_ascii=False))
+        elif text == "{}":  # never: « date_maj » is required; kept exact all the same
+            result.append(json.dumps({"url": template.replace(str(_URL_PK), str(pk))}, ensure_ascii=False))
+        else:
+            result.append(f"{text[:-1]}{head}{pk}{tail}")
+    return result
 
 
 def _int(value: str | None, default: int, *, minimum: int, maximum: int) -> int:
@@ -207,8 +258,7 @@ def place_list(request: HttpRequest) -> HttpResponseBase:
     if errors:
         return _errors_response(errors)
     total = places.count()
-    rows = page_rows(places, offset, limit)
-    clashes = {r["source_id"] for r in rows if r["clash"]}
+    items = page_items(request, places, offset, limit)
 
     def page_url(new_offset: int) -> str:
         params: list[tuple[str, str]] = [
@@ -225,29 +275,24 @@ def place_list(request: HttpRequest) -> HttpResponseBase:
         "next": page_url(offset + limit) if offset + limit < total else None,
         "previous": page_url(max(offset - limit, 0)) if offset > 0 else None,
     }
-    template = _url_template(request)
+    # The JSON text of the page, as ``json.dumps(payload | {"results": [...]}, ensure_ascii=False)``
+    # would write it, from the items' texts.
+    opening = json.dumps(payload, ensure_ascii=False)[:-1] + ', "results": ['
     if limit <= STREAM_ABOVE:
-        return _json({**payload, "results": [_item(request, r, clashes, template) for r in rows]})
-    # Large pages are streamed item by item: the whole JSON document is never held in memory.
-    response = StreamingHttpResponse(
-        _page_chunks(request, payload, rows, clashes, template), content_type="application/json"
-    )
+        response: HttpResponseBase = HttpResponse(
+            opening + ", ".join(items) + "]}", content_type="application/json"
+        )
+    else:  # large pages are streamed item by item: the whole JSON document is never held in memory
+        response = StreamingHttpResponse(_page_chunks(opening, items), content_type="application/json")
     response["Access-Control-Allow-Origin"] = "*"
     response["Cache-Control"] = "public, max-age=300"
     return response
 
 
-def _page_chunks(
-    request: HttpRequest,
-    payload: dict[str, Any],
-    rows: list[dict[str, Any]],
-    clashes: set[str],
-    template: str,
-) -> Iterator[str]:
-    head = json.dumps(payload, ensure_ascii=False)
-    yield head[:-1] + ', "results": ['
-    for index, row in enumerate(rows):
-        yield ("," if index else "") + json.dumps(_item(request, row, clashes, template), ensure_ascii=False)
+def _page_chunks(opening: str, items: list[str]) -> Iterator[str]:
+    yield opening
+    for index, item in enumerate(items):
+        yield ("," if index else "") + item
     yield "]}"
 
 

@@ -8,27 +8,15 @@ server uses the test database itself (the test must be transactional so that its
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from maillage.core.server import ROOT as ROOT  # re-exported: the tests run commands from the root
+from maillage.core.server import production_server
 
 
 def database_url_for_server(tmp_path: Path) -> str:
@@ -95,52 +83,13 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
 
 @contextmanager
 def live_server(database_url: str, *, workers: int = 2, threads: int = 4) -> Iterator[str]:
-    port = free_port()
-    # The server's output goes to a file, never to a pipe nobody reads (a full pipe freezes every worker);
-    # ``LAST_LOG`` names it so that a failing test can show the server's side.
-    log = tempfile.NamedTemporaryFile(prefix="maillage-live-", suffix=".log", delete=False)  # noqa: SIM115
-    LAST_LOG[0] = log.name
-    process = subprocess.Popen(  # noqa: S603 — our own interpreter and arguments
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--timeout",
-            "120",
-        ],
-        cwd=ROOT,
-        env=server_env(database_url),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/accessibilite/", timeout=5).close()  # noqa: S310
-                break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    output = Path(log.name).read_text(errors="replace")
-                    raise RuntimeError(f"Le serveur n'a pas démarré :\n{output}") from None
-                time.sleep(0.3)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    """The production server on ``database_url``; ``LAST_LOG`` names its log so that a failing test can
+    show the server's side."""
+    with production_server(
+        server_env(database_url), workers=workers, threads=threads, log_level="info"
+    ) as server:
+        LAST_LOG[0] = str(server.log)
+        yield server.base
 
 
 LAST_LOG: list[str] = [""]

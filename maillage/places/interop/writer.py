@@ -171,3 +171,36 @@ def write_json(rows: Iterable[dict[str, Any]], stream: Any) -> int:
         count += 1
     stream.write("\n]\n" if count else "]\n")
     return count
+
+
+# --- the stored open-data document of each place ---------------------------------------------------
+
+
+def _serialiser_stamp() -> str:
+    """8 characters that change with the code producing the documents (this module, the columns, the
+    enumerations, the phone normalisation): a document stored by another version of the code is never
+    served, it is rebuilt."""
+    import hashlib
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in (here / "writer.py", here / "standard.py", here / "validate.py", here.parent / "choices.py"):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:8]
+
+
+DOCUMENT_STAMP = _serialiser_stamp()
+
+
+def standard_document(place: Any) -> str:
+    """The stored form of a place's open-data item: ``DOCUMENT_STAMP`` then the JSON text of
+    ``to_json_item(to_standard(place))`` (the API's item without its ``url``, its own ``id``)."""
+    return DOCUMENT_STAMP + json.dumps(to_json_item(to_standard(place)), ensure_ascii=False)
+
+
+def stored_item(stored: str | None) -> str | None:
+    """The JSON text of a stored document, or None when it is missing or was built by other code."""
+    if not stored or not stored.startswith(DOCUMENT_STAMP):
+        return None
+    return stored[len(DOCUMENT_STAMP) :]
