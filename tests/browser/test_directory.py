@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, screenshot
 from tests.factories import make_commune
@@ -75,7 +76,8 @@ def test_map_loads_leaflet_on_demand_without_errors(page, directory):
     button = page.locator("button.map-toggle")
     page.wait_for_selector("#carte.leaflet-container")
     assert button.get_attribute("aria-expanded") == "true"
-    assert page.locator("#carte path.leaflet-interactive").count() == 3
+    # The points arrive by a request of their own: wait for them (counting at once raced it under load).
+    expect(page.locator("#carte path.leaflet-interactive")).to_have_count(3)
     screenshot(page, "directory-search-map")
     assert_accessible(page, context="carte")
     assert page.maillage_errors == []
