@@ -95,8 +95,9 @@ def test_around_me_uses_the_browser_position_only_when_asked(_browser, live_serv
     _no_horizontal_scroll(page)
     assert_accessible(page, context="320 px")
     page.get_by_role("button", name="Autour de moi").click()
-    page.wait_for_selector("text=de votre position")
-    assert "position=44.450%2C1.440" in page.url or "position=44.450,1.440" in page.url
+    # « Recherche de votre position… » shows at once: wait for the results around the position.
+    page.wait_for_url("**position=44.450*1.440*")
+    page.wait_for_selector("text=km de votre position")
     assert page.locator(".place-card h3").first.inner_text() == "Médiathèque de Cahors"
     _no_horizontal_scroll(page)
     assert_accessible(page, context="autour de moi, 320 px")
