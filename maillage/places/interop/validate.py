@@ -179,8 +179,8 @@ class RowValidator:
                 )
                 self._memo[column.name][value] = outcome
             assigned, issues = outcome
-            for key, item in assigned:
-                values[key] = list(item) if type(item) is list else item  # never share a list
+            for attname, item in assigned:
+                values[attname] = list(item) if type(item) is list else item  # never share a list
             for name, message, level, text in issues:
                 result.issues.append(Issue(record.line, name, message, level, text))
         self._cross_field_rules(result)
