@@ -12,10 +12,12 @@ import stays fast).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -193,6 +195,36 @@ def places_import(
     ``territory``: every row must lie in it (required from the web page); ``source``: default for rows
     whose ``source`` column is empty. Nothing is written unless the whole file is valid.
     """
+    with _no_cyclic_gc():
+        return _places_import(
+            data=data, filename=filename, user=user, territory=territory, source=source, progress=progress
+        )
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector during an import: the analysis allocates a few million
+    small objects (cells, values, issues) that live until the end, and each automatic collection walks
+    them all again (measured: ~40 % of the validation's CPU time for 25 000 rows). Reference counting
+    still frees everything; the collector is restored afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _places_import(
+    *,
+    data: bytes,
+    filename: str,
+    user: Any,
+    territory: Territory | None,
+    source: str,
+    progress: Progress,
+) -> ImportJob:
     digest = hashlib.sha256(data).hexdigest()
     job = ImportJob.objects.create(
         sha256=digest,
