@@ -19,6 +19,7 @@ transaction, as in tests).
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Iterable
 from typing import Any
 
@@ -30,7 +31,7 @@ from maillage.core import bulk
 from maillage.core.audit import diff_fields
 from maillage.core.models import AuditAction, AuditLog
 from maillage.places import open_now
-from maillage.places.interop.standard import IMPORTED_FIELDS
+from maillage.places.interop.standard import IMPORTED_FIELDS, LIST_FIELDS
 from maillage.places.models import SEARCH_COLUMNS, Place, search_columns
 from maillage.territories.models import Territory
 
@@ -123,6 +124,8 @@ class StagedImport:
     def _stage(self) -> None:
         columns = ", ".join(_column(name) for name in COMPARED)
         cells = JsonCells()
+        row_of = operator.itemgetter(*COMPARED)  # validated rows hold every field
+        lists = [position for position, name in enumerate(COMPARED) if name in LIST_FIELDS]
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {STAGE}, {DERIVED}")
             cursor.execute(
@@ -131,7 +134,10 @@ class StagedImport:
             )
             with cursor.copy(f"COPY {STAGE} (n, {columns}) FROM STDIN") as copy:
                 for index, (_line, values) in enumerate(self.rows):
-                    copy.write_row([index, *[cells(values.get(name)) for name in COMPARED]])
+                    row = [index, *row_of(values)]
+                    for position in lists:
+                        row[position + 1] = cells(row[position + 1])
+                    copy.write_row(row)
             cursor.execute(f"ANALYZE {STAGE}")  # temporary tables are never analysed by autovacuum
 
     def _classify(self, territory: Territory | None) -> None:
