@@ -3,7 +3,10 @@
 Imports are two-phase and all-or-nothing: the whole file is analysed first (every error collected with
 its line and column), then written in one ``transaction.atomic()`` only when there is no error. Imports
 are serialised per territory (``pg_advisory_xact_lock`` on PostgreSQL; SQLite serialises writers).
-Re-importing a file changes nothing: rows are upserted on (source, id) and compared field by field.
+Re-importing a file changes nothing: rows are upserted on (source, id) and compared field by field —
+on PostgreSQL in the database, after one COPY into a staging table (``services/staging.py``: set-based
+classification, ``INSERT … SELECT``, ``UPDATE … FROM``); on SQLite in Python (slower, same results).
+The file is validated column by column, each distinct value once (``interop/validate.py``).
 
 Audit: one ``record_change`` entry per import job, per duplicate decision, and one entry per created or
 updated place (written with ``bulk_create`` in the same shape as ``record_change`` so that a 25 000-row
