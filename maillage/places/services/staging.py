@@ -138,7 +138,8 @@ class StagedImport:
                     for position in lists:
                         row[position + 1] = cells(row[position + 1])
                     copy.write_row(row)
-            cursor.execute(f"ANALYZE {STAGE}")  # temporary tables are never analysed by autovacuum
+            # No ANALYZE of the staging table: it cost ~0.7 s of server CPU for 25 000 rows, more than the
+            # classification it would plan (0.1 s without statistics, on the unique (source, id) index).
 
     def _classify(self, territory: Territory | None) -> None:
         columns = [_column(name) for name in COMPARED]
