@@ -91,6 +91,55 @@ def database_size() -> str:
     return f"base {size / 1_048_576:.0f} Mo"
 
 
+def server_cpu_seconds() -> float | None:
+    """CPU seconds (user + system) used so far by this connection's PostgreSQL backend, read from
+    ``/proc`` (the server runs on this machine); None when unknown (another host, no ``/proc``). Under
+    load a wall time mixes in other people's work; the CPU of both processes does not."""
+    import os
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """Wall time, this process's CPU and the database backend's CPU of a block::
+
+    with CpuMeter() as meter: ...
+    meter.wall, meter.python, meter.server (None when unknown), meter.total
+    """
+
+    def __enter__(self) -> CpuMeter:
+        self._server = server_cpu_seconds()
+        self._python = time.process_time()
+        self._wall = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self._wall
+        self.python = time.process_time() - self._python
+        server = server_cpu_seconds()
+        self.server = None if server is None or self._server is None else server - self._server
+
+    @property
+    def total(self) -> float | None:
+        return None if self.server is None else self.python + self.server
+
+    def describe(self) -> str:
+        server = "?" if self.server is None else f"{self.server:.2f} s"
+        return f"{self.wall:.2f} s (CPU Python {self.python:.2f} s, CPU PostgreSQL {server})"
+
+
 def context_line() -> str:
     """« [charge 1.2/1.0/0.9 (2 CPU), base 412 Mo] »: appended to every printed figure."""
     parts = [load_average(), database_size()]

@@ -157,3 +157,28 @@ def test_export_command_csv_and_json(tmp_path, figeac):
     assert "2 lieu(x)" in err.getvalue()
     with pytest.raises(CommandError):
         call_command("export_places", str(tmp_path / "x.txt"))
+
+
+def test_imported_places_carry_the_derived_columns_of_save(figeac):
+    """The import writes what ``Place.save()`` would derive (search columns, « ouvert maintenant »
+    number), for new and for changed places, and one audit entry per created place."""
+    from maillage.places.models import SEARCH_COLUMNS, OpeningSchedule
+
+    job = _import(to_csv([row(), row(id="lieu-2", nom="Espace Été", horaires="")]))
+    changed = _import(to_csv([row(horaires="Mo-Fr 09:00-12:00", nom="Médiathèque Astrolabe")]))
+    assert (changed.created_count, changed.updated_count) == (0, 1)
+    for place in Place.objects.all():
+        stored = {name: getattr(place, name) for name in SEARCH_COLUMNS}
+        place.sync_search_columns()
+        assert stored == {name: getattr(place, name) for name in SEARCH_COLUMNS}
+        expected = (
+            OpeningSchedule.objects.get(hours_key=place.opening_hours_key).pk if place.opening_hours else None
+        )
+        assert place.opening_schedule == expected
+    place = Place.objects.get(source_id="lieu-1")
+    assert "astrolab" in place.search_document and place.opening_hours == "Mo-Fr 09:00-12:00"
+    created = AuditLog.objects.filter(object_type="places.Place", action="create")
+    assert sorted(created.values_list("object_id", flat=True)) == sorted(
+        str(pk) for pk in Place.objects.values_list("pk", flat=True)
+    )
+    assert {entry.changes["import_job"] for entry in created} == {job.pk}

@@ -179,3 +179,53 @@ def test_export_spells_the_label_like_the_schema_pattern():
     assert standard["formations_labels"] == "Étapes numériques(La Poste)"
     assert standard["pivot"] == "21460102100013"
     assert "complement_adresse" not in to_json_item(standard)
+
+
+def test_column_wise_validation_gives_the_row_by_row_results():
+    """``validate_all`` (each distinct value once, clean columns in bulk, shortcuts for clean cells)
+    gives what ``_column`` gives row by row: same values, same issues in the same order, on clean rows,
+    tolerated values and errors mixed (every odd value in every column)."""
+    from maillage.places.interop.reader import RawRecord
+    from maillage.places.interop.validate import _UNSET, RowValidator
+
+    class Reference(RowValidator):
+        def _clean(self, column, value):
+            return _UNSET  # always the full rules of ``_column``
+
+    odd = [
+        "",
+        "'=x",
+        "05 65 34 00 00",
+        "1,5",
+        "nan",
+        "95",
+        "02/03/2024",
+        "00000000000000",
+        "2146 0102 100013",
+        "4610",
+        "2a004",
+        "https://x.fr|y.fr",
+        "www.exemple.fr",
+        "a@b.fr;c@d.fr",
+        "A@B.FR",
+        "fixe",
+        "Ce lieu n'accueille pas de public",
+        "Mo-Fr 25:00",
+        "x" * 300,
+        "Seniors|seniors",
+        "BIB|xyz",
+    ]
+    mixed = []
+    for index in range(len(odd) * len(COLUMN_NAMES)):
+        values = row(id=f"lieu-{index % 600}", courriels=f"c{index}@exemple.fr", latitude=f"44.{index:04d}")
+        values[COLUMN_NAMES[index % len(COLUMN_NAMES)]] = odd[index % len(odd)]
+        mixed.append(RawRecord(index + 2, values))
+    clean = [RawRecord(index + 2, row(id=f"propre-{index}")) for index in range(50)]
+    for batch in (mixed, clean):
+        bulk = RowValidator(default_source="Test").validate_all(batch)
+        reference = Reference(default_source="Test")
+        expected = [reference.validate(record) for record in batch]
+        assert [(r.line, r.values, [i.as_dict() for i in r.issues]) for r in bulk] == [
+            (r.line, r.values, [i.as_dict() for i in r.issues]) for r in expected
+        ]
+        assert all(r.ok for r in bulk) == (batch is clean)

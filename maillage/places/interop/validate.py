@@ -21,6 +21,8 @@ warning so the producer can fix the source):
 from __future__ import annotations
 
 import datetime as dt
+import math
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -132,6 +134,58 @@ def _parse_date(value: str) -> tuple[dt.date | None, bool]:
     return None, False
 
 
+#: (field value, issues as (column, message, level, value)) of one cell.
+_Outcome = tuple[Any, tuple[tuple[str, str, str, str], ...]]
+_UNSET = object()  # a cell whose field is left unset (some errors)
+_LIST_KINDS = frozenset({"list", "enum", "emails", "urls"})
+#: A pivot needing no tolerance: SIRET, RNA or the schema's pattern, without spaces.
+PIVOT_CLEAN = re.compile(r"^[a-zA-Z0-9]{9,14}$")
+
+
+def _clean_column(column: Column, raw: list[str]) -> list[Any] | None:
+    """The field values of a whole column when every cell needs no tolerance (what ``_column`` gives
+    without any issue), computed with C-level loops; None when a cell needs ``_column``. Only for the
+    columns whose values are unique per row (a per-value memo does not help there)."""
+    kind = column.kind
+    if kind not in {"text", "number", "phone", "emails", "urls"} and column.name != "pivot":
+        return None
+    if not all(raw) or any(map(_STARTS_WITH_QUOTE, raw)):  # empty cells, escaped formulas
+        return None
+    if column.max_length and max(map(len, raw), default=0) > column.max_length:
+        return None
+    if kind == "text":
+        return raw
+    if kind == "number":
+        if any(map(_HAS_COMMA, raw)):
+            return None
+        try:
+            numbers = list(map(float, raw))
+        except ValueError:
+            return None
+        limit = 90 if column.name == "latitude" else 180
+        if (
+            any(map(math.isnan, numbers))
+            or min(numbers, default=0) < -limit
+            or max(numbers, default=0) > limit
+        ):
+            return None
+        return numbers
+    if kind == "phone" and column.pattern is not None and all(map(column.pattern.match, raw)):
+        return raw
+    if kind == "emails" and all(map(EMAIL.match, raw)) and not any(map(str.isupper, raw)):
+        return [[value] for value in raw]
+    if kind == "urls" and all(map(_SIMPLE_URL.match, raw)) and not any(map(_HAS_PIPE, raw)):
+        return [[value] for value in raw]
+    if column.name == "pivot" and all(map(PIVOT_CLEAN.match, raw)) and UNKNOWN_PIVOT not in raw:
+        return raw
+    return None
+
+
+_STARTS_WITH_QUOTE = operator.methodcaller("startswith", "'")
+_HAS_COMMA = operator.methodcaller("__contains__", ",")
+_HAS_PIPE = operator.methodcaller("__contains__", "|")
+
+
 class RowValidator:
     """Validate records of one file; keeps cross-row state (unique ``id``)."""
 
@@ -148,29 +202,157 @@ class RowValidator:
         self.unit = unit
         self.today = today or timezone.localdate()
         self.seen_ids: dict[tuple[str, str], int] = {}
+        # A cell's outcome depends only on its column and its text (and on ``today``, ``default_source``
+        # and ``missing_columns``, fixed for the file): each distinct value of a column is checked once
+        # (a national file has ~8 000 distinct opening hours and a few hundred enum combinations for
+        # 25 000 rows), its values and issues replayed on the other rows.
+        self._memo: dict[str, dict[str, _Outcome]] = {c.name: {} for c in COLUMNS}
 
     def validate(self, record: RawRecord) -> RowResult:
+        result = self._cells(record)
+        self._cross_field_rules(result)
+        self._check_unique(result)
+        return result
+
+    def validate_all(
+        self, records: list[RawRecord], progress: Callable[[str, int, int], None] | None = None
+    ) -> list[RowResult]:
+        """Validate a whole file column by column: each distinct value of a column is checked once,
+        and the rows are assembled from the columns' outcomes. Rows with an error in any cell go
+        through :meth:`validate` (same issues, same order); the others get the cross-field rules only
+        when one of them can apply. Same results as :meth:`validate` on each record, in order."""
+        total = len(records)
+        fields = [c.field for c in COLUMNS]
+        columns: list[list[Any]] = []
+        issues: dict[int, list[Issue]] = {}
+        broken: set[int] = set()  # rows with an error in a cell
+        for number, column in enumerate(COLUMNS, start=1):
+            raw = [r.values.get(column.name, "") for r in records]
+            clean = _clean_column(column, raw)
+            if clean is not None:  # every cell as it should be (ids, names, coordinates, phones…)
+                columns.append(clean)
+                continue
+            memo = self._memo[column.name]
+            for value in set(raw).difference(memo):
+                memo[value] = self._outcome(column, value)
+            outcomes = list(map(memo.__getitem__, raw))
+            if any(outcome[1] or outcome[0] is _UNSET for outcome in memo.values()):
+                for index, (cell, found) in enumerate(outcomes):
+                    if cell is _UNSET:
+                        broken.add(index)
+                    if not found:
+                        continue
+                    if any(level == "error" for _name, _message, level, _text in found):
+                        broken.add(index)
+                    issues.setdefault(index, []).extend(
+                        Issue(records[index].line, name, message, level, text)
+                        for name, message, level, text in found
+                    )
+            cells = [outcome[0] for outcome in outcomes]
+            if column.kind in _LIST_KINDS:
+                cells = [list(cell) if type(cell) is list else cell for cell in cells]  # never shared
+            columns.append(cells)
+            if progress and number % 8 == 0:
+                progress(_("Analyse"), total * number // len(COLUMNS), total)
+        latitude, longitude = columns[fields.index("latitude")], columns[fields.index("longitude")]
+        services, access = columns[fields.index("services")], columns[fields.index("access_modes")]
+        no_public = AccessMode.NO_PUBLIC.value
+        results: list[RowResult] = []
+        for index, row in enumerate(zip(*columns, strict=True)):
+            record = records[index]
+            if index in broken:
+                result = self._cells(record)
+                self._cross_field_rules(result)
+            else:
+                result = RowResult(record.line, dict(zip(fields, row, strict=True)), issues.get(index, []))
+                if (
+                    (latitude[index] is None) != (longitude[index] is None)
+                    or not services[index]
+                    or no_public in access[index]
+                    or not result.values["source"]
+                ):
+                    self._cross_field_rules(result)
+            self._check_unique(result)
+            results.append(result)
+        return results
+
+    def _outcome(self, column: Column, value: str) -> _Outcome:
+        """(field value, issues) of one cell; the field value is ``_UNSET`` when the cell leaves it so."""
+        if value[:1] == "'" and FORMULA_ESCAPE.match(value):
+            value = value[1:]
+        fast = self._clean(column, value)
+        if fast is not _UNSET:
+            return fast, ()
+        scratch = RowResult(0)
+        self._column(column, value, scratch)
+        return (
+            scratch.values.get(column.field, _UNSET),
+            tuple((i.column, i.message, i.level, i.value) for i in scratch.issues),
+        )
+
+    def _clean(self, column: Column, value: str) -> Any:
+        """The field value of a cell that needs no tolerance (the same as ``_column`` would give, with no
+        issue), cheaply; ``_UNSET`` when ``_column`` must decide."""
+        if not value or (column.max_length and len(value) > column.max_length):
+            return _UNSET
+        kind = column.kind
+        if kind == "text":
+            return value
+        if kind == "number" and "," not in value:
+            try:
+                number = float(value)
+            except ValueError:
+                return _UNSET
+            limit = 90 if column.name == "latitude" else 180
+            return number if -limit <= number <= limit else _UNSET
+        if kind == "phone" and column.pattern is not None and column.pattern.match(value):
+            return value
+        if kind == "emails" and EMAIL.match(value):
+            return [value.lower() if value.isupper() else value]
+        if kind == "urls" and "|" not in value and _SIMPLE_URL.match(value):
+            return [value]
+        if kind == "pattern" and column.name == "pivot" and PIVOT_CLEAN.match(value):
+            return value if value != UNKNOWN_PIVOT else _UNSET
+        return _UNSET
+
+    def _cells(self, record: RawRecord) -> RowResult:
         result = RowResult(record.line)
         raw = record.values
+        values = result.values
         for column in COLUMNS:
             value = raw.get(column.name, "")
-            if value[:1] == "'" and FORMULA_ESCAPE.match(value):
-                value = value[1:]
-            self._column(column, value, result)
-        self._cross_field_rules(result)
-        if result.ok:
-            key = (result.values["source"], result.values["source_id"])
-            if key in self.seen_ids:
-                self._error(
-                    result,
-                    "id",
-                    _("Identifiant « %(id)s » déjà utilisé %(unit)s %(line)d (il doit être unique).")
-                    % {"id": key[1], "unit": self.unit, "line": self.seen_ids[key]},
-                    key[1],
-                )
-            else:
-                self.seen_ids[key] = record.line
+            if (
+                column.kind == "text"
+                and value
+                and value[:1] != "'"
+                and (not column.max_length or len(value) <= column.max_length)
+            ):
+                values[column.field] = value  # the common case of ``_column``, without its call
+                continue
+            outcome = self._memo[column.name].get(value)
+            if outcome is None:
+                outcome = self._memo[column.name][value] = self._outcome(column, value)
+            cell, issues = outcome
+            if cell is not _UNSET:
+                values[column.field] = list(cell) if type(cell) is list else cell  # never share a list
+            for name, message, level, text in issues:
+                result.issues.append(Issue(record.line, name, message, level, text))
         return result
+
+    def _check_unique(self, result: RowResult) -> None:
+        if not result.ok:
+            return
+        key = (result.values["source"], result.values["source_id"])
+        if key in self.seen_ids:
+            self._error(
+                result,
+                "id",
+                _("Identifiant « %(id)s » déjà utilisé %(unit)s %(line)d (il doit être unique).")
+                % {"id": key[1], "unit": self.unit, "line": self.seen_ids[key]},
+                key[1],
+            )
+        else:
+            self.seen_ids[key] = result.line
 
     # --- helpers -----------------------------------------------------------------------------------
     def _error(self, result: RowResult, column: str, message: str, value: str = "") -> None:
@@ -482,10 +664,4 @@ def validate_records(
     missing_columns: frozenset[str] = frozenset(),
 ) -> list[RowResult]:
     validator = RowValidator(default_source=default_source, unit=unit, missing_columns=missing_columns)
-    results = []
-    total = len(records)
-    for index, record in enumerate(records, start=1):
-        results.append(validator.validate(record))
-        if progress and (index % 500 == 0 or index == total):
-            progress(_("Analyse"), index, total)
-    return results
+    return validator.validate_all(records, progress)
