@@ -86,8 +86,9 @@ deps: install
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
 
-migrate: install ## Apply the database migrations (production: run before `make serve`)
+migrate: install ## Apply the database migrations, then store again the API items an upgrade made stale
 	$(MAILLAGE) migrate --no-input
+	$(MAILLAGE) refresh-standard-documents
 
 serve: install ## Production server: checks migrations, collects static files, runs gunicorn (docs/operations.md)
 	@$(MAILLAGE) migrate --check >/dev/null 2>&1 || { echo "Des migrations ne sont pas appliquées : lancez « make migrate » (après une sauvegarde : « $(MAILLAGE) backup »)." >&2; exit 1; }

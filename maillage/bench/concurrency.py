@@ -349,6 +349,14 @@ def _fill_postgresql(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     count = _fill(args.places)
     _fill_annuaire(args)
+    # As `make migrate` does after an upgrade: places kept from an earlier run may hold API items
+    # stamped by other code, which the API would serialise again on every request.
+    from maillage.places.interop.documents import refresh_documents
+    from maillage.places.models import Place
+
+    refreshed = refresh_documents(Place)
+    if refreshed:
+        print(f"PostgreSQL : {refreshed} éléments de l'API stockés à nouveau (code changé)", flush=True)
     seconds = vacuum_analyze(*ANALYZED_TABLES)
     print(
         f"PostgreSQL : {count} lieux (+ annuaire), remplissage {time.perf_counter() - start:.0f} s "
