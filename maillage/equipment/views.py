@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from maillage.core.audit import record_change
 from maillage.core.forms import show_refusal
+from maillage.core.permissions import territories_or_404
 from maillage.equipment import documents, importer, selectors, services, versions
 from maillage.equipment.forms import (
     CancelForm,
@@ -55,10 +56,7 @@ class CountedPaginator(Paginator):
 
 
 def _workshop_territories(request: HttpRequest) -> list[Any]:
-    territories = selectors.workshop_territories(request.user)
-    if not territories:
-        raise Http404
-    return territories
+    return territories_or_404(selectors.workshop_territories(request.user))
 
 
 def _places_of(territory: Any) -> Any:
