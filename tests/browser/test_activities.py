@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from maillage.activities.models import Activity
 from tests.activities.factories import followed, individual, workshop
@@ -38,7 +39,7 @@ def test_recording_form_on_a_phone_is_accessible(mobile_page, login_as, lot_medi
     visible = [h for h in heights if h > 0]
     assert visible and min(visible) >= 44
     page.get_by_role("button", name="Enregistrer", exact=True).click()
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()  # the POST answers after the click returns
     assert_accessible(page, context="formulaire avec erreurs")
     screenshot(page, "activities-form-errors-mobile")
     page.goto("/activites/nouvelle/?type=collectif")
