@@ -21,6 +21,30 @@ def pytest_configure(config: pytest.Config) -> None:
     from tests.sqlite_template import install
 
     install()  # the in-memory SQLite test database is copied from a migrated template
+    _test_databases_wait_for_the_disk()
+
+
+def _test_databases_wait_for_the_disk() -> None:
+    """CREATE and DROP DATABASE of the test databases run without the app's statement timeout.
+
+    The settings give every PostgreSQL connection a 10 s statement timeout (web requests never wait
+    forever). On a loaded machine, dropping a worker's test database waited on the disk longer than
+    that, and the teardown failed after every test had passed."""
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        return
+    from contextlib import contextmanager
+
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
+    original = DatabaseWrapper._nodb_cursor
+
+    @contextmanager
+    def _nodb_cursor(self):  # type: ignore[no-untyped-def]
+        with original(self) as cursor:
+            cursor.execute("SET statement_timeout = 0")
+            yield cursor
+
+    DatabaseWrapper._nodb_cursor = _nodb_cursor  # type: ignore[method-assign]
 
 
 class InvalidTemplateVariable(str):
