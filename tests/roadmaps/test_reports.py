@@ -246,3 +246,21 @@ def test_two_generations_at_once_get_two_numbers(lot):
         t.join()
     assert not errors
     assert sorted(ReportVersion.objects.values_list("number", flat=True)) == [1, 2]
+
+
+def test_pdf_render_leaves_the_garbage_collector_as_it_found_it(roadmap):
+    import gc
+
+    from maillage.roadmaps.reports.pdf import collector_paused
+
+    report = build_report(roadmap, 2025)
+    assert gc.isenabled()
+    assert render_pdf(report).startswith(b"%PDF")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # a caller that paused it keeps it paused
+    finally:
+        gc.enable()
