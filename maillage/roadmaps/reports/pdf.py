@@ -35,9 +35,9 @@ def collector_paused() -> Iterator[None]:
 
 
 def render_pdf(report: Report, *, base_url: str = "") -> bytes:
-    from weasyprint import HTML
-
     with collector_paused():
+        from weasyprint import HTML  # the first import, too, allocates a lot (its stylesheets, cffi)
+
         html = render_html(build_document(report))
         pdf = HTML(string=html, base_url=base_url or None).write_pdf(
             pdf_variant="pdf/ua-1", uncompressed_pdf=False
