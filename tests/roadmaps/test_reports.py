@@ -246,3 +246,63 @@ def test_two_generations_at_once_get_two_numbers(lot):
         t.join()
     assert not errors
     assert sorted(ReportVersion.objects.values_list("number", flat=True)) == [1, 2]
+
+
+def test_pdf_render_leaves_the_garbage_collector_as_it_found_it(roadmap):
+    import gc
+
+    from maillage.roadmaps.reports.pdf import collector_paused
+
+    report = build_report(roadmap, 2025)
+    assert gc.isenabled()
+    assert render_pdf(report).startswith(b"%PDF")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # a caller that paused it keeps it paused
+    finally:
+        gc.enable()
+
+
+def test_pdf_charts_have_alt_text_and_their_periods_told_once_under_them():
+    import base64
+    import re
+
+    from maillage.roadmaps.reports.document import Chart, Document, Group, Heading, Para
+    from maillage.roadmaps.reports.html import render_html
+
+    monthly = [("janvier 2025", 3.0), ("février 2025", 5.0), ("mars 2025", 4.0)]
+    sheet = Group(
+        blocks=[
+            Heading(3, "Action 1 — Coordonner"),
+            Chart(title="Ateliers", alt="Ateliers : janvier 2025 : 3 ; …", points=monthly, target=4.0),
+            Chart(title="Inscrits", alt="Inscrits : janvier 2025 : 3 ; …", points=monthly),
+            Para("après les graphiques"),
+        ]
+    )
+    other = Group(
+        blocks=[
+            Chart(title="Ateliers", alt="Ateliers : …", points=monthly),
+            Chart(title="Lieux", alt="Lieux : 2024 : 1 ; 2025 : 2", points=[("2024", 1.0), ("2025", 2.0)]),
+        ]
+    )
+    html = render_html(Document(title="Bilan", lang="fr-FR", subject="Bilan annuel", blocks=[sheet, other]))
+    images = re.findall(r'<img class="chart" src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]+)">', html)
+    assert [alt for _, alt in images] == [
+        "Ateliers : janvier 2025 : 3 ; …",
+        "Inscrits : janvier 2025 : 3 ; …",
+        "Ateliers : …",
+        "Lieux : 2024 : 1 ; 2025 : 2",
+    ]
+    for data, _ in images:
+        svg = base64.b64decode(data).decode()
+        assert "<path" in svg and "<text" not in svg  # WeasyPrint lays SVG text out letter by letter
+    notes = re.findall(r'<p class="chart-note">([^<]+)</p>', html)
+    assert notes == [
+        "Graphiques, dans l&#x27;ordre : Ateliers ; Inscrits — une barre par période, de janvier 2025 "
+        "(à gauche) à mars 2025 (à droite) ; en pointillé : la cible.",
+        "Graphiques, dans l&#x27;ordre : Ateliers, janvier 2025 → mars 2025 ; Lieux, 2024 → 2025.",
+    ]
+    assert html.index(notes[0]) < html.index("après les graphiques")

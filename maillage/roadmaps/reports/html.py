@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils.html import escape
@@ -46,7 +48,8 @@ tfoot th, tfoot td { background: #f3f3f3; font-weight: bold; }
 tr { break-inside: avoid; }
 .num { text-align: right; }
 td.num { white-space: nowrap; }
-img.chart { width: 70mm; height: auto; margin: 0.5mm 3mm 1.5mm 0; }
+img.chart { width: 70mm; height: auto; margin: 0.5mm 3mm 0 0; }
+p.chart-note { font-size: 7pt; color: #555; margin: 0 0 1.5mm; }
 """
 
 BAR = "#1d4e89"
@@ -54,10 +57,12 @@ TARGET = "#d9822b"
 
 
 def chart_svg(chart: Chart) -> str:
-    """The series as bars drawn by one path, labelled by its first and last periods (the alt text of
-    the image, and the annex table, give every value): WeasyPrint draws each SVG node, and each text
-    through Pango, so a chart of a few nodes costs a fraction of one node per bar and label."""
-    width, height, left, bottom = 280, 80, 6, 16
+    """The series as bars drawn by one path, a dashed line at the target and the axis: no text. WeasyPrint
+    draws every SVG node, and lays an SVG text out and draws it one letter at a time (one Pango layout
+    per letter: the two period labels of each chart cost more than the rest of the bilan's charts). The
+    periods are told once under the sheet's charts (``chart_note``); the alt text of the image and the
+    annex table give every value."""
+    width, height, left, bottom = 280, 66, 6, 2
     values = [v for _, v in chart.points]
     top = max([*values, chart.target or 0, 1])
     step = (width - left) / len(chart.points)
@@ -69,21 +74,53 @@ def chart_svg(chart: Chart) -> str:
         bars.append(f"M{left + i * step:.1f} {base}v{-h:.1f}h{bar:.1f}v{h:.1f}z")
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans" font-size="7">',
+        f'viewBox="0 0 {width} {height}">',
         f'<path d="{"".join(bars)}" fill="{BAR}"/>',
     ]
-    labelled = {0, len(chart.points) - 1}
-    for i in sorted(labelled):
-        label = chart.points[i][0]
-        anchor = "start" if i == 0 else "end"
-        x = left if i == 0 else left + i * step + bar
-        parts.append(f'<text x="{x:.1f}" y="{height - 5}" text-anchor="{anchor}">{escape(label)}</text>')
     if chart.target is not None:
         y = base - (base - 8) * chart.target / top
         parts.append(f'<path d="M{left} {y:.1f}H{width}" stroke="{TARGET}" stroke-dasharray="3 2"/>')
     parts.append(f'<path d="M{left} {base}H{width}" stroke="#555"/>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+@dataclass
+class ChartNote:
+    charts: list[Chart]
+
+
+def _noted(blocks: list[Any]) -> Iterator[Any]:
+    """The blocks, with a ``ChartNote`` after each run of charts."""
+    charts: list[Chart] = []
+    for block in blocks:
+        if isinstance(block, Chart):
+            charts.append(block)
+        elif charts:
+            yield ChartNote(charts)
+            charts = []
+        yield block
+    if charts:
+        yield ChartNote(charts)
+
+
+def chart_note(charts: list[Chart]) -> str:
+    """A line under a run of charts: what each one shows, the periods of its bars (the same for all,
+    usually) and the meaning of the dashed line."""
+    spans = [(c.points[0][0], c.points[-1][0]) for c in charts]
+    if len(set(spans)) == 1:
+        first, last = spans[0]
+        text = " ; ".join(c.title for c in charts) if len(charts) > 1 else charts[0].title
+        text += f" — une barre par période, de {first} (à gauche) à {last} (à droite)"
+    else:
+        text = " ; ".join(
+            f"{c.title}, {first} → {last}" for c, (first, last) in zip(charts, spans, strict=True)
+        )
+    if len(charts) > 1:
+        text = f"Graphiques, dans l'ordre : {text}"
+    if any(c.target is not None for c in charts):
+        text += " ; en pointillé : la cible"
+    return f'<p class="chart-note">{escape(text)}.</p>'
 
 
 def _table(t: Table) -> str:
@@ -129,11 +166,13 @@ def _block(block: Any, pending_break: list[bool]) -> str:
         return "<ul>" + "".join(f"<li>{escape(i)}</li>" for i in block.items) + "</ul>"
     if isinstance(block, Table):
         return _table(block)
+    if isinstance(block, ChartNote):
+        return chart_note(block.charts)
     if isinstance(block, Chart):
         data = base64.b64encode(chart_svg(block).encode()).decode()
         return f'<img class="chart" src="data:image/svg+xml;base64,{data}" alt="{escape(block.alt)}">'
     if isinstance(block, Group):
-        inner = "".join(_block(b, []) for b in block.blocks)
+        inner = "".join(_block(b, []) for b in _noted(block.blocks))
         return f'<section class="{block.kind}">{inner}</section>'
     return ""
 
@@ -141,7 +180,7 @@ def _block(block: Any, pending_break: list[bool]) -> str:
 def render_html(document: Document) -> str:
     pending = [False]
     body = []
-    for block in document.blocks:
+    for block in _noted(document.blocks):
         if isinstance(block, PageBreak):
             pending[0] = True
             continue
