@@ -47,6 +47,14 @@ class SheetError(Exception):
     """The XLSX is not one we can read (message in French for the user)."""
 
 
+class CellTooLong(Exception):  # noqa: N818 — a refusal, like ``SheetError``
+    """A cell read holds more than ``max_characters`` characters (on row ``line``)."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
 def _entity(match: re.Match[str]) -> str:
     name = match.group(1)
     if name[0] == "#":
@@ -189,6 +197,7 @@ def _selective(columns: frozenset[int], max_columns: int) -> re.Pattern[bytes]:
     )
 
 
+MISSING = object()  # a cell without a value
 TEXT_CACHE_LIMIT = 100_000  # distinct raw strings remembered (a file repeats its labels on every row)
 ATTRIBUTE_CACHE_LIMIT = 10_000
 
@@ -203,11 +212,17 @@ class Selection:
 
 
 def rows(
-    archive: zipfile.ZipFile, *, max_columns: int, selection: Selection | None = None
+    archive: zipfile.ZipFile,
+    *,
+    max_columns: int,
+    selection: Selection | None = None,
+    max_characters: int | None = None,
 ) -> Iterator[tuple[int, list[Any]]]:
     """(row number, values) of the chosen sheet, in order; a value beyond ``max_columns`` columns
     raises ``SheetError`` through the caller's check (the row is returned one cell wider). Cells of
-    columns left out of ``selection`` stay ``None`` (their position is still checked)."""
+    columns left out of ``selection`` stay ``None`` (their position is still checked). A text cell
+    read that is longer than ``max_characters`` raises ``CellTooLong`` with its row: checked once per
+    distinct text as it is decoded, not once per cell."""
     from openpyxl.utils.datetime import from_excel
 
     path = _sheet_path(archive)
@@ -220,7 +235,9 @@ def rows(
         raise SheetError("La feuille du fichier XLSX est introuvable.") from exc
     cap = max_columns + 1
     columns = _COLUMNS
+    columns_get = columns.get
     texts: dict[bytes, str] = {}
+    texts_get = texts.get
     kinds: dict[bytes, tuple[bytes, bool]] = {}  # attributes after r= → (type, date style)
     when: dict[Any, datetime] = {}
 
@@ -228,6 +245,8 @@ def rows(
         value = texts.get(raw)
         if value is None:
             value = _text(raw)
+            if max_characters is not None and len(value) > max_characters:
+                raise CellTooLong(number)
             if len(texts) < TEXT_CACHE_LIMIT:
                 texts[raw] = value
         return value
@@ -241,6 +260,40 @@ def rows(
             if len(kinds) < ATTRIBUTE_CACHE_LIMIT:
                 kinds[attrs] = found
         return found
+
+    def convert(attrs: bytes, value: bytes, other: bytes) -> Any:
+        """The value of a cell that is not a plain inline string (``MISSING`` when it holds none)."""
+        kind, is_date = kinds.get(attrs) or kind_of(attrs)
+        if kind == b"inlineStr":
+            body = PHONETIC.sub(b"", other) if b"<rPh" in other else other
+            return text(b"".join(TEXT.findall(body)))
+        if not value:
+            found_value = VALUE.search(other)
+            if found_value is None:
+                return MISSING
+            value = found_value.group(1)
+        if kind == b"s":
+            shared_text = shared[int(value)]
+            if max_characters is not None and len(shared_text) > max_characters:
+                raise CellTooLong(number)
+            return shared_text
+        if kind in (b"str", b"e"):
+            return texts.get(value) or text(value)
+        if kind == b"b":
+            return value.strip() in (b"1", b"true")
+        if kind == b"d":
+            return datetime.fromisoformat(value.decode().strip())
+        # "n", or no type: a number
+        try:
+            cell: Any = int(value)
+        except ValueError:
+            cell = float(value)
+        if is_date:
+            moment = when.get(cell)
+            if moment is None:
+                moment = when[cell] = from_excel(cell, epoch)
+            cell = moment
+        return cell
 
     buffer = b""
     tail = b""
@@ -269,6 +322,39 @@ def rows(
                 if selective is None or selective[0] is not keep:
                     selective = (keep, _selective(keep, max_columns))
                 pattern = selective[1]
+            if pattern is not TOKENS:
+                # Narrowed: every match is a row start or a cell of a wanted column (or of a column past
+                # the cap), each starting with r="…": the same reading as below with fewer steps per cell.
+                for row_attrs, letters, attrs, value, inline, other in pattern.findall(usable):
+                    if inline:
+                        cell: Any = texts_get(inline) or text(inline)
+                    elif not letters:
+                        if values:
+                            yield number, values
+                            values = []
+                        found = ROW_NUMBER.search(row_attrs)
+                        number = int(found.group(1)) if found else number + 1
+                        continue
+                    elif value or other:
+                        cell = convert(attrs, value, other)
+                        if cell is MISSING:
+                            continue
+                    else:
+                        continue  # an empty cell
+                    position = columns_get(letters) or column_index(letters)
+                    if position >= cap:
+                        position = cap  # past the cap: kept, so the caller refuses the row
+                    size = len(values)
+                    if position == size + 1:
+                        values.append(cell)
+                    elif position > size:
+                        values.extend([None] * (position - size - 1))
+                        values.append(cell)
+                    else:
+                        values[position - 1] = cell
+                if not chunk:
+                    break
+                continue
             for row_attrs, letters, attrs, value, inline, other in pattern.findall(usable):
                 if letters:
                     position = columns.get(letters) or column_index(letters)
@@ -291,36 +377,12 @@ def rows(
                     selection is not None and (keep := selection.columns) is not None and position not in keep
                 ):
                     continue  # a column the caller does not read
-                kind, is_date = kinds.get(attrs) or kind_of(attrs)
                 if inline:
-                    cell: Any = texts.get(inline) or text(inline)
-                elif kind == b"inlineStr":
-                    body = PHONETIC.sub(b"", other) if b"<rPh" in other else other
-                    cell = text(b"".join(TEXT.findall(body)))
+                    cell = texts.get(inline) or text(inline)
                 else:
-                    if not value:
-                        found_value = VALUE.search(other)
-                        if found_value is None:
-                            continue
-                        value = found_value.group(1)
-                    if kind == b"s":
-                        cell = shared[int(value)]
-                    elif kind in (b"str", b"e"):
-                        cell = texts.get(value) or text(value)
-                    elif kind == b"b":
-                        cell = value.strip() in (b"1", b"true")
-                    elif kind == b"d":
-                        cell = datetime.fromisoformat(value.decode().strip())
-                    else:  # "n", or no type: a number
-                        try:
-                            cell = int(value)
-                        except ValueError:
-                            cell = float(value)
-                        if is_date:
-                            moment = when.get(cell)
-                            if moment is None:
-                                moment = when[cell] = from_excel(cell, epoch)
-                            cell = moment
+                    cell = convert(attrs, value, other)
+                    if cell is MISSING:
+                        continue
                 size = len(values)
                 if position == size + 1:
                     values.append(cell)

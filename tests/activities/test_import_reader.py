@@ -1,0 +1,90 @@
+"""The XLSX reader's checks made once per decoded text (not once per cell): a cell over
+``MAX_CELL_CHARACTERS`` is refused with the sheet's real row number, whether it is an inline string,
+a shared string or a formula's text, before or after the header narrows the reading; a long text in a
+column that is never imported (« Notes supplémentaires ») is not even decoded."""
+
+import io
+import zipfile
+
+import pytest
+
+from maillage.activities import importer
+from maillage.activities.importer import xlsx
+from maillage.activities.importer.formats import MAX_CELL_CHARACTERS
+from tests.activities.test_import_hostile import (
+    SHEET,
+    _failure,
+    _replace_member,
+    _row,
+    _sheet_xml,
+    _valid_xlsx,
+)
+
+pytestmark = pytest.mark.django_db
+
+LONG = "a" * (MAX_CELL_CHARACTERS + 1)
+HEADER = _row(22, {"A": "Date", "B": "Type", "C": "ID CRA", "D": "Notes supplémentaires"})
+FILLER = "".join(_row(n, {"A": "x", "C": f"id-{n}"}) for n in range(23, 3000))
+
+
+def _with_sheet(rows: str) -> bytes:
+    return _replace_member(_valid_xlsx(), SHEET, _sheet_xml(rows))
+
+
+def test_a_long_inline_cell_is_refused_on_its_row_after_the_narrowing(lot_mediator):
+    assert len(FILLER) > 2 * xlsx.FIRST_CHUNK  # read by the narrowed tokeniser
+    content = _with_sheet(HEADER + FILLER + _row(3000, {"A": "x", "C": LONG}))
+    assert _failure(lot_mediator, content) == [
+        f"ligne 3000 : une cellule dépasse {MAX_CELL_CHARACTERS} caractères."
+    ]
+
+
+def test_a_long_cell_before_the_header_is_refused_on_its_row(lot_mediator):
+    content = _with_sheet(_row(3, {"B": LONG}) + HEADER + _row(23, {"A": "x", "C": "id"}))
+    assert _failure(lot_mediator, content) == [
+        f"ligne 3 : une cellule dépasse {MAX_CELL_CHARACTERS} caractères."
+    ]
+
+
+def test_a_long_text_in_a_column_never_imported_is_not_read(lot_mediator):
+    content = _with_sheet(HEADER + FILLER + _row(3000, {"A": "x", "C": "id-3000", "D": LONG}))
+    messages = _failure(lot_mediator, content)  # the rows are refused for their own values
+    assert not any("caractères" in message for message in messages), messages
+    table = importer.read_table(content, "x.xlsx")
+    assert table.rows[-1][0] == 3000 and table.rows[-1][1][2] == "id-3000"
+
+
+def _shared_strings_xlsx(rows: str, strings: list[str]) -> bytes:
+    content = _with_sheet(rows)
+    table = "".join(f"<si><t>{s}</t></si>" for s in strings)
+    shared = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{table}</sst>'
+    ).encode()
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            if item.filename != "xl/sharedStrings.xml":
+                target.writestr(item.filename, source.read(item.filename))
+        target.writestr("xl/sharedStrings.xml", shared)
+    return out.getvalue()
+
+
+def test_shared_strings_are_read_and_a_long_one_is_refused_where_it_is_used(lot_mediator):
+    header = _row(22, {"A": "Date", "B": "Type", "C": "ID CRA"})
+    used = '<row r="40"><c r="A40" t="s"><v>0</v></c><c r="C40" t="s"><v>1</v></c></row>'
+    content = _shared_strings_xlsx(header + FILLER + used, ["Atelier collectif", LONG])
+    assert _failure(lot_mediator, content) == [
+        f"ligne 40 : une cellule dépasse {MAX_CELL_CHARACTERS} caractères."
+    ]
+    content = _shared_strings_xlsx(header + used, ["Atelier collectif", "id-partagé", LONG])
+    table = importer.read_table(content, "x.xlsx")
+    assert table.rows == [(40, ["Atelier collectif", None, "id-partagé"])]
+
+
+def test_a_long_formula_text_is_refused(lot_mediator):
+    formula = f'<row r="23"><c r="A23" t="str"><f>REPT("a",10001)</f><v>{LONG}</v></c></row>'
+    assert _failure(lot_mediator, _with_sheet(HEADER + formula)) == [
+        f"ligne 23 : une cellule dépasse {MAX_CELL_CHARACTERS} caractères."
+    ]
