@@ -88,3 +88,32 @@ def test_a_long_formula_text_is_refused(lot_mediator):
     assert _failure(lot_mediator, _with_sheet(HEADER + formula)) == [
         f"ligne 23 : une cellule dépasse {MAX_CELL_CHARACTERS} caractères."
     ]
+
+
+def _backtracking(pattern):
+    """The same pattern with ordinary (giving back) quantifiers instead of possessive ones."""
+    import re
+
+    return re.compile(pattern.pattern.replace(b"*+", b"*"), pattern.flags)
+
+
+@pytest.mark.parametrize("narrowed", [False, True])
+def test_possessive_tokenisers_read_what_backtracking_ones_read(narrowed):
+    """A realistic export and malformed cells (unterminated, rich text, formulas, self-closed):
+    the possessive tokeniser returns exactly the tokens of the backtracking one."""
+    from tests.activities.coop_files import coop_export, realistic
+
+    content = coop_export(realistic([("Figeac", "46100", "46102")], count=60, seed=3))
+    sheet = zipfile.ZipFile(io.BytesIO(content)).read(SHEET)
+    odd = (
+        b'<row r="900"><c r="A900" t="inlineStr"><is><r><t>ri</t></r><r><t>ch</t></r></is></c>'
+        b'<c r="B900" t="str"><f>A1</f><v>f</v></c><c r="C900"/><c r="D900" s="2"><v>1.5</v></c>'
+        b'<c r="E900" t="inlineStr"><is><t xml:space="preserve"> a\nb </t></is></c>'
+        b'<c r="F900" t="inlineStr"><is><t>never closed</t></is><c r="G900"><v>2</v></c></row>'
+        b'<row r="901"><c r="CC901"><v>3</v></c><c r="H901" t="inlineStr"><is><t>x</t><rPh><t>y</t></rPh></is></c></row>'
+    )
+    data = sheet.replace(b"</sheetData>", odd + b"</sheetData>")
+    pattern = xlsx._selective(frozenset(range(1, 31)) - {6, 28}, 80) if narrowed else xlsx.TOKENS
+    tokens = pattern.findall(data)
+    assert len(tokens) > 60 * 20
+    assert tokens == _backtracking(pattern).findall(data)

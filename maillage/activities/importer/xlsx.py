@@ -163,12 +163,15 @@ def _epoch(archive: zipfile.ZipFile) -> Any:
 # formula, rich text, phonetic runs) falls into group 6 and is read by the slower helpers. Group 6
 # never crosses the next cell or row, so a cell without its end tag cannot make a match scan on.
 TOKENS = re.compile(
-    rb"<row\b([^>]*>)"  # 1: a row starts (attributes and the closing ">")
-    rb'|<c\b(?: r="([A-Z]{1,3})\d*")?([^>/]*)'  # 2: column letters when r= comes first; 3: the rest
-    rb"(?:/>|>(?:<v>([^<]*)</v>|<is><t(?:\s[^>]*)?>([^<]*)</t></is>|"  # 4: <v> value; 5: inline text
-    rb"([^<]*(?:<(?!/?c\b|/?row\b)[^<]*)*))</c>)",  # 6: anything else inside the cell
+    rb"<row\b([^>]*+>)"  # 1: a row starts (attributes and the closing ">")
+    rb'|<c\b(?: r="([A-Z]{1,3})\d*+")?([^>/]*+)'  # 2: column letters when r= comes first; 3: the rest
+    rb"(?:/>|>(?:<v>([^<]*+)</v>|<is><t(?:\s[^>]*+)?>([^<]*+)</t></is>|"  # 4: <v> value; 5: inline text
+    rb"([^<]*+(?:<(?!/?c\b|/?row\b)[^<]*+)*+))</c>)",  # 6: anything else inside the cell
     re.S,
 )
+# The quantifiers are possessive (``*+``): each run stops where the next token must start (a "<", a
+# quote, a ">"), so giving characters back could never make another match; not trying saves a tenth
+# of the scan.
 BEYOND = rb"[A-Z]{3}|[D-Z][A-Z]|C[C-Z]"  # column letters from CC (81, one past ``MAX_COLUMNS``) on
 BEYOND_COLUMN = 81
 IRREGULAR_CELL = re.compile(rb'<c(?:[\t\n\r>/]| (?!r="))')  # a cell not starting with r="…"
@@ -189,10 +192,10 @@ def _selective(columns: frozenset[int], max_columns: int) -> re.Pattern[bytes]:
     letters: list[bytes] = sorted((_letters(i) for i in columns if i <= max_columns), key=len, reverse=True)
     wanted = b"|".join(letters)
     return re.compile(
-        rb"<row\b([^>]*>)"  # the groups of TOKENS, in the same order
-        rb'|<c r="(' + wanted + rb"|" + BEYOND + rb')\d*"([^>/]*)'
-        rb"(?:/>|>(?:<v>([^<]*)</v>|<is><t(?:\s[^>]*)?>([^<]*)</t></is>|"
-        rb"([^<]*(?:<(?!/?c\b|/?row\b)[^<]*)*))</c>)",
+        rb"<row\b([^>]*+>)"  # the groups of TOKENS, in the same order
+        rb'|<c r="(' + wanted + rb"|" + BEYOND + rb')\d*+"([^>/]*+)'
+        rb"(?:/>|>(?:<v>([^<]*+)</v>|<is><t(?:\s[^>]*+)?>([^<]*+)</t></is>|"
+        rb"([^<]*+(?:<(?!/?c\b|/?row\b)[^<]*+)*+))</c>)",
         re.S,
     )
 
