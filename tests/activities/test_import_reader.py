@@ -54,9 +54,9 @@ def test_a_long_text_in_a_column_never_imported_is_not_read(lot_mediator):
     assert table.rows[-1][0] == 3000 and table.rows[-1][1][2] == "id-3000"
 
 
-def _shared_strings_xlsx(rows: str, strings: list[str]) -> bytes:
+def _shared_strings_xlsx(rows: str, strings: list[str], *, bodies: list[str] | None = None) -> bytes:
     content = _with_sheet(rows)
-    table = "".join(f"<si><t>{s}</t></si>" for s in strings)
+    table = "".join(f"<si><t>{s}</t></si>" for s in strings) if bodies is None else "".join(bodies)
     shared = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
         f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{table}</sst>'
@@ -117,3 +117,53 @@ def test_possessive_tokenisers_read_what_backtracking_ones_read(narrowed):
     tokens = pattern.findall(data)
     assert len(tokens) > 60 * 20
     assert tokens == _backtracking(pattern).findall(data)
+
+
+def _as_shared_strings(content: bytes) -> bytes:
+    """The same workbook with every inline string moved to the shared-strings table (as Excel and
+    exceljs write them), first use first."""
+    import re
+
+    index: dict[bytes, int] = {}
+
+    def share(match):
+        return b't="s"><v>%d</v></c>' % index.setdefault(match.group(1), len(index))
+
+    source = zipfile.ZipFile(io.BytesIO(content))
+    sheet = re.sub(rb't="inlineStr"><is><t>([^<]*)</t></is></c>', share, source.read(SHEET))
+    table = b"".join(b"<si><t>%s</t></si>" % text for text in index)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            target.writestr(item.filename, sheet if item.filename == SHEET else source.read(item.filename))
+        target.writestr("xl/sharedStrings.xml", b"<sst>" + table + b"</sst>")
+    return out.getvalue()
+
+
+def test_shared_strings_read_exactly_like_inline_strings(figeac, cahors):
+    """A realistic export (line breaks inside cells, accents, « n/3 », dates, workshops) read from
+    inline strings and from the shared-strings table gives the same table, value for value."""
+    from tests.activities.coop_files import coop_export, realistic
+
+    inline = coop_export(
+        realistic([("Figeac", "46100", "46102"), ("Cahors", "46000", "46042")], count=300, seed=7)
+    )
+    shared = _as_shared_strings(inline)
+    assert b't="s"' in zipfile.ZipFile(io.BytesIO(shared)).read(SHEET)
+    expected = importer.read_table(inline, "x.xlsx", max_rows=10_000)
+    found = importer.read_table(shared, "x.xlsx", max_rows=10_000)
+    assert found.header == expected.header and found.header_line == expected.header_line
+    assert found.rows == expected.rows
+    assert any("\n" in cell for _line, row in found.rows for cell in row if isinstance(cell, str))
+
+
+def test_rich_and_phonetic_shared_strings_are_read_as_their_text(lot_mediator):
+    header = _row(22, {"A": "Date", "B": "Type", "C": "ID CRA"})
+    used = '<row r="23"><c r="B23" t="s"><v>0</v></c><c r="C23" t="s"><v>2</v></c></row>'
+    bodies = [
+        "<si><r><t>Atelier </t></r><r><rPr><b/></rPr><t>collectif</t></r></si>",
+        "<si/>",
+        '<si><t xml:space="preserve">a&amp;b&#10;c</t><rPh sb="0" eb="1"><t>x</t></rPh></si>',
+    ]
+    content = _shared_strings_xlsx(header + used, [], bodies=bodies)
+    assert importer.read_table(content, "x.xlsx").rows == [(23, [None, "Atelier collectif", "a&b\nc"])]

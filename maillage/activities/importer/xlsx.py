@@ -120,15 +120,17 @@ def _sheet_path(archive: zipfile.ZipFile) -> str:
     return sheets[0][1]
 
 
-def _shared_strings(archive: zipfile.ZipFile, sheet_path: str) -> list[str]:
-    data = _read(archive, "xl/sharedStrings.xml")
-    strings = []
-    for match in SHARED.finditer(data):
-        body = match.group(1) or b""
-        if b"<rPh" in body:
-            body = PHONETIC.sub(b"", body)
-        strings.append(_text(b"".join(TEXT.findall(body))))
-    return strings
+def _shared_strings(archive: zipfile.ZipFile, sheet_path: str) -> list[bytes]:
+    """The raw bodies of the shared strings (``<si>``), in order: each is decoded by
+    ``_shared_text`` when a cell first uses it (an export shares every distinct text of the sheet,
+    most of them in columns that are never read: timestamps, names, notes)."""
+    return SHARED.findall(_read(archive, "xl/sharedStrings.xml"))
+
+
+def _shared_text(body: bytes) -> str:
+    if b"<rPh" in body:
+        body = PHONETIC.sub(b"", body)
+    return _text(b"".join(TEXT.findall(body)))
 
 
 def _date_styles(archive: zipfile.ZipFile) -> frozenset[int]:
@@ -229,7 +231,8 @@ def rows(
     from openpyxl.utils.datetime import from_excel
 
     path = _sheet_path(archive)
-    shared = _shared_strings(archive, path)
+    shared_bodies = _shared_strings(archive, path)
+    shared: list[str | None] = [None] * len(shared_bodies)  # decoded on first use
     dates = _date_styles(archive)
     epoch = _epoch(archive)
     try:
@@ -276,9 +279,13 @@ def rows(
                 return MISSING
             value = found_value.group(1)
         if kind == b"s":
-            shared_text = shared[int(value)]
-            if max_characters is not None and len(shared_text) > max_characters:
-                raise CellTooLong(number)
+            index = int(value)
+            shared_text = shared[index]
+            if shared_text is None:
+                shared_text = _shared_text(shared_bodies[index])
+                if max_characters is not None and len(shared_text) > max_characters:
+                    raise CellTooLong(number)
+                shared[index] = shared_text
             return shared_text
         if kind in (b"str", b"e"):
             return texts.get(value) or text(value)
