@@ -12,6 +12,14 @@ formats of ``styles.xml`` and the workbook's 1900/1904 epoch). Rows come with th
 Safety: the archive is checked first (``formats._check_zip``: sizes, ratio, no DOCTYPE/ENTITY); no
 entity is ever expanded (only the five predefined ones and character references are decoded); a
 sheet that does not end with ``</worksheet>`` is refused as truncated.
+
+Why not a compiled reader: python-calamine 0.9.1 (Rust) was measured on the benchmark's 200 000-row
+export (CPU per row, loaded machine, 2026-12): 27.8 µs to hand back raw rows from inline strings (as
+openpyxl writes them) against 20.6 µs for this reader with every value converted; 16.5 µs against
+22.9 µs when the texts are shared strings (as Excel writes them), before any conversion; twice the
+memory (the whole sheet, every column); and it builds one dense range between the extreme cells, so
+a single far cell under a declared ``A1:XFD1048576`` would allocate gigabytes. Most of the cost of
+either reader is scanning the XML (about 1.5 KB a row); inflating it is 2.6 µs a row.
 """
 
 from __future__ import annotations
