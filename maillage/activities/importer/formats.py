@@ -299,17 +299,23 @@ def _too_wide(line: int) -> ImportFailed:
     return _refuse(_("plus de %(max)s colonnes.") % {"max": MAX_COLUMNS}, line)
 
 
-def _check_cells(line: int, row: list[Any]) -> list[Any]:
+def _check_width(line: int, row: list[Any]) -> list[Any]:
     if len(row) > MAX_COLUMNS:
         if any(cell not in (None, "") for cell in row[MAX_COLUMNS:]):
             raise _too_wide(line)
         row = row[:MAX_COLUMNS]
+    return row
+
+
+def _cell_too_long(line: int) -> ImportFailed:
+    return _refuse(_("une cellule dépasse %(max)s caractères.") % {"max": MAX_CELL_CHARACTERS}, line)
+
+
+def _check_cells(line: int, row: list[Any]) -> list[Any]:
+    row = _check_width(line, row)
     for cell in row:
         if type(cell) is str and len(cell) > MAX_CELL_CHARACTERS:
-            raise _refuse(
-                _("une cellule dépasse %(max)s caractères.") % {"max": MAX_CELL_CHARACTERS},
-                line,
-            )
+            raise _cell_too_long(line)
     return row
 
 
@@ -354,8 +360,12 @@ def _xlsx_lines(content: bytes, *, max_bytes: int, selection: Any = None) -> Ite
     _check_zip(content, max_bytes=max_bytes)
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         try:
-            for line, row in xlsx.rows(archive, max_columns=MAX_COLUMNS, selection=selection):
-                yield line, _check_cells(line, row)
+            for line, row in xlsx.rows(
+                archive, max_columns=MAX_COLUMNS, selection=selection, max_characters=MAX_CELL_CHARACTERS
+            ):  # the reader checks the length of each text it decodes: only the width is left here
+                yield line, row if len(row) <= MAX_COLUMNS else _check_width(line, row)
+        except xlsx.CellTooLong as exc:
+            raise _cell_too_long(exc.line) from exc
         except xlsx.SheetError as exc:
             raise _refuse(str(exc)) from exc
 
