@@ -6,7 +6,9 @@ publics, programmes, specific support, labels and presentations, plus the everyd
 each value of the national standard (« impôts », « carte grise » for « Aide aux démarches
 administratives »…). Every word is folded (no accents, no case, no punctuation) and reduced to its stem
 by the Snowball French stemmer — the algorithm of PostgreSQL's ``french`` configuration — so that
-accents and plurals are ignored: « Impôts », « impots » and « impôt » are the same word.
+accents and plurals are ignored: « Impôts », « impots » and « impôt » are the same word. The stemmer is
+PyStemmer's C build of that algorithm (``snowballstemmer`` uses it when installed: the same stems, ~20×
+less CPU than its pure-Python code — measured on the 190 000 distinct words of a 25 000-place import).
 
 The query gets the same treatment (:func:`query_terms`), each term matching the start of a word:
 

@@ -182,3 +182,28 @@ def test_imported_places_carry_the_derived_columns_of_save(figeac):
         str(pk) for pk in Place.objects.values_list("pk", flat=True)
     )
     assert {entry.changes["import_job"] for entry in created} == {job.pk}
+
+
+def test_long_texts_of_imported_places_are_stored_compressed_and_read_back_whole(figeac):
+    """A place with a long presentation (its row beyond PostgreSQL's 2 kB, compressed with LZ4 there)
+    reads back exactly as imported, and is found by a word of that presentation."""
+    from django.db import connection
+
+    from maillage.places.selectors import SearchFilters, place_search
+
+    detail = "Permanence xylophone. " + " ".join(
+        f"Atelier numéro {i} : tablette, smartphone et démarches." for i in range(60)
+    )
+    job = _import(to_csv([row(presentation_detail=detail)]))
+    assert job.created_count == 1
+    place = Place.objects.get(source_id="lieu-1")
+    assert place.description == detail
+    assert place in place_search(SearchFilters(q="xylophone"))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_column_compression(description), pg_column_compression(standard_document) "
+                "FROM places_place WHERE id = %s",
+                [place.pk],
+            )
+            assert cursor.fetchone() == ("lz4", "lz4")

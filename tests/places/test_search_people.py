@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from maillage.places import open_now, opening_hours, search_document, spatial
 from maillage.places.models import OpeningInterval, Place
+from maillage.places.normalize import fold
 from maillage.places.opening_hours import PARIS
 from maillage.places.selectors import KM_PER_DEGREE, SearchFilters, place_search
 from tests.factories import make_commune, make_department
@@ -92,6 +93,22 @@ def test_query_terms_are_folded_stemmed_and_safe() -> None:
     assert search_document.query_terms("Les impôts & l'ANTS !") == ["impot", "ant"]
     assert search_document.tsquery(["impot", "caf"]) == "impot:* & caf:*"
     assert search_document.query_terms("' | & ! :*") == []
+
+
+def test_the_stemmer_in_use_gives_the_stems_of_the_snowball_french_algorithm() -> None:
+    """The C stemmer (PyStemmer, used by snowballstemmer when installed) and the pure-Python one agree:
+    documents written by one installation are found by the queries of another."""
+    from snowballstemmer.french_stemmer import FrenchStemmer
+
+    reference = FrenchStemmer()
+    text = (
+        "Médiathèques municipales, impôts et déclarations ; ateliers d'initiation à l'ordinateur, "
+        "accompagnement numérique des familles, reconditionnés, hameçonnage, cybersécurité, "
+        "malentendants, Saint-Étienne-du-Rouvray, Château-Thierry, l'Haÿ-les-Roses 94240"
+    )
+    for word in fold(text).split():
+        if not word.isdigit() and len(word) >= 3:
+            assert search_document.stem.__wrapped__(word) == reference.stemWord(word), word
 
 
 def test_unknown_commune_shows_no_place_and_says_so(client, needs) -> None:
