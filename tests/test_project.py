@@ -1,6 +1,7 @@
 """Consistency checks on the whole project."""
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.template import engines
 from django.template.loader import get_template
@@ -48,3 +49,30 @@ def test_accessibility_statement_has_date_contact_and_remedies(client, settings,
     assert "Cette déclaration a été établie le" in html
     assert "mailto:accessibilite@territoire.fr" in html
     assert "Voies de recours" in html and "Défenseur des droits" in html
+
+
+# Pinned only because the packages above need them: no module of Maillage imports them.
+TRANSITIVE_PINS = {"django-stubs-ext", "typing-extensions", "packaging", "psycopg-binary"}
+
+
+def _name(requirement: str) -> str:
+    import re
+
+    return re.split(r"[\[<>=!~; ]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_pip_install_declares_every_runtime_requirement():
+    """`pip install .` must give a `maillage` that runs: every pinned runtime package has a range."""
+    import tomllib
+
+    root = settings.BASE_DIR
+    declared = {
+        _name(r) for r in tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
+    }
+    pinned = {
+        _name(line)
+        for line in (root / "requirements" / "base.txt").read_text().splitlines()
+        if line.strip() and not line.startswith(("#", "-"))
+    }
+    assert pinned - TRANSITIVE_PINS - declared == set()
+    assert declared - pinned == set()  # and every range has its tested pin
