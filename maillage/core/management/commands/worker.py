@@ -20,4 +20,11 @@ class Command(DbWorkerCommand):
         for record in jobs.recover_interrupted():
             self.stderr.write(f"Traitement {record.pk} ({record.kind}) interrompu : repris en charge.")
         options.setdefault("reload", False)
+        _load_layout_library()
         super().handle(*args, **options)
+
+
+def _load_layout_library() -> None:
+    """Import WeasyPrint once at start: its import looks its C libraries up (ldconfig, gcc), 0.5–0.9 s
+    of CPU that the first PDF job (a bilan, an annuaire) would otherwise pay."""
+    import weasyprint  # noqa: F401, PLC0415
