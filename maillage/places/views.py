@@ -118,6 +118,8 @@ def search(request: HttpRequest) -> HttpResponse:
         card.parts = place_cards.card_parts(card)
     params = request.GET.copy()
     params.pop("page", None)
+    # « ?retour=… » of every card's link, quoted once (as the ``urlencode`` filter would).
+    back_suffix = f"?retour={quote(params.urlencode(), safe='/')}" if params else ""
     map_params = params.copy()
     for key in ("retour",):
         map_params.pop(key, None)
@@ -127,14 +129,13 @@ def search(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "page": page,
         "cards": cards,
+        "cards_html": place_cards.list_html(cards, back_suffix),
         "count": paginator.count,
         "count_more": paginator.more,
         "filters_key": _filters_key(request),
         "count_cap": paginator.cap,
         "count_estimate": _rounded_estimate(queryset) if paginator.more else None,
         "query_string": params.urlencode(),
-        # « ?retour=… » of every card's link, quoted once (as the ``urlencode`` filter would).
-        "back_suffix": f"?retour={quote(params.urlencode(), safe='/')}" if params else "",
         "active_filters": form.active_filter_count() if searched else 0,
         "open_checked": filters.open_now,
         "acceslibre_checked": filters.accessibility_sheet,
