@@ -53,7 +53,7 @@ def _card(place: Place, now: Any, detail_prefix: str) -> PlaceCard:
     return PlaceCard(
         place=place,
         distance=selectors.format_distance(selectors.distance_km(place)),
-        status=schedule.status(now) if schedule and not schedule.is_empty else None,
+        status=schedule.status_this_minute(now) if schedule and not schedule.is_empty else None,
         france_services=NationalProgramme.FRANCE_SERVICES.value in programmes,
         digital_advisers=NationalProgramme.DIGITAL_ADVISERS.value in programmes,
         aidants_connect=NationalProgramme.AIDANTS_CONNECT.value in programmes,
