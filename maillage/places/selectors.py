@@ -402,9 +402,24 @@ class NearestFirst:
         self.lat0, self.lon0 = origin
         self.k = max(math.cos(math.radians(self.lat0)), 0.01)
         self.distances: dict[int, float] = {}
+        self._rows: list[tuple[int, float, float, float]] | None = None
+        self._size = 0
 
     def capped_count(self, cap: int) -> int:
-        return capped_count(self.queryset, cap)
+        """On PostgreSQL, the first ``cap + 1`` matches by plain distance are read (one query, kept for
+        :meth:`nearest`): their number is the capped count, and the page comes from them without
+        another query (a separate ``COUNT`` read the same rows again)."""
+        if connection.vendor != "postgresql":
+            return capped_count(self.queryset, cap)
+        return min(len(self._read(cap + 1)), cap + 1)
+
+    def _read(self, size: int) -> list[tuple[int, float, float, float]]:
+        """The first ``size`` matches by plain distance (or the rows already read, when they hold them:
+        more rows, or every match)."""
+        if self._rows is None or (size > self._size and len(self._rows) == self._size):
+            self._rows = _without_bitmap_scans(lambda: list(self.ordered()[:size]))
+            self._size = size
+        return self._rows
 
     def __getitem__(self, index: slice) -> list[int]:
         if not isinstance(index, slice):
@@ -429,18 +444,17 @@ class NearestFirst:
             rows = list(self.queryset.values_list("pk", "distance_sq")[:wanted])  # type: ignore[misc]
             self.distances.update(rows)
             return [pk for pk, _d in rows]
-        ordered = self.ordered()
         batch = max(2 * wanted + 10, 50)
         while True:
-            rows = _without_bitmap_scans(lambda size=batch: list(ordered[:size]))  # type: ignore[misc]
+            rows = self._read(batch)
             found = sorted((distance, pk) for pk, distance, _lat, _lon in rows)
-            if len(rows) < batch:
+            if len(rows) < self._size:
                 break  # every match is read
             _pk, _d, lat, lon = rows[-1]
             plain_sq = (lat - self.lat0) ** 2 + (lon - self.lon0) ** 2
             if len(found) >= wanted and found[wanted - 1][0] <= self.k * self.k * plain_sq:
                 break
-            batch *= 4
+            batch = self._size * 4
         self.distances.update((pk, distance) for distance, pk in found[:wanted])
         return [pk for _distance, pk in found[:wanted]]
 
