@@ -481,14 +481,66 @@ def _without_bitmap_scans(run: Any) -> Any:
             cursor.execute("SELECT set_config('enable_bitmapscan', %s, true)", [previous])
 
 
-def page_places(first: list[int] | NearestFirst, ids: list[int], fields: Iterable[str]) -> list[Place]:
+class ListedPlace:
+    """The fields of a place that a list shows (``page_places``), without a model instance."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+        self.distance_sq: float | None = None
+
+
+#: (vendor, number of ids, fields) → the page's SQL, its parameters, where the ids go in them, and
+#: the columns' converters: compiled once per shape (the ORM compiled the same query on every search).
+_PAGE_QUERIES: dict[tuple[str, int, tuple[str, ...]], tuple[str, list[Any], list[int], list[Any]]] = {}
+
+
+def _page_query(count: int, fields: tuple[str, ...]) -> tuple[str, list[Any], list[int], list[Any]]:
+    key = (connection.vendor, count, fields)
+    compiled = _PAGE_QUERIES.get(key)
+    if compiled is None:
+        sentinels = [-(index + 1) for index in range(count)]  # never a key: found again by value
+        queryset = public_places().filter(pk__in=sentinels).values_list(*fields)
+        sql, params = queryset.query.sql_with_params()
+        params = list(params)
+        positions = [params.index(sentinel) for sentinel in sentinels]
+        converters = []
+        for name in fields:
+            model_field = Place._meta.pk if name == "pk" else Place._meta.get_field(name)
+            converters.append(getattr(model_field, "from_db_value", None))
+        compiled = _PAGE_QUERIES[key] = (sql, params, positions, converters)
+    return compiled
+
+
+def page_places(
+    first: list[int] | NearestFirst, ids: list[int], fields: Iterable[str]
+) -> list[ListedPlace]:
     """The places of a page of :func:`first_results`, read by key, in the page's order (with their
-    ``distance_sq`` around a point)."""
-    by_pk = public_places().only(*fields).in_bulk(ids)
+    ``distance_sq`` around a point): the given fields of each, as a :class:`ListedPlace`.
+
+    The query has one shape per number of ids: its SQL is compiled once (:func:`_page_query`) and run
+    with the page's ids; the values go through the fields' own converters (JSON), as the ORM would."""
+    ids = list(ids)
+    if not ids:
+        return []
+    fields = tuple(fields)
+    sql, template, positions, converters = _page_query(len(ids), fields)
+    params = list(template)
+    for position, pk in zip(positions, ids, strict=True):
+        params[position] = pk
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    by_pk: dict[int, ListedPlace] = {}
+    for row in rows:
+        values = {
+            name: convert(value, None, connection) if convert is not None and value is not None else value
+            for name, value, convert in zip(fields, row, converters, strict=True)
+        }
+        by_pk[values["pk"]] = ListedPlace(values)
     places = [by_pk[pk] for pk in ids if pk in by_pk]
     if isinstance(first, NearestFirst):
         for place in places:
-            place.distance_sq = first.distances.get(place.pk)  # type: ignore[attr-defined]
+            place.distance_sq = first.distances.get(place.pk)
     return places
 
 

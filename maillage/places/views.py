@@ -37,7 +37,7 @@ from maillage.places.reminders import send_reminder
 class PlaceCard:
     """A place prepared for a list: distance and « ouvert maintenant » computed once."""
 
-    place: Place
+    place: Any  # a Place, or the ListedPlace of selectors.page_places (the fields a card shows)
     distance: str
     status: opening_hours.Status | None
     france_services: bool
@@ -47,7 +47,7 @@ class PlaceCard:
     parts: place_cards.Parts | None = None  # the fixed markup of the card (maillage/places/cards.py)
 
 
-def _card(place: Place, now: Any, detail_prefix: str) -> PlaceCard:
+def _card(place: Any, now: Any, detail_prefix: str) -> PlaceCard:
     schedule = opening_hours.safe_parse(place.opening_hours)
     programmes = place.national_programmes or []
     return PlaceCard(
@@ -88,7 +88,6 @@ _LIST_FIELDS = (
     "opening_hours",
     "national_programmes",
     "services",
-    "access_modes",
 )
 
 
@@ -108,7 +107,7 @@ def search(request: HttpRequest) -> HttpResponse:
     first = selectors.first_results(queryset, filters)
     paginator = selectors.CappedPaginator(queryset if first is None else first, selectors.PAGE_SIZE)  # type: ignore[arg-type]
     page: Page = paginator.get_page(request.GET.get("page"))
-    places = list(page.object_list)
+    places: list[Any] = list(page.object_list)
     if first is not None:  # ids (sorted by name, or nearest first): the page's places, read by key
         places = selectors.page_places(first, places, _LIST_FIELDS)
     now = timezone.now()

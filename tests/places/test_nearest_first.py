@@ -57,3 +57,19 @@ def test_the_count_and_the_page_come_from_one_read_on_postgresql(figeac) -> None
     assert paginator.count == 30 and not paginator.more
     assert ids == [p.pk for p in sorted(queryset, key=lambda p: (p.distance_sq, p.pk))][20:30]
     assert len([q for q in captured.captured_queries if "places_place" in q["sql"]]) == 1
+
+
+def test_a_page_s_places_are_read_by_key_in_the_page_s_order(figeac) -> None:
+    from maillage.places.selectors import page_places
+
+    fields = ("pk", "name", "latitude", "services", "national_programmes", "opening_hours")
+    one = PlaceFactory(name="Un", commune=figeac, services=["Accès internet et matériel informatique"])
+    two = PlaceFactory(name="Deux", commune=figeac, national_programmes=["France Services"])
+    hidden = PlaceFactory(name="Caché", commune=figeac, is_published=False)
+    for ids in ([two.pk, one.pk], [one.pk, hidden.pk, two.pk], [one.pk]):  # one compiled shape per size
+        places = page_places([], ids, fields)
+        assert [p.pk for p in places] == [pk for pk in ids if pk != hidden.pk]
+        for place in places:
+            model = type(one).objects.get(pk=place.pk)
+            assert {name: getattr(place, name) for name in fields} == {n: getattr(model, n) for n in fields}
+    assert page_places([], [], fields) == []
