@@ -207,6 +207,18 @@ class SearchForm(forms.Form):
         )
 
 
+class _SharedFields(dict):  # type: ignore[type-arg]
+    """A form's ``base_fields`` whose deep copy is a shallow one: each form gets its own dict of the
+    same field objects. For forms that never change their fields per instance (the public search: one
+    per request, and the deep copy of its 13 fields and their choices cost ≈ 0.8 ms of CPU)."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        return dict(self)
+
+
+SearchForm.base_fields = _SharedFields(SearchForm.base_fields)
+
+
 class ListField(forms.CharField):
     """A list stored as JSON, edited one value per line."""
 
