@@ -101,7 +101,11 @@ def render_parts(card: Any) -> Parts:
         badges = (
             '<p class="place-badges">'
             + (f'<span class="badge">{escape(_("France Services"))}</span>' if card.france_services else "")
-            + (f'<span class="badge">{escape(_("Conseiller numérique"))}</span>' if card.digital_advisers else "")
+            + (
+                f'<span class="badge">{escape(_("Conseiller numérique"))}</span>'
+                if card.digital_advisers
+                else ""
+            )
             + (f'<span class="badge">{escape(_("Aidants Connect"))}</span>' if card.aidants_connect else "")
             + "</p>"
         )
@@ -115,7 +119,9 @@ def render_parts(card: Any) -> Parts:
             f"{escape(phone_display(place.phone))}</a></p>"
         )
     return (
-        mark_safe(f'\n  <li class="place-card"{position} data-name="{name}" data-url="{url}">\n    <h3><a href="{url}'),  # noqa: S308 — escaped above
+        mark_safe(  # noqa: S308 — escaped above
+            f'\n  <li class="place-card"{position} data-name="{name}" data-url="{url}">\n    <h3><a href="{url}'
+        ),
         mark_safe(  # noqa: S308 — escaped above
             f'">{name}</a></h3>\n    <p class="place-address">{escape(place.address)}{complement}, '
             f"{escape(place.postcode)} {escape(place.commune_name)}"
@@ -128,7 +134,7 @@ def render_parts(card: Any) -> Parts:
 def _fixed5(value: Any) -> str:
     """The ``stringformat:'.5f'`` filter."""
     try:
-        return "%.5f" % value
+        return "%.5f" % value  # noqa: UP031 — the filter's own formatting (a Decimal, a str…)
     except (ValueError, TypeError):
         return ""
 

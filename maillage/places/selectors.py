@@ -484,6 +484,8 @@ def _without_bitmap_scans(run: Any) -> Any:
 class ListedPlace:
     """The fields of a place that a list shows (``page_places``), without a model instance."""
 
+    pk: int
+
     def __init__(self, values: dict[str, Any]) -> None:
         self.__dict__.update(values)
         self.distance_sq: float | None = None
@@ -500,10 +502,10 @@ def _page_query(count: int, fields: tuple[str, ...]) -> tuple[str, list[Any], li
     if compiled is None:
         sentinels = [-(index + 1) for index in range(count)]  # never a key: found again by value
         queryset = public_places().filter(pk__in=sentinels).values_list(*fields)
-        sql, params = queryset.query.sql_with_params()
-        params = list(params)
+        sql, compiled_params = queryset.query.sql_with_params()
+        params = list(compiled_params)
         positions = [params.index(sentinel) for sentinel in sentinels]
-        converters = []
+        converters: list[Any] = []
         for name in fields:
             model_field = Place._meta.pk if name == "pk" else Place._meta.get_field(name)
             converters.append(getattr(model_field, "from_db_value", None))
@@ -511,9 +513,7 @@ def _page_query(count: int, fields: tuple[str, ...]) -> tuple[str, list[Any], li
     return compiled
 
 
-def page_places(
-    first: list[int] | NearestFirst, ids: list[int], fields: Iterable[str]
-) -> list[ListedPlace]:
+def page_places(first: list[int] | NearestFirst, ids: list[int], fields: Iterable[str]) -> list[ListedPlace]:
     """The places of a page of :func:`first_results`, read by key, in the page's order (with their
     ``distance_sq`` around a point): the given fields of each, as a :class:`ListedPlace`.
 

@@ -105,7 +105,7 @@ def test_the_cache_is_bounded(figeac, monkeypatch) -> None:  # type: ignore[no-u
     "values",
     [
         {},
-        {"address_complement": "Bâtiment <B> & \"C\" l'étage", "phone": "05.65.00.00.00"},
+        {"address_complement": 'Bâtiment <B> & "C" l\'étage', "phone": "05.65.00.00.00"},
         {"latitude": None, "longitude": None, "services": [], "phone": ""},
         {"name": "L'« Espace » <i>&amp;</i>", "services": ["Accès <internet>", "Aide & soutien"]},
         {"phone": "+44 20 7946 0958", "commune_name": "Saint-Céré", "postcode": "46400"},
