@@ -253,5 +253,5 @@ def test_the_distance_select_follows_the_value_asked(client, figeac) -> None:  #
         wrong = select({"commune": "Figeac", "rayon": "999"})
         assert 'aria-invalid="true"' in wrong and " selected" not in wrong
         twenty = select({"commune": "Figeac", "rayon": "20"})
-        assert 'aria-invalid' not in twenty and '<option value="20" selected>20 km</option>' in twenty
+        assert "aria-invalid" not in twenty and '<option value="20" selected>20 km</option>' in twenty
         assert select({}).count(" selected") == 1 and '<option value="30" selected>' in select({})
