@@ -417,7 +417,10 @@ class NearestFirst:
         """The first ``size`` matches by plain distance (or the rows already read, when they hold them:
         more rows, or every match)."""
         if self._rows is None or (size > self._size and len(self._rows) == self._size):
-            self._rows = _without_bitmap_scans(lambda: list(self.ordered()[:size]))
+            if self.queryset.query.is_empty():  # an invalid search (``.none()``): nothing to read
+                self._rows = []
+            else:
+                self._rows = _without_bitmap_scans(lambda: list(self.ordered()[:size]))
             self._size = size
         return self._rows
 
@@ -438,7 +441,7 @@ class NearestFirst:
         return self.queryset.order_by(knn.asc()).values_list("pk", "distance_sq", "latitude", "longitude")  # type: ignore[misc]
 
     def nearest(self, wanted: int) -> list[int]:
-        if wanted <= 0:
+        if wanted <= 0 or self.queryset.query.is_empty():
             return []
         if connection.vendor != "postgresql":
             rows = list(self.queryset.values_list("pk", "distance_sq")[:wanted])  # type: ignore[misc]

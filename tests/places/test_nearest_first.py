@@ -73,3 +73,11 @@ def test_a_page_s_places_are_read_by_key_in_the_page_s_order(figeac) -> None:
             model = type(one).objects.get(pk=place.pk)
             assert {name: getattr(place, name) for name in fields} == {n: getattr(model, n) for n in fields}
     assert page_places([], [], fields) == []
+
+
+def test_an_invalid_search_around_a_point_reads_nothing(figeac) -> None:
+    PlaceFactory(name="Proche", commune=figeac, latitude=LAT0, longitude=LON0)
+    filters = SearchFilters(position=(LAT0, LON0), radius_km=50, invalid=True)
+    first = first_results(place_search(filters), filters)
+    assert isinstance(first, NearestFirst)
+    assert first.capped_count(200) == 0 and first[0:20] == []
