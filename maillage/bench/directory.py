@@ -269,13 +269,14 @@ def _explain_50km() -> None:
         return
     from django.db import transaction
 
-    from maillage.places.selectors import NearestFirst, capped_count
+    from maillage.places.selectors import COUNT_CAP, NearestFirst, capped_count
 
     queryset = _queryset({"commune": f"{commune.name} ({commune.code})", "rayon": "50"})
     kept = capped_count(queryset)
-    # The first page as the view reads it: nearest first from the GiST index (50 rows for page 1).
+    # The count and the first page as the view reads them: the first COUNT_CAP + 1 matches nearest
+    # first from the GiST index, in one query.
     first = NearestFirst(queryset, (float(commune.latitude or 0.0), float(commune.longitude or 0.0)))
-    sql, params = first.ordered()[:50].query.sql_with_params()
+    sql, params = first.ordered()[: COUNT_CAP + 1].query.sql_with_params()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_bitmapscan = off")
         cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}", params)

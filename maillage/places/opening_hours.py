@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import opening_hours as _oh
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -320,11 +321,41 @@ class Schedule:
             % {"day": _day_phrase(opening, now), "time": _format_dt_time(opening)},
         )
 
+    def status_this_minute(self, at: datetime) -> Status | None:
+        """:meth:`status` at the start of ``at``'s minute, remembered for that minute: opening hours
+        change on whole minutes, and a page of results shows the same few schedules again and again
+        (:func:`_minute_statuses`)."""
+        minute = at.replace(second=0, microsecond=0)
+        memo = _minute_statuses(minute)
+        key = (self.raw, get_language())
+        if key in memo:
+            return memo[key]
+        found = self.status(minute)
+        if len(memo) < _MINUTE_MEMO_MAX:
+            memo[key] = found
+        return found
+
     def text(self) -> str:
         return " ; ".join(f"{label} : {value}" for label, value in self.lines)
 
     def __str__(self) -> str:
         return self.text()
+
+
+_MINUTE_MEMO_MAX = 20_000
+_minute_memo: tuple[datetime | None, dict[tuple[str, str | None], Status | None]] = (None, {})
+
+
+def _minute_statuses(minute: datetime) -> dict[tuple[str, str | None], Status | None]:
+    """The statuses computed during ``minute`` (a new, empty dict when the minute changes: nothing ages
+    beyond its minute). Threads may race to replace it: each then computes a status again, never a
+    wrong one."""
+    global _minute_memo
+    current, memo = _minute_memo
+    if current != minute:
+        memo = {}
+        _minute_memo = (minute, memo)
+    return memo
 
 
 def _render(value: str) -> tuple[tuple[tuple[str, str], ...], bool]:

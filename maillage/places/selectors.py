@@ -402,9 +402,27 @@ class NearestFirst:
         self.lat0, self.lon0 = origin
         self.k = max(math.cos(math.radians(self.lat0)), 0.01)
         self.distances: dict[int, float] = {}
+        self._rows: list[tuple[int, float, float, float]] | None = None
+        self._size = 0
 
     def capped_count(self, cap: int) -> int:
-        return capped_count(self.queryset, cap)
+        """On PostgreSQL, the first ``cap + 1`` matches by plain distance are read (one query, kept for
+        :meth:`nearest`): their number is the capped count, and the page comes from them without
+        another query (a separate ``COUNT`` read the same rows again)."""
+        if connection.vendor != "postgresql":
+            return capped_count(self.queryset, cap)
+        return min(len(self._read(cap + 1)), cap + 1)
+
+    def _read(self, size: int) -> list[tuple[int, float, float, float]]:
+        """The first ``size`` matches by plain distance (or the rows already read, when they hold them:
+        more rows, or every match)."""
+        if self._rows is None or (size > self._size and len(self._rows) == self._size):
+            if self.queryset.query.is_empty():  # an invalid search (``.none()``): nothing to read
+                self._rows = []
+            else:
+                self._rows = _without_bitmap_scans(lambda: list(self.ordered()[:size]))
+            self._size = size
+        return self._rows
 
     def __getitem__(self, index: slice) -> list[int]:
         if not isinstance(index, slice):
@@ -423,24 +441,23 @@ class NearestFirst:
         return self.queryset.order_by(knn.asc()).values_list("pk", "distance_sq", "latitude", "longitude")  # type: ignore[misc]
 
     def nearest(self, wanted: int) -> list[int]:
-        if wanted <= 0:
+        if wanted <= 0 or self.queryset.query.is_empty():
             return []
         if connection.vendor != "postgresql":
             rows = list(self.queryset.values_list("pk", "distance_sq")[:wanted])  # type: ignore[misc]
             self.distances.update(rows)
             return [pk for pk, _d in rows]
-        ordered = self.ordered()
         batch = max(2 * wanted + 10, 50)
         while True:
-            rows = _without_bitmap_scans(lambda size=batch: list(ordered[:size]))  # type: ignore[misc]
+            rows = self._read(batch)
             found = sorted((distance, pk) for pk, distance, _lat, _lon in rows)
-            if len(rows) < batch:
+            if len(rows) < self._size:
                 break  # every match is read
             _pk, _d, lat, lon = rows[-1]
             plain_sq = (lat - self.lat0) ** 2 + (lon - self.lon0) ** 2
             if len(found) >= wanted and found[wanted - 1][0] <= self.k * self.k * plain_sq:
                 break
-            batch *= 4
+            batch = self._size * 4
         self.distances.update((pk, distance) for distance, pk in found[:wanted])
         return [pk for _distance, pk in found[:wanted]]
 
@@ -467,14 +484,66 @@ def _without_bitmap_scans(run: Any) -> Any:
             cursor.execute("SELECT set_config('enable_bitmapscan', %s, true)", [previous])
 
 
-def page_places(first: list[int] | NearestFirst, ids: list[int], fields: Iterable[str]) -> list[Place]:
+class ListedPlace:
+    """The fields of a place that a list shows (``page_places``), without a model instance."""
+
+    pk: int
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+        self.distance_sq: float | None = None
+
+
+#: (vendor, number of ids, fields) → the page's SQL, its parameters, where the ids go in them, and
+#: the columns' converters: compiled once per shape (the ORM compiled the same query on every search).
+_PAGE_QUERIES: dict[tuple[str, int, tuple[str, ...]], tuple[str, list[Any], list[int], list[Any]]] = {}
+
+
+def _page_query(count: int, fields: tuple[str, ...]) -> tuple[str, list[Any], list[int], list[Any]]:
+    key = (connection.vendor, count, fields)
+    compiled = _PAGE_QUERIES.get(key)
+    if compiled is None:
+        sentinels = [-(index + 1) for index in range(count)]  # never a key: found again by value
+        queryset = public_places().filter(pk__in=sentinels).values_list(*fields)
+        sql, compiled_params = queryset.query.sql_with_params()
+        params = list(compiled_params)
+        positions = [params.index(sentinel) for sentinel in sentinels]
+        converters: list[Any] = []
+        for name in fields:
+            model_field = Place._meta.pk if name == "pk" else Place._meta.get_field(name)
+            converters.append(getattr(model_field, "from_db_value", None))
+        compiled = _PAGE_QUERIES[key] = (sql, params, positions, converters)
+    return compiled
+
+
+def page_places(first: list[int] | NearestFirst, ids: list[int], fields: Iterable[str]) -> list[ListedPlace]:
     """The places of a page of :func:`first_results`, read by key, in the page's order (with their
-    ``distance_sq`` around a point)."""
-    by_pk = public_places().only(*fields).in_bulk(ids)
+    ``distance_sq`` around a point): the given fields of each, as a :class:`ListedPlace`.
+
+    The query has one shape per number of ids: its SQL is compiled once (:func:`_page_query`) and run
+    with the page's ids; the values go through the fields' own converters (JSON), as the ORM would."""
+    ids = list(ids)
+    if not ids:
+        return []
+    fields = tuple(fields)
+    sql, template, positions, converters = _page_query(len(ids), fields)
+    params = list(template)
+    for position, pk in zip(positions, ids, strict=True):
+        params[position] = pk
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    by_pk: dict[int, ListedPlace] = {}
+    for row in rows:
+        values = {
+            name: convert(value, None, connection) if convert is not None and value is not None else value
+            for name, value, convert in zip(fields, row, converters, strict=True)
+        }
+        by_pk[values["pk"]] = ListedPlace(values)
     places = [by_pk[pk] for pk in ids if pk in by_pk]
     if isinstance(first, NearestFirst):
         for place in places:
-            place.distance_sq = first.distances.get(place.pk)  # type: ignore[attr-defined]
+            place.distance_sq = first.distances.get(place.pk)
     return places
 
 

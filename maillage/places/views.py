@@ -37,7 +37,7 @@ from maillage.places.reminders import send_reminder
 class PlaceCard:
     """A place prepared for a list: distance and « ouvert maintenant » computed once."""
 
-    place: Place
+    place: Any  # a Place, or the ListedPlace of selectors.page_places (the fields a card shows)
     distance: str
     status: opening_hours.Status | None
     france_services: bool
@@ -47,13 +47,13 @@ class PlaceCard:
     parts: place_cards.Parts | None = None  # the fixed markup of the card (maillage/places/cards.py)
 
 
-def _card(place: Place, now: Any, detail_prefix: str) -> PlaceCard:
+def _card(place: Any, now: Any, detail_prefix: str) -> PlaceCard:
     schedule = opening_hours.safe_parse(place.opening_hours)
     programmes = place.national_programmes or []
     return PlaceCard(
         place=place,
         distance=selectors.format_distance(selectors.distance_km(place)),
-        status=schedule.status(now) if schedule and not schedule.is_empty else None,
+        status=schedule.status_this_minute(now) if schedule and not schedule.is_empty else None,
         france_services=NationalProgramme.FRANCE_SERVICES.value in programmes,
         digital_advisers=NationalProgramme.DIGITAL_ADVISERS.value in programmes,
         aidants_connect=NationalProgramme.AIDANTS_CONNECT.value in programmes,
@@ -88,7 +88,6 @@ _LIST_FIELDS = (
     "opening_hours",
     "national_programmes",
     "services",
-    "access_modes",
 )
 
 
@@ -108,7 +107,7 @@ def search(request: HttpRequest) -> HttpResponse:
     first = selectors.first_results(queryset, filters)
     paginator = selectors.CappedPaginator(queryset if first is None else first, selectors.PAGE_SIZE)  # type: ignore[arg-type]
     page: Page = paginator.get_page(request.GET.get("page"))
-    places = list(page.object_list)
+    places: list[Any] = list(page.object_list)
     if first is not None:  # ids (sorted by name, or nearest first): the page's places, read by key
         places = selectors.page_places(first, places, _LIST_FIELDS)
     now = timezone.now()
@@ -118,6 +117,8 @@ def search(request: HttpRequest) -> HttpResponse:
         card.parts = place_cards.card_parts(card)
     params = request.GET.copy()
     params.pop("page", None)
+    # « ?retour=… » of every card's link, quoted once (as the ``urlencode`` filter would).
+    back_suffix = f"?retour={quote(params.urlencode(), safe='/')}" if params else ""
     map_params = params.copy()
     for key in ("retour",):
         map_params.pop(key, None)
@@ -127,14 +128,13 @@ def search(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "page": page,
         "cards": cards,
+        "cards_html": place_cards.list_html(cards, back_suffix),
         "count": paginator.count,
         "count_more": paginator.more,
         "filters_key": _filters_key(request),
         "count_cap": paginator.cap,
         "count_estimate": _rounded_estimate(queryset) if paginator.more else None,
         "query_string": params.urlencode(),
-        # « ?retour=… » of every card's link, quoted once (as the ``urlencode`` filter would).
-        "back_suffix": f"?retour={quote(params.urlencode(), safe='/')}" if params else "",
         "active_filters": form.active_filter_count() if searched else 0,
         "open_checked": filters.open_now,
         "acceslibre_checked": filters.accessibility_sheet,

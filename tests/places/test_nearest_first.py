@@ -35,3 +35,49 @@ def test_the_page_is_in_true_distance_order_beyond_the_index_order(figeac) -> No
     assert first.capped_count(200) == 62
     km = [distance_km(type("P", (), {"distance_sq": first.distances[pk]})()) for pk in page]
     assert km == sorted(km) and round(km[0]) == 10
+
+
+def test_the_count_and_the_page_come_from_one_read_on_postgresql(figeac) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from maillage.places.selectors import CappedPaginator
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the count is its own query elsewhere")
+    for i in range(30):
+        PlaceFactory(name=f"Lieu {i}", commune=figeac, latitude=LAT0 + i / KM, longitude=LON0)
+    filters = SearchFilters(position=(LAT0, LON0), radius_km=50)
+    queryset = place_search(filters)
+    first = first_results(queryset, filters)
+    paginator = CappedPaginator(first, 20)  # type: ignore[arg-type]
+    with CaptureQueriesContext(connection) as captured:
+        page = paginator.get_page(2)
+        ids = list(page.object_list)
+    assert paginator.count == 30 and not paginator.more
+    assert ids == [p.pk for p in sorted(queryset, key=lambda p: (p.distance_sq, p.pk))][20:30]
+    assert len([q for q in captured.captured_queries if "places_place" in q["sql"]]) == 1
+
+
+def test_a_page_s_places_are_read_by_key_in_the_page_s_order(figeac) -> None:
+    from maillage.places.selectors import page_places
+
+    fields = ("pk", "name", "latitude", "services", "national_programmes", "opening_hours")
+    one = PlaceFactory(name="Un", commune=figeac, services=["Accès internet et matériel informatique"])
+    two = PlaceFactory(name="Deux", commune=figeac, national_programmes=["France Services"])
+    hidden = PlaceFactory(name="Caché", commune=figeac, is_published=False)
+    for ids in ([two.pk, one.pk], [one.pk, hidden.pk, two.pk], [one.pk]):  # one compiled shape per size
+        places = page_places([], ids, fields)
+        assert [p.pk for p in places] == [pk for pk in ids if pk != hidden.pk]
+        for place in places:
+            model = type(one).objects.get(pk=place.pk)
+            assert {name: getattr(place, name) for name in fields} == {n: getattr(model, n) for n in fields}
+    assert page_places([], [], fields) == []
+
+
+def test_an_invalid_search_around_a_point_reads_nothing(figeac) -> None:
+    PlaceFactory(name="Proche", commune=figeac, latitude=LAT0, longitude=LON0)
+    filters = SearchFilters(position=(LAT0, LON0), radius_km=50, invalid=True)
+    first = first_results(place_search(filters), filters)
+    assert isinstance(first, NearestFirst)
+    assert first.capped_count(200) == 0 and first[0:20] == []

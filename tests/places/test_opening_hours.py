@@ -262,3 +262,18 @@ def test_generated_simple_values_round_trip() -> None:
         monday = paris(2026, 11, 23, 0, 0)
         probe = monday.replace(day=23 + first, hour=start, minute=59)
         assert schedule.is_open(probe) == (start * 60 + 59 < end * 60)
+
+
+def test_the_status_of_a_minute_is_remembered_for_that_minute_only() -> None:
+    paris = PARIS
+    schedule = parse("Mo-Fr 09:00-12:00")
+    before = datetime(2026, 11, 23, 11, 59, 30, tzinfo=paris)  # a Monday
+    assert schedule.status_this_minute(before) == schedule.status(before.replace(second=0))
+    same_minute = schedule.status_this_minute(before.replace(second=59))
+    assert same_minute is not None and same_minute.is_open
+    after = datetime(2026, 11, 23, 12, 0, 5, tzinfo=paris)
+    closed = schedule.status_this_minute(after)
+    assert closed is not None and not closed.is_open and closed == schedule.status(after)
+    # Another schedule in the same minute is computed for itself.
+    always = parse("Mo-Su 00:00-24:00").status_this_minute(after)
+    assert always is not None and always.is_open

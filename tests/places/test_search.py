@@ -226,3 +226,32 @@ def test_query_count_is_constant(client, figeac, django_assert_max_num_queries, 
 def test_default_radius_is_kept_in_the_form(client, places) -> None:
     html = client.get(URL, {"commune": "Figeac"}).content.decode()
     assert '<option value="30" selected>' in html
+
+
+def test_search_forms_share_their_fields_but_not_their_state(figeac) -> None:  # type: ignore[no-untyped-def]
+    from maillage.places.forms import SearchForm
+
+    wrong = SearchForm({"rayon": "999", "service": ["inconnu"]})
+    right = SearchForm({"rayon": "20", "commune": "Figeac"})
+    assert not wrong.is_valid() and right.is_valid()
+    assert set(wrong.errors) == {"rayon", "service"} and not right.errors
+    assert wrong.fields is not right.fields and wrong.fields["rayon"] is right.fields["rayon"]
+    assert right.filters().radius_km == 20 and right.filters().commune == figeac
+    assert [selected for _v, _l, selected in SearchForm().radius_options()].count(True) == 1
+
+
+def test_the_distance_select_follows_the_value_asked(client, figeac) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    def select(params: dict[str, str]) -> str:
+        html = client.get(URL, params).content.decode()
+        found = re.search(r'<select name="rayon".*?</select>', html, re.S)
+        assert found is not None
+        return found.group(0)
+
+    for _round in range(2):  # the second time from the kept fragment
+        wrong = select({"commune": "Figeac", "rayon": "999"})
+        assert 'aria-invalid="true"' in wrong and " selected" not in wrong
+        twenty = select({"commune": "Figeac", "rayon": "20"})
+        assert "aria-invalid" not in twenty and '<option value="20" selected>20 km</option>' in twenty
+        assert select({}).count(" selected") == 1 and '<option value="30" selected>' in select({})
