@@ -293,7 +293,7 @@ def run(args: argparse.Namespace) -> None:
     html = render_html(build_document(report_data))
     from weasyprint import HTML
 
-    from maillage.roadmaps.reports.pdf import collector_paused
+    from maillage.core.pdf import collector_paused
 
     t = time.perf_counter()
     with collector_paused():  # as render_pdf: only the tagging differs

@@ -251,7 +251,7 @@ def test_two_generations_at_once_get_two_numbers(lot):
 def test_pdf_render_leaves_the_garbage_collector_as_it_found_it(roadmap):
     import gc
 
-    from maillage.roadmaps.reports.pdf import collector_paused
+    from maillage.core.pdf import collector_paused
 
     report = build_report(roadmap, 2025)
     assert gc.isenabled()
