@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -32,10 +32,14 @@ def collector_paused() -> Iterator[None]:
         gc.collect(0)
 
 
-def render_tagged_pdf(html: str) -> bytes:
+def write_pdf(html: str, *, fetcher: Callable[..., dict[str, Any]] = refuse_fetch, **options: Any) -> bytes:
+    """Our own HTML laid out as a PDF with WeasyPrint's ``options``, the collector paused, every
+    resource outside the document refused by ``fetcher``."""
     with collector_paused():
         from weasyprint import HTML
 
-        return HTML(string=html, url_fetcher=refuse_fetch, base_url="/").write_pdf(  # type: ignore[no-any-return]
-            pdf_variant="pdf/ua-1", custom_metadata=True, pdf_tags=True
-        )
+        return HTML(string=html, url_fetcher=fetcher, base_url="/").write_pdf(**options)  # type: ignore[no-any-return]
+
+
+def render_tagged_pdf(html: str) -> bytes:
+    return write_pdf(html, pdf_variant="pdf/ua-1", custom_metadata=True, pdf_tags=True)

@@ -23,7 +23,7 @@ from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from maillage.core.pdf import collector_paused
+from maillage.core.pdf import write_pdf
 from maillage.observatory import selectors
 from maillage.observatory.access import KIND_LABELS, KINDS
 from maillage.observatory.fragility import IFN_KEYS, IFN_LABELS
@@ -91,11 +91,7 @@ def _context(data: list[SheetData], title: str) -> dict[str, Any]:
 
 
 def _pdf(html: str) -> bytes:
-    from weasyprint import HTML
-
-    document = HTML(string=html, url_fetcher=_refuse_fetch, base_url="/")
-    with collector_paused():
-        return document.write_pdf(pdf_variant="pdf/ua-1")  # type: ignore[no-any-return]
+    return write_pdf(html, fetcher=_refuse_fetch, pdf_variant="pdf/ua-1")
 
 
 def sheet_html(epci: Territory, *, user: Any) -> str:

@@ -18,7 +18,7 @@ from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from maillage.core.pdf import collector_paused
+from maillage.core.pdf import write_pdf
 from maillage.places import opening_hours
 from maillage.places.models import Place
 from maillage.places.selectors import public_places
@@ -122,14 +122,9 @@ def annuaire_context(territory: Territory) -> dict[str, Any]:
 
 
 def render_annuaire(territory: Territory) -> bytes:
-    from weasyprint import HTML
-
     html = render_to_string("places/annuaire/annuaire.html", annuaire_context(territory))
     # Tagged PDF (PDF/UA-1): structure, reading order, language and title come from the HTML.
-    with collector_paused():
-        return HTML(string=html, url_fetcher=_refuse_fetch, base_url="/").write_pdf(  # type: ignore[no-any-return]
-            pdf_variant="pdf/ua-1"
-        )
+    return write_pdf(html, fetcher=_refuse_fetch, pdf_variant="pdf/ua-1")
 
 
 #: About 300 printed pages: beyond, ask for a smaller territory. The PDF is built by a job, once per change
