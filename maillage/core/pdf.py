@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 
-def refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    raise ValueError(f"Ressource externe refusée : {url}")
+def offline_fetcher() -> Any:
+    """WeasyPrint's fetcher limited to inline ``data:`` resources (the bilan's charts): any other
+    address (http, file…) is refused, the resource left out with a warning in the log, so nothing in a
+    document can make the server read a file or a URL while laying it out. WeasyPrint ≥ 70 requires a
+    ``URLFetcher`` instance (a plain function breaks its error handling)."""
+    from weasyprint.urls import URLFetcher
+
+    return URLFetcher(allowed_protocols=("data",), allow_redirects=False)
 
 
 @contextmanager
@@ -32,13 +38,13 @@ def collector_paused() -> Iterator[None]:
         gc.collect(0)
 
 
-def write_pdf(html: str, *, fetcher: Callable[..., dict[str, Any]] = refuse_fetch, **options: Any) -> bytes:
+def write_pdf(html: str, **options: Any) -> bytes:
     """Our own HTML laid out as a PDF with WeasyPrint's ``options``, the collector paused, every
-    resource outside the document refused by ``fetcher``."""
+    resource outside the document refused (:func:`offline_fetcher`)."""
     with collector_paused():
         from weasyprint import HTML
 
-        return HTML(string=html, url_fetcher=fetcher, base_url="/").write_pdf(**options)  # type: ignore[no-any-return]
+        return HTML(string=html, url_fetcher=offline_fetcher(), base_url="/").write_pdf(**options)  # type: ignore[no-any-return]
 
 
 def render_tagged_pdf(html: str) -> bytes:

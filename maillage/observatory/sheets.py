@@ -34,10 +34,6 @@ from maillage.territories.models import Territory
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
-def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    raise ValueError(f"Pas d'accès réseau pour les fiches : {url}")
-
-
 @dataclass
 class SheetData:
     territory: Territory
@@ -91,7 +87,7 @@ def _context(data: list[SheetData], title: str) -> dict[str, Any]:
 
 
 def _pdf(html: str) -> bytes:
-    return write_pdf(html, fetcher=_refuse_fetch, pdf_variant="pdf/ua-1")
+    return write_pdf(html, pdf_variant="pdf/ua-1")
 
 
 def sheet_html(epci: Territory, *, user: Any) -> str:

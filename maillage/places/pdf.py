@@ -3,7 +3,7 @@
 Made to be photocopied: black text on white, 10.5 pt, no information carried by colour alone
 (programmes are written out), places grouped by commune in alphabetical order, the territory and
 « Données à jour au … » on every page, « page n sur N ». Nothing is fetched from the network: the
-template embeds its stylesheet and uses the system fonts; the URL fetcher refuses every URL.
+template embeds its stylesheet and uses the system fonts; the URL fetcher refuses every address (core.pdf.offline_fetcher).
 """
 
 from __future__ import annotations
@@ -33,10 +33,6 @@ KINDS = {
     "departement": TerritoryKind.DEPARTMENT,
 }
 SLUG_BY_KIND: dict[str, str] = {str(value): key for key, value in KINDS.items()}
-
-
-def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    raise ValueError(f"Pas d'accès réseau pour l'annuaire : {url}")
 
 
 @dataclass
@@ -124,7 +120,7 @@ def annuaire_context(territory: Territory) -> dict[str, Any]:
 def render_annuaire(territory: Territory) -> bytes:
     html = render_to_string("places/annuaire/annuaire.html", annuaire_context(territory))
     # Tagged PDF (PDF/UA-1): structure, reading order, language and title come from the HTML.
-    return write_pdf(html, fetcher=_refuse_fetch, pdf_variant="pdf/ua-1")
+    return write_pdf(html, pdf_variant="pdf/ua-1")
 
 
 #: About 300 printed pages: beyond, ask for a smaller territory. The PDF is built by a job, once per change

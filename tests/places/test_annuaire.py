@@ -80,8 +80,13 @@ def test_unknown_territory_is_404(client, lot) -> None:
 
 
 def test_no_network_fetch() -> None:
-    with pytest.raises(ValueError, match="Pas d'accès réseau"):
-        pdf._refuse_fetch("https://exemple.fr/logo.png")
+    from maillage.core.pdf import offline_fetcher
+
+    fetcher = offline_fetcher()
+    for address in ("https://exemple.fr/logo.png", "file:///etc/passwd", "ftp://exemple.fr/a"):
+        with pytest.raises(ValueError, match="disallowed protocol"):
+            fetcher.fetch(address)
+    assert fetcher.fetch("data:text/plain;base64,b2s=").read() == b"ok"
 
 
 def test_choose_page(client, figeac_epci, lot_coordinator) -> None:

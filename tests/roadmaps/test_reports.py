@@ -306,3 +306,23 @@ def test_pdf_charts_have_alt_text_and_their_periods_told_once_under_them():
         "Graphiques, dans l&#x27;ordre : Ateliers, janvier 2025 → mars 2025 ; Lieux, 2024 → 2025.",
     ]
     assert html.index(notes[0]) < html.index("après les graphiques")
+
+
+def test_pdf_layout_draws_inline_images_and_fetches_nothing_else(caplog):
+    """The bilan's charts are ``data:`` images: they are drawn. Any other address in a document we lay
+    out (a file, a cloud metadata URL) is refused and left out, with a warning, and the PDF is still made:
+    nothing in a document can make the server read a file or a URL."""
+    from maillage.core.pdf import write_pdf
+
+    svg = "PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHdpZHRoPSIxMCIgaGVpZ2h0PSIxMCIvPg=="
+    html = (
+        '<html lang="fr"><body><img alt="graphique" src="data:image/svg+xml;base64,' + svg + '">'
+        '<img alt="ailleurs" src="http://169.254.169.254/latest/meta-data">'
+        '<img alt="fichier" src="file:///etc/hostname"></body></html>'
+    )
+    with caplog.at_level("WARNING", logger="weasyprint"):
+        document = write_pdf(html)
+    assert document.startswith(b"%PDF")
+    refused = " ".join(r.getMessage() for r in caplog.records)
+    assert "169.254.169.254" in refused and "/etc/hostname" in refused
+    assert "data:image" not in refused

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from maillage.core.pdf import collector_paused
+from maillage.core.pdf import collector_paused, write_pdf
 from maillage.roadmaps.reports.data import Report
 from maillage.roadmaps.reports.document import build_document
 from maillage.roadmaps.reports.html import render_html
@@ -12,12 +12,9 @@ from maillage.roadmaps.reports.html import render_html
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
-def render_pdf(report: Report, *, base_url: str = "") -> bytes:
-    with collector_paused():
-        from weasyprint import HTML  # the first import, too, allocates a lot (its stylesheets, cffi)
-
+def render_pdf(report: Report) -> bytes:
+    """The bilan as a tagged PDF; its charts are inline ``data:`` images, nothing else is fetched."""
+    with collector_paused():  # the document's construction allocates a lot too
         html = render_html(build_document(report))
-        pdf = HTML(string=html, base_url=base_url or None).write_pdf(
-            pdf_variant="pdf/ua-1", uncompressed_pdf=False
-        )
+        pdf = write_pdf(html, pdf_variant="pdf/ua-1", uncompressed_pdf=False)
     return bytes(pdf or b"")
