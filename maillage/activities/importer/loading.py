@@ -44,10 +44,18 @@ from maillage.activities.models import (
 from maillage.core.audit import record_change
 
 
+def _activity_date(record: Record) -> Any:
+    return record.activity.date
+
+
 def bulk_load(records: list[Record], *, source: str, now: datetime) -> None:
     """Insert new activities with their people and their rollup contributions, in bulk."""
     if not records:
         return
+    # Ids handed out in date order: the (mediator | structure | département | EPCI | commune, date) indexes
+    # then receive a file's rows mostly in key order (one mediator, one structure, one département),
+    # on few leaf pages at a time instead of scattered over every date (-40 % of PostgreSQL's INSERT CPU).
+    records = sorted(records, key=_activity_date)
     for record in records:
         record.activity.source = source
         record.activity.created_at = record.activity.updated_at = now
@@ -97,10 +105,6 @@ ACCOMPANIMENT_COLUMNS = (
 COUNT_COLUMNS = "activity_id, dimension, value, count"
 
 
-def _activity_date(record: Record) -> Any:
-    return record.activity.date
-
-
 COMMON_COLUMNS = ("created_at", "updated_at", "source")  # the same for a whole load: not COPied per row
 COPIED_COLUMNS = [name for name in ACTIVITY_COLUMNS if name not in COMMON_COLUMNS]
 
@@ -110,10 +114,6 @@ def _copy_load(records: list[Record], *, source: str, now: datetime) -> None:
     and the rollup contributions grouped in SQL from the same temporary tables (no re-read of the big
     tables). The temporary tables are private to the session and dropped at commit."""
     activity_columns = ", ".join(COPIED_COLUMNS)
-    # Ids handed out in date order: the (mediator | structure | département | EPCI | commune, date) indexes
-    # then receive a file's rows mostly in key order (one mediator, one structure, one département),
-    # on few leaf pages at a time instead of scattered over every date (-40 % of the INSERT's CPU).
-    records = sorted(records, key=_activity_date)
     with connection.cursor() as cursor:
         for name, table in (
             (STAGED_ACTIVITY, "activities_activity"),
