@@ -297,7 +297,14 @@ def _activity_value_sql() -> dict[str, tuple[str, str, str]]:
             "1=1",
         )
     else:
-        sql[TAG] = (", json_each(a.tags) t", "substr(t.value, 1, 64)", "1=1")
+        # Each tag of an activity once, like the Python contributions and PostgreSQL's DISTINCT: two tags
+        # equal in their first 64 characters count the activity once (the first of them is kept).
+        sql[TAG] = (
+            ", json_each(a.tags) t",
+            "substr(t.value, 1, 64)",
+            "NOT EXISTS (SELECT 1 FROM json_each(a.tags) u WHERE u.key < t.key "
+            "AND substr(u.value, 1, 64) = substr(t.value, 1, 64))",
+        )
     return sql
 
 
