@@ -297,7 +297,14 @@ def _activity_value_sql() -> dict[str, tuple[str, str, str]]:
             "1=1",
         )
     else:
-        sql[TAG] = (", json_each(a.tags) t", "substr(t.value, 1, 64)", "1=1")
+        # Each tag of an activity once, like the Python contributions and PostgreSQL's DISTINCT: two tags
+        # equal in their first 64 characters count the activity once (the first of them is kept).
+        sql[TAG] = (
+            ", json_each(a.tags) t",
+            "substr(t.value, 1, 64)",
+            "NOT EXISTS (SELECT 1 FROM json_each(a.tags) u WHERE u.key < t.key "
+            "AND substr(u.value, 1, 64) = substr(t.value, 1, 64))",
+        )
     return sql
 
 
@@ -436,9 +443,12 @@ def add_activities(ids: list[int]) -> None:
 def add_from_tables(cursor: Any, activities: str, accompaniments: str, counts: str, *, sign: int = 1) -> None:
     """Add to the rollup the contributions of the rows of three tables shaped like the raw ones
     (the import's staging tables), in ONE statement: every dimension grouped by département and month
-    in a ``WITH`` (unpivoted, see ``_stage_selects``), then written to grain 'd' by a data-modifying
-    ``WITH`` and to grain 'n' by the main ``INSERT`` (disjoint keys), both ``ON CONFLICT DO UPDATE``.
-    ``sign=-1`` subtracts them (rows about to be deleted). PostgreSQL only."""
+    in a ``WITH`` (see ``_stage_ctes``), then written to grain 'd' by a data-modifying ``WITH`` and to
+    grain 'n' by the main ``INSERT`` (disjoint keys), both ``ON CONFLICT DO UPDATE``.
+    ``sign=-1`` subtracts them (rows about to be deleted). PostgreSQL only.
+
+    The statement runs with a larger ``work_mem`` (``SET LOCAL``, restored afterwards): its hash joins
+    and aggregates otherwise spill to temporary files."""
     excluded = ", ".join(f"'{d}'" for d in sorted(NATIONAL_EXCLUDED))
     conflict = (
         f" ON CONFLICT ({KEY}) DO UPDATE SET activities = {TABLE}.activities + excluded.activities, "
@@ -447,14 +457,16 @@ def add_from_tables(cursor: Any, activities: str, accompaniments: str, counts: s
     )
     factor = "-" if sign < 0 else ""
     sums = f"{factor}SUM(activities), {factor}SUM(accompaniments), {factor}SUM(anonymous)"
-    union = " UNION ALL ".join(f"({select})" for select in _stage_selects(activities, accompaniments, counts))
     cursor.execute(
         f"INSERT INTO {VERSION_TABLE} (department_id, version) SELECT DISTINCT COALESCE(department_id, 0), 1 "
         f"FROM {activities} ORDER BY 1 "
         f"ON CONFLICT (department_id) DO UPDATE SET version = {VERSION_TABLE}.version + 1"
     )
+    cursor.execute("SELECT current_setting('work_mem')")
+    work_mem = cursor.fetchone()[0]
+    cursor.execute(f"SET LOCAL work_mem = '{ROLLUP_WORK_MEM}'")
     cursor.execute(
-        f"WITH stage ({COLUMNS}) AS ({union}), "
+        f"WITH {_stage_ctes(activities, accompaniments, counts)}, "
         f"grain_d AS (INSERT INTO {TABLE} ({COLUMNS}) SELECT 'd', dimension, department_id, 0, month, value, "
         f"{sums} FROM stage GROUP BY department_id, month, dimension, value "
         f"ORDER BY department_id, month, dimension, value{conflict}) "
@@ -462,69 +474,87 @@ def add_from_tables(cursor: Any, activities: str, accompaniments: str, counts: s
         f"WHERE dimension NOT IN ({excluded}) GROUP BY month, dimension, value "
         f"ORDER BY month, dimension, value{conflict}"
     )
+    cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
 
 
-def _stage_selects(activities: str, accompaniments: str, counts: str) -> list[str]:
-    """PostgreSQL: the same groups as ``_fill_stage`` in few passes over the (staging) tables, as
-    ``SELECT`` statements of the stage's columns.
+ROLLUP_WORK_MEM = "64MB"  # the import's rollup statement: hash tables of ~100 000 people rows in memory
 
-    The single-valued dimensions of an activity are unpivoted with ``CROSS JOIN LATERAL (VALUES …)``
-    (a value is NULL when the dimension's condition does not hold) and grouped in one statement; so
-    are the person dimensions. The multi-valued ones (bit masks) keep one statement each."""
+
+def _stage_ctes(activities: str, accompaniments: str, counts: str) -> str:
+    """PostgreSQL: the ``WITH`` items ending with ``stage`` — the same groups as ``_fill_stage`` (not yet
+    summed over duplicates) in one pass over each table.
+
+    ``acts``: ONE ``GROUP BY`` of the activities by département, month and ``GROUPING SETS`` — one set
+    per dimension: each single-valued dimension's value (NULL where its condition does not hold), each
+    bit mask, the tags array — so every set is a small group of (département, month, value); the masks
+    and the tags are then exploded over those few groups instead of over every activity. In a row of a
+    set, the columns of the other sets are NULL. ``people``: the same for the person dimensions of the
+    accompaniments; the participant counts are grouped directly."""
     month = _month_sql("a.date")
     dep = "COALESCE(a.department_id, 0)"
-    selects: list[str] = []
-    single, multi = [], []
-    for dimension, (extra, value, where) in _activity_value_sql().items():
-        if extra:
-            multi.append((dimension, extra, value, where))
+    single: list[tuple[str, str]] = []  # (dimension, column of acts)
+    multi: list[tuple[str, str, str]] = []  # (dimension, column of acts, bits)
+    tags = ""
+    columns: dict[str, str] = {}  # column of acts → expression over the activity
+    mask_columns = {"theme": "themes_mask", "procedure": "procedures_mask", "device": "devices_mask"}
+    for index, (dimension, (extra, value, where)) in enumerate(_activity_value_sql().items()):
+        column = f"c{index}"
+        if dimension in mask_columns:
+            columns[column] = f"a.{mask_columns[dimension]}"
+            multi.append((dimension, column, _bits_sql(ACTIVITY_MULTI_DIMENSIONS[dimension])))
+        elif dimension == TAG:
+            columns[column] = "a.tags"
+            tags = column
+        elif extra:
+            raise ValueError(f"Dimension à plusieurs valeurs sans regroupement : {dimension}")
         else:
-            single.append(f"('{dimension}', CASE WHEN {where} THEN {_text(value)} END)")
-    # Activities first grouped by every column the single-valued dimensions read (far fewer rows),
-    # then unpivoted; ``date`` is already the month there.
-    columns = (
-        "department_id, kind, place_type, duration_minutes, commune_id, place_id, autonomy, oriented, "
-        "orientation, workshop_level"
+            columns[column] = f"CASE WHEN {where} THEN {_text(value)} END"
+            single.append((dimension, column))
+    expressions = ", ".join(f"{expr} AS {column}" for column, expr in columns.items())
+    acts = (
+        f"acts AS (SELECT dep, month, {', '.join(columns)}, COUNT(*) AS n, SUM(participants_count) AS acc, "
+        "SUM(anonymous_count) AS anon "
+        f"FROM (SELECT {dep} AS dep, {month} AS month, {expressions}, a.participants_count, "
+        f"a.anonymous_count FROM {activities} a) a "
+        f"GROUP BY dep, month, GROUPING SETS ({', '.join(f'({c})' for c in columns)}))"
     )
-    grouped = (
-        f"(SELECT {columns}, {_month_sql('date')} AS date, COUNT(*) AS n, "
-        "SUM(participants_count) AS participants_count, SUM(anonymous_count) AS anonymous_count "
-        f"FROM {activities} GROUP BY {columns}, {_month_sql('date')})"
-    )
-    selects.append(
-        f"SELECT 'd', v.dimension, {dep}, 0, {month}, v.value, "
-        "SUM(a.n), SUM(a.participants_count), SUM(a.anonymous_count) "
-        f"FROM {grouped} a CROSS JOIN LATERAL (VALUES {', '.join(single)}) v(dimension, value) "
-        f"WHERE v.value IS NOT NULL GROUP BY v.dimension, {dep}, {month}, v.value"
-    )
-    for dimension, extra, value, where in multi:
-        selects.append(
-            f"SELECT 'd', '{dimension}', {dep}, 0, {month}, {value}, "
-            "COUNT(*), SUM(a.participants_count), SUM(a.anonymous_count) "
-            f"FROM {activities} a{extra} WHERE {where} "
-            f"GROUP BY {dep}, {month}, {value}"
-        )
     anonymous = "CASE WHEN p.beneficiary_id IS NULL THEN 1 ELSE 0 END"
-    people = ", ".join(
-        [
-            f"('age_band', {_text('p.age_band')}, {anonymous})",
-            f"('gender', {_text('p.gender')}, {anonymous})",
-            f"('social_status', {_text('p.social_status')}, {anonymous})",
-            f"('residence', {_text('p.residence_commune_id')}, {anonymous})",
-            f"('{FOLLOWED}', {_text('p.beneficiary_id')}, 0)",
-        ]
+    person_columns = {
+        "age_band": _text("p.age_band"),
+        "gender": _text("p.gender"),
+        "social_status": _text("p.social_status"),
+        "residence": _text("p.residence_commune_id"),
+        FOLLOWED: _text("p.beneficiary_id"),
+    }
+    people = (
+        "people AS (SELECT dep, month, " + ", ".join(person_columns) + ", COUNT(*) AS n, SUM(anon) AS anon "
+        f"FROM (SELECT {dep} AS dep, {month} AS month, "
+        + ", ".join(f"{expr} AS {name}" for name, expr in person_columns.items())
+        + f", {anonymous} AS anon FROM {accompaniments} p JOIN {activities} a ON a.id = p.activity_id) p "
+        f"GROUP BY dep, month, GROUPING SETS ({', '.join(f'({n})' for n in person_columns)}))"
     )
-    person_columns = "p.age_band, p.gender, p.social_status, p.residence_commune_id, p.beneficiary_id"
-    grouped_people = (
-        f"(SELECT a.department_id, {month} AS date, {person_columns}, COUNT(*) AS n "
-        f"FROM {accompaniments} p JOIN {activities} a ON a.id = p.activity_id "
-        f"GROUP BY a.department_id, {month}, {person_columns})"
+    measures = "g.n, g.acc, g.anon"
+    single_values = ", ".join(f"('{d}', g.{c})" for d, c in single)
+    selects = [
+        f"SELECT 'd', v.dimension, g.dep, 0, g.month, v.value, {measures} FROM acts g "
+        f"CROSS JOIN LATERAL (VALUES {single_values}) v(dimension, value) WHERE v.value IS NOT NULL"
+    ]
+    for dimension, column, bits in multi:
+        selects.append(
+            f"SELECT 'd', '{dimension}', g.dep, 0, g.month, b.value, {measures} FROM acts g, ({bits}) b "
+            f"WHERE (g.{column} & b.bit) <> 0"
+        )
+    selects.append(
+        f"SELECT 'd', '{TAG}', g.dep, 0, g.month, t.value, {measures} FROM acts g CROSS JOIN LATERAL "
+        f"(SELECT DISTINCT LEFT(e, {TAG_LENGTH}) AS value FROM jsonb_array_elements_text(g.{tags}) e) t "
+        f"WHERE g.{tags} IS NOT NULL"
+    )
+    people_values = ", ".join(
+        f"('{name}', g.{name}, {'0' if name == FOLLOWED else 'g.anon'})" for name in person_columns
     )
     selects.append(
-        f"SELECT 'd', v.dimension, {dep}, 0, a.date, v.value, 0, SUM(p.n), SUM(p.n * v.anonymous) "
-        f"FROM {grouped_people} p CROSS JOIN LATERAL (SELECT p.department_id, p.date) a "
-        f"CROSS JOIN LATERAL (VALUES {people}) v(dimension, value, anonymous) "
-        f"WHERE v.value IS NOT NULL GROUP BY v.dimension, {dep}, a.date, v.value"
+        "SELECT 'd', v.dimension, g.dep, 0, g.month, v.value, 0, g.n, v.anonymous FROM people g "
+        f"CROSS JOIN LATERAL (VALUES {people_values}) v(dimension, value, anonymous) WHERE v.value IS NOT NULL"
     )
     dimensions = ", ".join(repr(str(d)) for d in ParticipantDimension.values)
     selects.append(
@@ -533,7 +563,8 @@ def _stage_selects(activities: str, accompaniments: str, counts: str) -> list[st
         f"WHERE c.count > 0 AND c.dimension IN ({dimensions}) "
         f"GROUP BY c.dimension, {dep}, {month}, c.value"
     )
-    return selects
+    union = " UNION ALL ".join(f"({select})" for select in selects)
+    return f"{acts}, {people}, stage ({COLUMNS}) AS ({union})"
 
 
 def _drop_indexes(cursor: Any) -> list[str]:

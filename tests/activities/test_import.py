@@ -302,3 +302,47 @@ def test_reimport_with_accented_tags_and_workshops_is_unchanged(lot_mediator, fi
     activity = Activity.objects.get(coop_id="a-1")
     assert activity.tags == ["Séniors, été ; « spécial »", "Été", "seniors"]
     assert activity.source == "coop" and activity.created_at is not None and activity.updated_at is not None
+
+
+def test_import_rollup_with_shared_tag_lists_and_months_equals_rebuild_and_subtracts_to_zero(
+    lot_mediator, figeac, cahors
+):
+    """The import's rollup groups activities per dimension (PostgreSQL: grouping sets, then masks and
+    tags exploded per group): activities sharing a tag list, tags equal once cut to 64 characters,
+    several months, workshops and remote rows all add up as a rebuild; subtracting the same rows
+    (``sign=-1``, PostgreSQL) brings every measure back to zero. Ids follow the dates."""
+    long_tag = "x" * 70
+    rows = [
+        _individual(coop_id="t-1", date=date(2026, 3, 9), tags=["Séniors", long_tag, long_tag + "y"]),
+        _individual(coop_id="t-2", date=date(2026, 1, 5), tags=["Séniors", long_tag, long_tag + "y"]),
+        _individual(coop_id="t-3", date=date(2026, 1, 20), tags=["Séniors"], channel="À distance"),
+        _workshop(coop_id="t-4", date=date(2026, 3, 2), tags=["Séniors", "Quartier"]),
+        _workshop(coop_id="t-5", date=date(2026, 2, 14)),
+    ]
+    importer.import_activities(
+        actor=lot_mediator, mediator=lot_mediator, content=coop_xlsx(rows), filename="t.xlsx"
+    )
+    by_date = list(Activity.objects.order_by("date", "coop_id").values_list("id", flat=True))
+    assert by_date == sorted(by_date)
+    incremental = _full_rollup()
+    tags = {(r[3], r[4]): r[5] for r in incremental if r[0] == "d" and r[1] == "tag"}
+    assert tags[(date(2026, 1, 1), "x" * 64)] == 1  # one activity with two tags cut to the same 64 chars
+    assert tags[(date(2026, 3, 1), "Séniors")] == 2
+    rollup.rebuild()
+    assert _full_rollup() == incremental
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for name, query in (
+            ("t_act", "SELECT * FROM activities_activity"),
+            ("t_acc", "SELECT * FROM activities_accompaniment"),
+            ("t_cnt", "SELECT * FROM activities_participantcount"),
+        ):
+            cursor.execute(f"CREATE TEMP TABLE {name} AS {query}")  # noqa: S608 — constants
+        rollup.add_from_tables(cursor, "t_act", "t_acc", "t_cnt", sign=-1)
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone()[0] != rollup.ROLLUP_WORK_MEM  # set for the statement only
+    assert _full_rollup() == []
