@@ -14,6 +14,8 @@ import argparse
 import io
 import random
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 BENCH_SOURCE = "Banc d'essai"
@@ -380,6 +382,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep", action="store_true", help="Garder les lieux en base après la mesure")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", metavar="FICHIER", help="Profil cProfile du premier import dans FICHIER")
+    parser.add_argument(
+        "--phases",
+        action="store_true",
+        help="Temps (mur, CPU Python, CPU PostgreSQL) de chaque étape du premier import, et EXPLAIN "
+        "(ANALYZE, BUFFERS) de ses écritures",
+    )
 
 
 def raw_copy_seconds(data: bytes) -> float:
@@ -450,6 +458,119 @@ def _table_floor() -> Any:
     return meter
 
 
+#: The steps of an import timed by ``--phases``: (label, module, attribute); nested steps are printed
+#: inside the step that calls them (their time is part of it).
+_PHASES = [
+    ("lecture du fichier (décodage, CSV)", "maillage.places.interop", "read"),
+    ("validation (colonne par colonne)", "maillage.places.interop", "validate_records"),
+    ("communes (résolution, territoire)", "maillage.places.services.imports", "_resolve_communes"),
+    ("table de transit (COPY)", "maillage.places.services.staging", "StagedImport._stage"),
+    (
+        "classement (nouveau / changé / inchangé)",
+        "maillage.places.services.staging",
+        "StagedImport._classify",
+    ),
+    ("écriture (dérivés + INSERT + audit)", "maillage.places.services.staging", "StagedImport.write"),
+    ("  horaires (« ouvert maintenant »)", "maillage.places.open_now", "ensure_hours"),
+    ("  INSERT … SELECT des lieux", "maillage.places.services.staging", "StagedImport._insert_new"),
+    ("  UPDATE … FROM des lieux", "maillage.places.services.staging", "StagedImport._update_changed"),
+    ("  journal d'audit", "maillage.places.services.staging", "StagedImport._audit"),
+    ("annuaires périmés", "maillage.places.annuaire_files", "mark_stale"),
+    ("doublons probables", "maillage.places.services.imports", "_flag_duplicates"),
+]
+
+
+@contextmanager
+def _phase_meters(explain: bool) -> Iterator[dict[str, list[float]]]:
+    """Wrap the import's steps to sum their wall, Python CPU and server CPU; with ``explain``, the
+    import's INSERT and UPDATE statements run under ``EXPLAIN (ANALYZE, BUFFERS)`` (they still write)
+    and their plans are printed."""
+    import importlib
+
+    from django.db import connection
+
+    from maillage.bench.common import _cpu_seconds
+
+    with connection.cursor() as cursor:  # read once: a step may run inside a COPY (no query then)
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+
+    def server_cpu_seconds() -> float:
+        return _cpu_seconds(backend)
+
+    totals: dict[str, list[float]] = {label: [0.0, 0.0, 0.0, 0] for label, _m, _a in _PHASES}
+    patched: list[tuple[Any, str, Any]] = []
+
+    def wrap(label: str, function: Any) -> Any:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            server, python, wall = server_cpu_seconds(), time.process_time(), time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                total = totals[label]
+                total[0] += time.perf_counter() - wall
+                total[1] += time.process_time() - python
+                total[2] += server_cpu_seconds() - server
+                total[3] += 1
+
+        return timed
+
+    for label, module_name, attribute in _PHASES:
+        owner: Any = importlib.import_module(module_name)
+        name = attribute
+        if "." in attribute:
+            class_name, name = attribute.split(".")
+            owner = getattr(owner, class_name)
+        original = getattr(owner, name)
+        patched.append((owner, name, original))
+        setattr(owner, name, wrap(label, original))
+
+    def explained(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        head = sql.lstrip()[:40].upper()
+        if many or not head.startswith(
+            ("INSERT INTO PLACES_PLACE", "UPDATE PLACES_PLACE P", "INSERT INTO CORE")
+        ):
+            return execute(sql, params, many, context)
+        result = execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params, many, context)
+        plan = "\n    ".join(row[0] for row in context["cursor"].fetchall())
+        print(f"  EXPLAIN (ANALYZE, BUFFERS) {sql[:70]}…\n    {plan}", flush=True)
+        return result
+
+    try:
+        if explain:
+            with connection.execute_wrapper(explained):
+                yield totals
+        else:
+            yield totals
+    finally:
+        for owner, name, original in patched:
+            setattr(owner, name, original)
+
+
+def _print_phases(totals: dict[str, list[float]], meter: Any) -> None:
+    print("Étapes du premier import (mur ; CPU Python ; CPU PostgreSQL ; appels) :", flush=True)
+    for label, (wall, python, server, calls) in totals.items():
+        if calls:
+            print(f"  {label:<44} {wall:6.2f} s ; {python:6.2f} s ; {server:6.2f} s ; {calls}", flush=True)
+    nested = [v for label, v in totals.items() if label.startswith(" ")]
+    write = totals["écriture (dérivés + INSERT + audit)"]
+    derive = [write[i] - sum(v[i] for v in nested) for i in range(3)]
+    print(
+        f"  {'  colonnes dérivées (Python) et leur COPY':<44} {derive[0]:6.2f} s ; {derive[1]:6.2f} s ; {derive[2]:6.2f} s",
+        flush=True,
+    )
+    known = [v for label, v in totals.items() if not label.startswith(" ")]
+    rest = (
+        meter.wall - sum(v[0] for v in known),
+        meter.python - sum(v[1] for v in known),
+        (meter.server or 0.0) - sum(v[2] for v in known),
+    )
+    print(
+        f"  {'le reste (job, verrou, rapport)':<44} {rest[0]:6.2f} s ; {rest[1]:6.2f} s ; {rest[2]:6.2f} s",
+        flush=True,
+    )
+
+
 def _cpu_ratio(meter: Any, baseline: Any) -> str:
     from maillage.bench.common import ratio
 
@@ -490,8 +611,10 @@ def run(args: argparse.Namespace) -> None:
 
         profile = cProfile.Profile()
         profile.enable()
-    with CpuMeter() as first:
+    with _phase_meters(args.phases) if args.phases else nullcontext() as totals, CpuMeter() as first:
         job = _import(data)
+    if totals is not None:
+        _print_phases(totals, first)
     if profile is not None:
         profile.disable()
         profile.dump_stats(args.profile)

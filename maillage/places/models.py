@@ -158,7 +158,7 @@ class Place(TimestampedModel):
     labels_search = models.CharField(max_length=1000, blank=True, editable=False)
     access_modes_search = models.CharField(max_length=500, blank=True, editable=False)
     support_modes_search = models.CharField(max_length=200, blank=True, editable=False)
-    normalized_name = models.CharField(max_length=250, blank=True, editable=False, db_index=True)
+    normalized_name = models.CharField(max_length=250, blank=True, editable=False)  # indexed in Meta
     search_text = models.TextField(
         blank=True, editable=False, help_text="nom, commune, code postal, adresse sans accents ni casse"
     )
@@ -189,6 +189,7 @@ class Place(TimestampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="places",
+        db_index=False,  # partial index in Meta
     )
     is_published = models.BooleanField(_("publié"), default=True)
     verified_at = models.DateTimeField(_("vérifié le"), null=True, blank=True, db_index=True)
@@ -199,6 +200,7 @@ class Place(TimestampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # partial index in Meta
     )
     merged_into = models.ForeignKey(
         "self",
@@ -207,6 +209,7 @@ class Place(TimestampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # partial index in Meta
         help_text=_("Doublon fusionné : la fiche est dépubliée et garde sa provenance pour les ré-imports."),
     )
     managers = models.ManyToManyField(
@@ -243,6 +246,22 @@ class Place(TimestampedModel):
             # The open-data API pages published places by id: the ids of a page (OFFSET included) are
             # read from this small index alone, never from the wide rows before the page.
             models.Index(fields=["id"], condition=Q(is_published=True), name="place_published_id"),
+            # Sorted lists and the duplicate check (equality, ORDER BY): one B-tree, not the second
+            # ``varchar_pattern_ops`` copy that ``db_index`` adds for LIKE 'x%', which nothing asks.
+            models.Index(fields=["normalized_name"], name="place_normalized_name"),
+            # Optional links, empty on every imported place: only the rows that have one are indexed (the
+            # lookups by value and the SET NULL of a deleted row still use them; an import adds no entry).
+            models.Index(
+                fields=["organisation"],
+                condition=Q(organisation__isnull=False),
+                name="place_organisation_set",
+            ),
+            models.Index(
+                fields=["verified_by"], condition=Q(verified_by__isnull=False), name="place_verified_by_set"
+            ),
+            models.Index(
+                fields=["merged_into"], condition=Q(merged_into__isnull=False), name="place_merged_into_set"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -12,8 +12,9 @@ less CPU than its pure-Python code — measured on the 190 000 distinct words of
 
 The query gets the same treatment (:func:`query_terms`), each term matching the start of a word:
 
-* PostgreSQL: ``to_tsvector('simple', search_document) @@ to_tsquery('simple', 'impot:* & caf:*')``
-  backed by a GIN index on that expression (the stemming is already done: ``simple`` only splits);
+* PostgreSQL: ``search_vector @@ to_tsquery('simple', 'impot:* & caf:*')``, where ``search_vector`` is
+  the stored ``search_document::tsvector`` (the words are already folded and stemmed: the cast only
+  splits them) backed by a GIN index;
 * SQLite: ``search_document LIKE '% impot%'`` for each term (the document starts with a space).
 
 Both databases return the same places for the same words.

@@ -229,3 +229,17 @@ def test_column_wise_validation_gives_the_row_by_row_results():
             (r.line, r.values, [i.as_dict() for i in r.issues]) for r in expected
         ]
         assert all(r.ok for r in bulk) == (batch is clean)
+
+
+def test_cells_are_trimmed_and_composed_whatever_their_row() -> None:
+    """Rows are checked for Unicode composition as a whole: a decomposed accent (NFD, as macOS writes
+    it) in one cell is composed, the other cells and rows are only trimmed."""
+    decomposed = "Me\u0301diathe\u0300que de Figeac"
+    data = to_csv(
+        [row(id="a", nom=f"  {decomposed} "), row(id="b", nom=" Mairie de Figeac ", adresse=" 1 RUE ")]
+    )
+    analysis = analyse(data, "lieux.csv")
+    assert analysis.ok, analysis.errors
+    names = [r.values["name"] for r in analysis.rows]
+    assert names == ["Médiathèque de Figeac", "Mairie de Figeac"]
+    assert analysis.rows[1].values["address"] == "1 RUE"

@@ -255,3 +255,31 @@ def test_the_distance_select_follows_the_value_asked(client, figeac) -> None:  #
         twenty = select({"commune": "Figeac", "rayon": "20"})
         assert "aria-invalid" not in twenty and '<option value="20" selected>20 km</option>' in twenty
         assert select({}).count(" selected") == 1 and '<option value="30" selected>' in select({})
+
+
+def test_stored_search_vector_holds_the_lexemes_of_the_document(places) -> None:
+    """PostgreSQL: the vector is the document cast to ``tsvector`` (migration 0010): the same lexemes
+    as the text-search parser gives, without positions, kept in the row; a prefix query finds the place by
+    it."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("search_vector is a PostgreSQL column")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), count(*) FILTER (WHERE search_vector = strip(to_tsvector('simple', search_document))) "
+            "FROM places_place"
+        )
+        total, same = cursor.fetchone()
+        cursor.execute(
+            "SELECT attstorage FROM pg_attribute WHERE attrelid = 'places_place'::regclass "
+            "AND attname = 'search_vector'"
+        )
+        storage = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT name FROM places_place WHERE search_vector @@ to_tsquery('simple', 'mediathequ:* & figeac:*')"
+        )
+        found = [name for (name,) in cursor.fetchall()]
+    assert total == len(places) and same == total
+    assert storage == "m"  # kept in the row (migration 0012): the text test never reads TOAST
+    assert found == ["Médiathèque de Figeac"]

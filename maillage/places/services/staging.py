@@ -258,7 +258,10 @@ class StagedImport:
         defaults = [f.get_db_prep_save(f.get_default(), connection) for f in others]
         cursor.execute(
             f"INSERT INTO places_place ({targets}) SELECT {sources} "  # noqa: S608 (constant tables)
-            f"FROM {DERIVED} d JOIN {STAGE} s USING (n) WHERE d.is_new ORDER BY d.id",
+            # No ORDER BY: sorting 25 000 wide rows spilled ~60 MB to disk (external merge, 0.3 s), and
+            # nothing depends on the physical order of the rows (the ids are reserved beforehand; a
+            # hash join in several batches may write them in another order, which is harmless).
+            f"FROM {DERIVED} d JOIN {STAGE} s USING (n) WHERE d.is_new",
             [now, now, *defaults],
         )
 
