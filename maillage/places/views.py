@@ -48,12 +48,11 @@ class PlaceCard:
 
 
 def _card(place: Any, now: Any, detail_prefix: str) -> PlaceCard:
-    schedule = opening_hours.safe_parse(place.opening_hours)
     programmes = place.national_programmes or []
     return PlaceCard(
         place=place,
         distance=selectors.format_distance(selectors.distance_km(place)),
-        status=schedule.status_this_minute(now) if schedule and not schedule.is_empty else None,
+        status=opening_hours.status_of(place.opening_hours, now),
         france_services=NationalProgramme.FRANCE_SERVICES.value in programmes,
         digital_advisers=NationalProgramme.DIGITAL_ADVISERS.value in programmes,
         aidants_connect=NationalProgramme.AIDANTS_CONNECT.value in programmes,
