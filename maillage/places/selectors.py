@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, F, FloatField, Q, QuerySet, Value
@@ -420,7 +421,7 @@ class NearestFirst:
             if self.queryset.query.is_empty():  # an invalid search (``.none()``): nothing to read
                 self._rows = []
             else:
-                self._rows = _without_bitmap_scans(lambda: list(self.ordered()[:size]))
+                self._rows = _rows_without_bitmap_scans(self.ordered()[:size])
             self._size = size
         return self._rows
 
@@ -482,6 +483,34 @@ def _without_bitmap_scans(run: Any) -> Any:
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('enable_bitmapscan', %s, true)", [previous])
+
+
+#: Bitmap scans off for the statement that follows, the previous setting kept aside (a placeholder
+#: setting, local to the transaction), then put back: three statements sent as one.
+_BITMAP_OFF = (
+    "SELECT set_config('maillage.enable_bitmapscan', current_setting('enable_bitmapscan'), true), "
+    "set_config('enable_bitmapscan', 'off', true)"
+)
+_BITMAP_BACK = "SELECT set_config('enable_bitmapscan', current_setting('maillage.enable_bitmapscan'), true)"
+
+
+def _rows_without_bitmap_scans(queryset: QuerySet[Any]) -> list[Any]:
+    """The rows of ``queryset`` (a ``values_list``), read as :func:`_without_bitmap_scans` does, in one
+    round trip to the server instead of three to five (``BEGIN``, the setting off, the query, the
+    setting back, ``COMMIT``): the three statements go in one message (the simple query protocol of
+    psycopg's client-side binding, Django's default), which PostgreSQL runs in order, planning each
+    after the previous one ran, in one transaction when none is open. With server-side binding (one
+    statement per message), :func:`_without_bitmap_scans`."""
+    if connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"):
+        return _without_bitmap_scans(lambda: list(queryset))
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # a condition that no row can meet: the ORM too answers without asking
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(f"{_BITMAP_OFF}; {sql}; {_BITMAP_BACK}", params)
+        cursor.nextset()
+        return cursor.fetchall()
 
 
 class ListedPlace:

@@ -81,3 +81,47 @@ def test_an_invalid_search_around_a_point_reads_nothing(figeac) -> None:
     first = first_results(place_search(filters), filters)
     assert isinstance(first, NearestFirst)
     assert first.capped_count(200) == 0 and first[0:20] == []
+
+
+@pytest.mark.parametrize("in_transaction", [False, True])
+def test_the_nearest_first_read_runs_without_bitmap_scans_in_one_round_trip(figeac, in_transaction) -> None:
+    """The read asks PostgreSQL for the GiST index's own order: bitmap scans off for its statement
+    only, the setting put back after it (inside a request's transaction as outside one), and the
+    three statements sent as one."""
+    from django.db import connection, transaction
+    from django.db.models import CharField
+    from django.db.models.expressions import RawSQL
+    from django.test.utils import CaptureQueriesContext
+
+    from maillage.places.models import Place
+    from maillage.places.selectors import _rows_without_bitmap_scans
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's planner setting")
+    place = PlaceFactory(name="Proche", commune=figeac, latitude=LAT0, longitude=LON0)
+    setting = RawSQL("current_setting('enable_bitmapscan')", [], output_field=CharField())
+    queryset = Place.objects.filter(pk=place.pk).annotate(setting=setting).values_list("pk", "setting")
+
+    def current() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('enable_bitmapscan')")
+            return str(cursor.fetchone()[0])
+
+    with transaction.atomic() if in_transaction else _nothing():
+        with CaptureQueriesContext(connection) as captured:
+            rows = _rows_without_bitmap_scans(queryset)
+        assert rows == [(place.pk, "off")]
+        assert len(captured.captured_queries) == 1
+        assert current() == "on"
+        if in_transaction:  # a setting the transaction had chosen is kept
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_bitmapscan = off")
+            assert _rows_without_bitmap_scans(queryset) == [(place.pk, "off")]
+            assert current() == "off"
+    assert _rows_without_bitmap_scans(Place.objects.none().values_list("pk")) == []
+
+
+def _nothing():
+    from contextlib import nullcontext
+
+    return nullcontext()
