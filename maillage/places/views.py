@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -102,9 +103,11 @@ def search(request: HttpRequest) -> HttpResponse:
     if searched:
         form.is_valid()
     filters = form.filters() if searched else selectors.SearchFilters()
-    queryset = selectors.place_search(filters).only(*_LIST_FIELDS)
-    first = selectors.first_results(queryset, filters)
-    paginator = selectors.CappedPaginator(queryset if first is None else first, selectors.PAGE_SIZE)  # type: ignore[arg-type]
+    # Built when needed: around a point, the page's read does without it (selectors.nearest_read).
+    build = functools.cache(lambda: selectors.place_search(filters).only(*_LIST_FIELDS))
+
+    first = selectors.first_results(build, filters)
+    paginator = selectors.CappedPaginator(build() if first is None else first, selectors.PAGE_SIZE)  # type: ignore[arg-type]
     page: Page = paginator.get_page(request.GET.get("page"))
     places: list[Any] = list(page.object_list)
     if first is not None:  # ids (sorted by name, or nearest first): the page's places, read by key
@@ -132,7 +135,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "count_more": paginator.more,
         "filters_key": _filters_key(request),
         "count_cap": paginator.cap,
-        "count_estimate": _rounded_estimate(queryset) if paginator.more else None,
+        "count_estimate": _rounded_estimate(build()) if paginator.more else None,
         "query_string": params.urlencode(),
         "active_filters": form.active_filter_count() if searched else 0,
         "open_checked": filters.open_now,

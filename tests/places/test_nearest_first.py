@@ -125,3 +125,69 @@ def _nothing():
     from contextlib import nullcontext
 
     return nullcontext()
+
+
+COMBINATIONS = [
+    {},
+    {"q": "impots"},
+    {"q": "France Services"},
+    {"q": "46100"},
+    {"q": "  "},
+    {"services": ["Accès internet et matériel informatique"], "fees": ["Gratuit", "Payant"]},
+    {"publics": ["Seniors"], "support_modes": ["En autonomie"], "specific_support": ["Illettrisme"]},
+    {"national_programmes": ["France Services"], "accessibility_sheet": True, "q": "caf"},
+    {"services": ["100% en ligne", "a_b"], "radius_km": 5},
+]
+
+
+@pytest.mark.parametrize("values", COMBINATIONS)
+def test_the_nearest_first_read_compiled_once_per_shape_is_the_orm_s(figeac, values) -> None:
+    """The read of a search around a point is compiled by the ORM once per shape of search, its
+    parameters computed apart: the same SQL and parameters as the ORM's, the same rows."""
+    from django.db import connection
+
+    from maillage.places import selectors
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the read by the spatial index's order is PostgreSQL's")
+    PlaceFactory(name="Proche", commune=figeac, latitude=LAT0, longitude=LON0)
+    selectors._NEAR_QUERIES.clear()
+    filters = SearchFilters(position=(LAT0, LON0), **{"radius_km": 30, **values})
+    first = first_results(lambda: place_search(filters), filters)
+    assert isinstance(first, NearestFirst)
+    for _ in range(2):  # compiled by the ORM, then from the shape
+        read = selectors.nearest_read(filters, 201, first.ordered)
+        assert read is not None
+        sql, params = first.ordered()[:201].query.sql_with_params()
+        assert read == (sql, list(params))
+    assert len(selectors._NEAR_QUERIES) == 1
+    expected = [p.pk for p in sorted(place_search(filters), key=lambda p: (p.distance_sq, p.pk))][:20]
+    assert first[0:20] == expected
+
+
+def test_a_shape_whose_parameters_differ_from_the_orm_s_is_not_kept(figeac, monkeypatch) -> None:
+    """Parameters computed apart that do not match the ORM's (a condition the shape does not know):
+    the ORM's SQL and parameters answer, and nothing is kept for the shape."""
+    from django.db import connection
+
+    from maillage.places import selectors
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the read by the spatial index's order is PostgreSQL's")
+    selectors._NEAR_QUERIES.clear()
+    filters = SearchFilters(position=(LAT0, LON0), q="impots")
+    shape, params = selectors._near_shape(filters, None)  # type: ignore[misc]
+    monkeypatch.setattr(selectors, "_near_shape", lambda f, at: (shape, [*params[:-1], "autre"]))
+    first = NearestFirst(lambda: place_search(filters), (LAT0, LON0), filters=filters)
+    sql, orm_params = first.ordered()[:201].query.sql_with_params()
+    assert selectors.nearest_read(filters, 201, first.ordered) == (sql, list(orm_params))
+    assert selectors._NEAR_QUERIES == {}
+
+
+def test_an_invalid_search_or_nothing_open_has_no_compiled_read(figeac) -> None:
+    from maillage.places import selectors
+
+    invalid = SearchFilters(position=(LAT0, LON0), invalid=True)
+    assert selectors.nearest_read(invalid, 201, lambda: place_search(invalid)) is None
+    first = first_results(lambda: place_search(invalid), invalid)
+    assert isinstance(first, NearestFirst) and first.capped_count(200) == 0 and first[0:20] == []
