@@ -14,9 +14,9 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -63,7 +63,26 @@ def _card(place: Any, now: Any, detail_prefix: str) -> PlaceCard:
 
 def _detail_prefix() -> str:
     """« /lieux/ »: the place pages' URL without the id (one reverse() per page, not two per card)."""
-    return reverse("places:detail", args=[0])[:-2]
+    return _reversed(get_script_prefix(), "places:detail", 0)[:-2]
+
+
+def _map_points_path() -> str:
+    return _reversed(get_script_prefix(), "places:map_points")
+
+
+@functools.lru_cache(maxsize=64)
+def _reversed(script_prefix: str, name: str, *args: Any) -> str:
+    """``reverse(name, args)``, once per script prefix (the site may be served under a path)."""
+    return reverse(name, args=args or None)
+
+
+def _mutable_copy(query: QueryDict) -> QueryDict:
+    """A mutable copy of ``query`` (its values are strings: ``QueryDict.copy()``'s deep copy costs
+    ten times more)."""
+    copy = QueryDict(mutable=True, encoding=query.encoding)
+    for key, values in query.lists():
+        copy.setlist(key, list(values))
+    return copy
 
 
 #: The search's checkboxes (their ticked values key the cached rendering of the filter panel).
@@ -95,7 +114,7 @@ _LIST_FIELDS = (
 def search(request: HttpRequest) -> HttpResponse:
     data = None
     if request.GET:
-        data = request.GET.copy()
+        data = _mutable_copy(request.GET)
         if not data.get("rayon"):
             data["rayon"] = str(selectors.DEFAULT_RADIUS_KM)
     form = SearchForm(data)
@@ -117,13 +136,16 @@ def search(request: HttpRequest) -> HttpResponse:
     cards = [_card(place, now, prefix) for place in places]
     for card in cards:
         card.parts = place_cards.card_parts(card)
-    params = request.GET.copy()
+    params = _mutable_copy(request.GET)
     params.pop("page", None)
+    query_string = params.urlencode()
     # « ?retour=… » of every card's link, quoted once (as the ``urlencode`` filter would).
-    back_suffix = f"?retour={quote(params.urlencode(), safe='/')}" if params else ""
-    map_params = params.copy()
-    for key in ("retour",):
-        map_params.pop(key, None)
+    back_suffix = f"?retour={quote(query_string, safe='/')}" if params else ""
+    map_query = query_string
+    if "retour" in params:
+        map_params = _mutable_copy(params)
+        map_params.pop("retour")
+        map_query = map_params.urlencode()
     context = {
         "form": form,
         "searched": searched,
@@ -136,13 +158,13 @@ def search(request: HttpRequest) -> HttpResponse:
         "filters_key": _filters_key(request),
         "count_cap": paginator.cap,
         "count_estimate": _rounded_estimate(build()) if paginator.more else None,
-        "query_string": params.urlencode(),
+        "query_string": query_string,
         "active_filters": form.active_filter_count() if searched else 0,
         "open_checked": filters.open_now,
         "acceslibre_checked": filters.accessibility_sheet,
         "map_tile_url": _tile_url(),
         "map_attribution": _tile_attribution(),
-        "map_points_url": f"{reverse('places:map_points')}?{map_params.urlencode()}",
+        "map_points_url": f"{_map_points_path()}?{map_query}",
         "area_candidates": territory_lookup.candidate_links(params, getattr(form, "area_candidates", [])),
         "area_kind": territory_lookup.public_kind_label(filters.territory) if filters.territory else "",
         "empty_reason": _empty_reason(filters)

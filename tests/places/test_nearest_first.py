@@ -191,3 +191,24 @@ def test_an_invalid_search_or_nothing_open_has_no_compiled_read(figeac) -> None:
     assert selectors.nearest_read(invalid, 201, lambda: place_search(invalid)) is None
     first = first_results(lambda: place_search(invalid), invalid)
     assert isinstance(first, NearestFirst) and first.capped_count(200) == 0 and first[0:20] == []
+
+
+def test_the_nearest_place_of_an_empty_search_is_the_nearest_by_true_distance(figeac) -> None:
+    """An empty search explains itself with the nearest matching place: the nearest by true distance
+    (not by the index's plain degrees), with its commune and département, and its distance."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from maillage.places.selectors import nearest_place
+
+    east = PlaceFactory(name="À l'est", commune=figeac, latitude=LAT0, longitude=LON0 + 10 / (KM * K))
+    PlaceFactory(name="Au nord", commune=figeac, latitude=LAT0 + 11 / KM, longitude=LON0)
+    PlaceFactory(name="Caché", commune=figeac, latitude=LAT0, longitude=LON0, is_published=False)
+    found = nearest_place((LAT0, LON0), SearchFilters(position=(LAT0, LON0), radius_km=5))
+    assert found is not None
+    place, km = found
+    assert place.pk == east.pk and round(km) == 10
+    with CaptureQueriesContext(connection) as captured:
+        assert place.commune == figeac and place.commune.department == figeac.department
+    assert not captured.captured_queries
+    assert nearest_place((LAT0, LON0), SearchFilters(q="introuvable")) is None

@@ -255,3 +255,18 @@ def test_the_distance_select_follows_the_value_asked(client, figeac) -> None:  #
         twenty = select({"commune": "Figeac", "rayon": "20"})
         assert "aria-invalid" not in twenty and '<option value="20" selected>20 km</option>' in twenty
         assert select({}).count(" selected") == 1 and '<option value="30" selected>' in select({})
+
+
+def test_the_page_s_links_keep_the_search_but_its_page_and_the_map_its_return(client, places) -> None:  # type: ignore[no-untyped-def]
+    """The links of the page (the cards' « retour », the map's points) carry the search as typed:
+    repeated boxes, accents, in order; without ``page``; the map's without ``retour`` either."""
+    from urllib.parse import quote
+
+    kept = (
+        "q=m%C3%A9diath%C3%A8que&service=Aide+aux+d%C3%A9marches+administratives"
+        "&service=Acc%C3%A8s+internet+et+mat%C3%A9riel+informatique"
+    )
+    html = client.get(f"{URL}?{kept}&retour=x&page=1").content.decode()
+    assert "Médiathèque de Figeac" in html
+    assert f'data-points-url="/lieux/carte.json?{kept.replace("&", "&amp;")}"' in html
+    assert f'href="/lieux/{places["figeac"].pk}/?retour={quote(kept + "&retour=x", safe="/")}"' in html
