@@ -428,6 +428,10 @@ def estimated_count(queryset: QuerySet[Any]) -> int | None:
     if connection.vendor != "postgresql":
         return None
     sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    return _planned_rows(sql, list(params))
+
+
+def _planned_rows(sql: str, params: list[Any]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
@@ -522,6 +526,17 @@ class NearestFirst:
         start, stop = index.start or 0, index.stop or 0
         return self.nearest(stop)[start:stop]
 
+    def estimated_count(self) -> int | None:
+        """:func:`estimated_count` of the search, its SQL compiled once per shape (:func:`nearest_read`)."""
+        if connection.vendor != "postgresql":
+            return None
+        compiled = None
+        if self.filters is not None:
+            compiled = _near_compiled("count", self.filters, 0, lambda: self.queryset.order_by().values("pk"))
+        if compiled is None:
+            return estimated_count(self.queryset)
+        return _planned_rows(*compiled)
+
     def ordered(self) -> QuerySet[Any]:
         """(pk, distance_sq, latitude, longitude) of the matches by plain distance, from the GiST index
         (run with ``enable_bitmapscan`` off, as :meth:`nearest` does)."""
@@ -598,16 +613,26 @@ def nearest_read(
     The first time a shape is met, the parameters computed here are compared with the ORM's: if they
     differ (a condition :func:`place_search` writes and :func:`_near_shape` does not know), the ORM's
     SQL is used and the shape is not kept: a search is never answered by SQL its filters did not give."""
+    return _near_compiled("read", filters, size, lambda: ordered()[:size])
+
+
+def _near_compiled(
+    kind: str, filters: SearchFilters, size: int, queryset: Callable[[], QuerySet[Any]]
+) -> tuple[str, list[Any]] | None:
+    """:func:`nearest_read` for the read (``kind`` « read ») or for the rows' estimate (« count »: the
+    same conditions, without the distance selected nor the index's order)."""
     computed = _near_shape(filters, None)
     if computed is None:
         return None
     shape, params = computed
-    key = (*shape, size)
+    if kind == "count":
+        params = params[6:-2]  # the conditions' parameters: not the distance's nor the order's
+    key = (kind, *shape, size)
     sql = _NEAR_QUERIES.get(key)
     if sql is not None:
         return sql, params
     try:
-        sql, orm_params = ordered()[:size].query.sql_with_params()
+        sql, orm_params = queryset().query.sql_with_params()
     except EmptyResultSet:
         return None
     if list(orm_params) != params:

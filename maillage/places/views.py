@@ -157,7 +157,9 @@ def search(request: HttpRequest) -> HttpResponse:
         "count_more": paginator.more,
         "filters_key": _filters_key(request),
         "count_cap": paginator.cap,
-        "count_estimate": _rounded_estimate(build()) if paginator.more else None,
+        "count_estimate": _rounded_estimate(first if isinstance(first, selectors.NearestFirst) else build())
+        if paginator.more
+        else None,
         "query_string": query_string,
         "active_filters": form.active_filter_count() if searched else 0,
         "open_checked": filters.open_now,
@@ -177,7 +179,10 @@ def search(request: HttpRequest) -> HttpResponse:
 
 def _rounded_estimate(queryset: Any) -> int | None:
     """The planner's estimate, to the hundred (« environ 20 600 »), when above the exact-count cap."""
-    estimate = selectors.estimated_count(queryset)
+    if isinstance(queryset, selectors.NearestFirst):
+        estimate = queryset.estimated_count()
+    else:
+        estimate = selectors.estimated_count(queryset)
     if estimate is None or estimate <= selectors.COUNT_CAP:
         return None
     return int(round(estimate, -2))

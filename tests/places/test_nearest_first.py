@@ -163,6 +163,10 @@ def test_the_nearest_first_read_compiled_once_per_shape_is_the_orm_s(figeac, val
     assert len(selectors._NEAR_QUERIES) == 1
     expected = [p.pk for p in sorted(place_search(filters), key=lambda p: (p.distance_sq, p.pk))][:20]
     assert first[0:20] == expected
+    # The planner's estimate (« environ 20 600 » beyond the exact count): the same, its SQL kept too.
+    for _ in range(2):
+        assert first.estimated_count() == selectors.estimated_count(place_search(filters))
+    assert len([key for key in selectors._NEAR_QUERIES if key[0] == "count"]) == 1
 
 
 def test_a_shape_whose_parameters_differ_from_the_orm_s_is_not_kept(figeac, monkeypatch) -> None:
