@@ -367,6 +367,17 @@ def _open_now(queryset: QuerySet[Place], filters: SearchFilters, at: datetime | 
     return queryset.filter(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611 — constant SQL
 
 
+#: What an empty search shows of the nearest place (places/partials/_result_list.html).
+NEAREST_FIELDS = (
+    "name",
+    "commune_name",
+    "latitude",
+    "longitude",
+    "commune__department__name",
+    "commune__department__code",
+)
+
+
 def nearest_place(
     origin: tuple[float, float], filters: SearchFilters | None = None
 ) -> tuple[Place, float] | None:
@@ -400,9 +411,9 @@ def nearest_place(
     if not candidates:
         return None
     # The candidates' keys and distances only (50 whole places and their communes cost ≈ 8 ms of CPU),
-    # then the nearest one.
+    # then what the page shows of the nearest one (its name, commune and département).
     distance_sq, pk = min(candidates)
-    place = public_places().select_related("commune__department").filter(pk=pk).first()
+    place = public_places().select_related("commune__department").only(*NEAREST_FIELDS).filter(pk=pk).first()
     if place is None:  # unpublished between the two reads
         return None
     place.distance_sq = distance_sq  # type: ignore[attr-defined]

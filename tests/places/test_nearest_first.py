@@ -214,5 +214,7 @@ def test_the_nearest_place_of_an_empty_search_is_the_nearest_by_true_distance(fi
     assert place.pk == east.pk and round(km) == 10
     with CaptureQueriesContext(connection) as captured:
         assert place.commune == figeac and place.commune.department == figeac.department
+        assert (place.name, place.commune_name) == (east.name, east.commune_name)
+        assert place.commune.department.name == figeac.department.name
     assert not captured.captured_queries
     assert nearest_place((LAT0, LON0), SearchFilters(q="introuvable")) is None
