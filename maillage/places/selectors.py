@@ -261,7 +261,10 @@ def within_box(
 
 def place_search(filters: SearchFilters, *, at: datetime | None = None) -> QuerySet[Place]:
     """Published places matching ``filters``; with an origin (commune or position), within its radius
-    and nearest first (annotated ``distance_sq``, degrees²; use :func:`distance_km`)."""
+    and nearest first (annotated ``distance_sq``, degrees²; use :func:`distance_km`).
+
+    A new condition here goes into :func:`_near_shape` too (the read around a point is compiled once
+    per shape, its parameters computed there)."""
     if filters.invalid:
         return public_places().none()
     # The text is tested last (PostgreSQL keeps the written order of equally cheap conditions): its
@@ -308,7 +311,9 @@ _GROUP_FILTERS = ("services", "publics", "support_modes", "fees", "specific_supp
 
 
 def _near_shape(filters: SearchFilters, at: datetime | None) -> tuple[tuple[Any, ...], list[Any]] | None:
-    """The shape of the nearest-first read of a search around a point on PostgreSQL (what its SQL
+    """Kept in step with :func:`place_search` (its conditions, in its order).
+
+    The shape of the nearest-first read of a search around a point on PostgreSQL (what its SQL
     depends on: how many values each group has, the « ouvert maintenant » condition, the kind of
     text) and its parameters, computed as :func:`place_search` computes them, in the order of its
     SQL; None when the read is not that one (an invalid search, nothing open now, another vendor).
@@ -623,7 +628,9 @@ def nearest_read(
 
     The first time a shape is met, the parameters computed here are compared with the ORM's: if they
     differ (a condition :func:`place_search` writes and :func:`_near_shape` does not know), the ORM's
-    SQL is used and the shape is not kept: a search is never answered by SQL its filters did not give."""
+    SQL is used and the shape is not kept. A condition added to :func:`place_search` must be added to
+    :func:`_near_shape` too (its shape and parameters): tests/places/test_nearest_first.py compares
+    both for every kind of condition."""
     return _near_compiled("read", filters, size, lambda: ordered()[:size])
 
 
