@@ -43,11 +43,11 @@ _cache: OrderedDict[tuple[Any, ...], Parts] = OrderedDict()
 _lock = threading.Lock()
 
 
-def card_key(card: Any) -> tuple[Any, ...]:
+def card_key(card: Any, language: str | None = None) -> tuple[Any, ...]:
     """Every value the card template shows, and the language of its fixed words."""
     place = card.place
     return (
-        get_language(),
+        language or get_language(),
         card.url,
         place.name,
         place.address,
@@ -64,9 +64,10 @@ def card_key(card: Any) -> tuple[Any, ...]:
     )
 
 
-def card_parts(card: Any) -> Parts:
-    """The four fixed parts of ``card``'s markup (from the cache, or rendered and kept)."""
-    key = card_key(card)
+def card_parts(card: Any, language: str | None = None) -> Parts:
+    """The four fixed parts of ``card``'s markup (from the cache, or rendered and kept); ``language``:
+    the active language, when the caller knows it."""
+    key = card_key(card, language)
     with _lock:
         parts = _cache.get(key)
         if parts is not None:

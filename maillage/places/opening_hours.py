@@ -427,14 +427,15 @@ def safe_parse(value: str | None) -> Schedule | None:
         return None
 
 
-def status_of(value: str | None, at: datetime) -> Status | None:
+def status_of(value: str | None, at: datetime, *, language: str | None = None) -> Status | None:
     """« Ouvert maintenant » of a stored value at the start of ``at``'s minute (None when the value is
     empty or invalid): :meth:`Schedule.status_this_minute` without :func:`parse`'s French rendering of
     the week, which a result card does not show (it cost more than the status itself). Remembered for
-    the minute under the stored value, beside the statuses of parsed schedules."""
+    the minute under the stored value, beside the statuses of parsed schedules. ``language``: the
+    active language, when the caller knows it (a page of cards asks it once)."""
     minute = at.replace(second=0, microsecond=0)
     memo = _minute_statuses(minute)
-    key = ("stored", value or "", get_language())
+    key = ("stored", value or "", language or get_language())
     if key in memo:
         return memo[key]
     try:

@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -48,15 +49,20 @@ class PlaceCard:
     parts: place_cards.Parts | None = None  # the fixed markup of the card (maillage/places/cards.py)
 
 
-def _card(place: Any, now: Any, detail_prefix: str) -> PlaceCard:
+_FRANCE_SERVICES = NationalProgramme.FRANCE_SERVICES.value
+_DIGITAL_ADVISERS = NationalProgramme.DIGITAL_ADVISERS.value
+_AIDANTS_CONNECT = NationalProgramme.AIDANTS_CONNECT.value
+
+
+def _card(place: Any, now: Any, detail_prefix: str, language: str | None = None) -> PlaceCard:
     programmes = place.national_programmes or []
     return PlaceCard(
         place=place,
         distance=selectors.format_distance(selectors.distance_km(place)),
-        status=opening_hours.status_of(place.opening_hours, now),
-        france_services=NationalProgramme.FRANCE_SERVICES.value in programmes,
-        digital_advisers=NationalProgramme.DIGITAL_ADVISERS.value in programmes,
-        aidants_connect=NationalProgramme.AIDANTS_CONNECT.value in programmes,
+        status=opening_hours.status_of(place.opening_hours, now, language=language),
+        france_services=_FRANCE_SERVICES in programmes,
+        digital_advisers=_DIGITAL_ADVISERS in programmes,
+        aidants_connect=_AIDANTS_CONNECT in programmes,
         url=f"{detail_prefix}{place.pk}/",
     )
 
@@ -133,9 +139,10 @@ def search(request: HttpRequest) -> HttpResponse:
         places = selectors.page_places(first, places, _LIST_FIELDS)
     now = timezone.now()
     prefix = _detail_prefix()
-    cards = [_card(place, now, prefix) for place in places]
+    language = get_language()
+    cards = [_card(place, now, prefix, language) for place in places]
     for card in cards:
-        card.parts = place_cards.card_parts(card)
+        card.parts = place_cards.card_parts(card, language)
     params = _mutable_copy(request.GET)
     params.pop("page", None)
     query_string = params.urlencode()
