@@ -343,10 +343,10 @@ class Schedule:
 
 
 _MINUTE_MEMO_MAX = 20_000
-_minute_memo: tuple[datetime | None, dict[tuple[str, str | None], Status | None]] = (None, {})
+_minute_memo: tuple[datetime | None, dict[tuple[str | None, ...], Status | None]] = (None, {})
 
 
-def _minute_statuses(minute: datetime) -> dict[tuple[str, str | None], Status | None]:
+def _minute_statuses(minute: datetime) -> dict[tuple[str | None, ...], Status | None]:
     """The statuses computed during ``minute`` (a new, empty dict when the minute changes: nothing ages
     beyond its minute). Threads may race to replace it: each then computes a status again, never a
     wrong one."""
@@ -425,6 +425,27 @@ def safe_parse(value: str | None) -> Schedule | None:
         return parse(value)
     except InvalidOpeningHours:
         return None
+
+
+def status_of(value: str | None, at: datetime, *, language: str | None = None) -> Status | None:
+    """« Ouvert maintenant » of a stored value at the start of ``at``'s minute (None when the value is
+    empty or invalid): :meth:`Schedule.status_this_minute` without :func:`parse`'s French rendering of
+    the week, which a result card does not show (it cost more than the status itself). Remembered for
+    the minute under the stored value, beside the statuses of parsed schedules. ``language``: the
+    active language, when the caller knows it (a page of cards asks it once)."""
+    minute = at.replace(second=0, microsecond=0)
+    memo = _minute_statuses(minute)
+    key = ("stored", value or "", language or get_language())
+    if key in memo:
+        return memo[key]
+    try:
+        cleaned = check(value or "")
+    except InvalidOpeningHours:
+        cleaned = ""
+    found = Schedule(raw=cleaned).status(minute) if cleaned else None
+    if len(memo) < _MINUTE_MEMO_MAX:
+        memo[key] = found
+    return found
 
 
 def humanize(value: str | None) -> str:

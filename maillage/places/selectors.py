@@ -17,12 +17,13 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, F, FloatField, Q, QuerySet, Value
@@ -260,7 +261,10 @@ def within_box(
 
 def place_search(filters: SearchFilters, *, at: datetime | None = None) -> QuerySet[Place]:
     """Published places matching ``filters``; with an origin (commune or position), within its radius
-    and nearest first (annotated ``distance_sq``, degrees²; use :func:`distance_km`)."""
+    and nearest first (annotated ``distance_sq``, degrees²; use :func:`distance_km`).
+
+    A new condition here goes into :func:`_near_shape` too (the read around a point is compiled once
+    per shape, its parameters computed there)."""
     if filters.invalid:
         return public_places().none()
     # The text is tested last (PostgreSQL keeps the written order of equally cheap conditions): its
@@ -279,12 +283,8 @@ def place_search(filters: SearchFilters, *, at: datetime | None = None) -> Query
         queryset = queryset.in_territory(filters.territory)  # type: ignore[attr-defined]
     if origin is None:
         return _document_filter(queryset, filters.q).order_by("normalized_name", "pk")  # indexed
-    lat0, lon0 = origin
-    k = max(math.cos(math.radians(lat0)), 0.01)
-    radius_deg = filters.radius_km / KM_PER_DEGREE
-    queryset = within_box(
-        queryset, lat0 - radius_deg, lat0 + radius_deg, lon0 - radius_deg / k, lon0 + radius_deg / k
-    )
+    lat0, lon0, k, radius_deg = _circle(origin, filters.radius_km)
+    queryset = within_box(queryset, *_box(lat0, lon0, k, radius_deg))
     dlat = F("latitude") - Value(lat0)
     dlon = (F("longitude") - Value(lon0)) * Value(k)
     queryset = queryset.annotate(
@@ -292,6 +292,74 @@ def place_search(filters: SearchFilters, *, at: datetime | None = None) -> Query
     ).filter(distance_sq__lte=radius_deg * radius_deg)  # type: ignore[misc]
     queryset = _document_filter(queryset, filters.q, near=True)
     return queryset.order_by("distance_sq", "name", "pk")  # type: ignore[misc]
+
+
+def _circle(origin: tuple[float, float], radius_km: int) -> tuple[float, float, float, float]:
+    """(lat0, lon0, k, radius in degrees) of a search around ``origin``: ``k = cos(lat0)`` shrinks
+    longitudes."""
+    lat0, lon0 = origin
+    return lat0, lon0, max(math.cos(math.radians(lat0)), 0.01), radius_km / KM_PER_DEGREE
+
+
+def _box(lat0: float, lon0: float, k: float, radius_deg: float) -> tuple[float, float, float, float]:
+    """(lat_min, lat_max, lon_min, lon_max) of the box around the circle."""
+    return lat0 - radius_deg, lat0 + radius_deg, lon0 - radius_deg / k, lon0 + radius_deg / k
+
+
+#: The groups of checkboxes of a search, in the order :func:`place_search` filters on them.
+_GROUP_FILTERS = ("services", "publics", "support_modes", "fees", "specific_support", "national_programmes")
+
+
+def _near_shape(filters: SearchFilters, at: datetime | None) -> tuple[tuple[Any, ...], list[Any]] | None:
+    """Kept in step with :func:`place_search` (its conditions, in its order).
+
+    The shape of the nearest-first read of a search around a point on PostgreSQL (what its SQL
+    depends on: how many values each group has, the « ouvert maintenant » condition, the kind of
+    text) and its parameters, computed as :func:`place_search` computes them, in the order of its
+    SQL; None when the read is not that one (an invalid search, nothing open now, another vendor).
+
+    :func:`nearest_read` checks the parameters against the ORM's the first time it compiles a shape."""
+    origin = filters.origin
+    if filters.invalid or origin is None or connection.vendor != "postgresql":
+        return None
+    lat0, lon0, k, radius_deg = _circle(origin, filters.radius_km)
+    distance = [lat0, lat0, lon0, k, lon0, k]
+    shape: list[Any] = []
+    params: list[Any] = list(distance)
+    for name in _GROUP_FILTERS:
+        values = [v for v in getattr(filters, name) if v]
+        shape.append(len(values))
+        params += [f"%{connection.ops.prep_for_like_query(f'|{value}|')}%" for value in values]
+    shape.append(filters.accessibility_sheet)
+    if filters.accessibility_sheet:
+        params.append("")
+    if filters.open_now:
+        condition = open_now.open_condition_at(at or timezone.now(), connection.vendor)
+        if condition is None:
+            return None
+        shape.append(condition[0])
+        params += condition[1]
+    else:
+        shape.append(None)
+    params += spatial.box_params(connection.vendor, *_box(lat0, lon0, k, radius_deg))
+    params += [*distance, radius_deg * radius_deg]
+    text = filters.q.strip()
+    terms = search_document.query_terms(text) if text and not _POSTCODE.match(text) else []
+    if text and _POSTCODE.match(text):
+        shape.append("postcode")
+        params += [text, text]
+    elif terms:
+        shape.append("terms")
+        params.append(search_document.tsquery(terms))
+    else:
+        shape.append("")
+    params += [lon0, lat0]  # the index's order: point(lon, lat) <-> point(lon0, lat0)
+    return tuple(shape), params
+
+
+#: (shape, rows) → the SQL of the nearest-first read (:func:`_near_shape`), compiled by the ORM once.
+_NEAR_QUERIES: dict[tuple[Any, ...], str] = {}
+_NEAR_QUERIES_MAX = 512
 
 
 def _open_now(queryset: QuerySet[Place], filters: SearchFilters, at: datetime | None) -> QuerySet[Place]:
@@ -302,6 +370,17 @@ def _open_now(queryset: QuerySet[Place], filters: SearchFilters, at: datetime | 
         return queryset.none()
     sql, params = condition
     return queryset.filter(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611 — constant SQL
+
+
+#: What an empty search shows of the nearest place (places/partials/_result_list.html).
+NEAREST_FIELDS = (
+    "name",
+    "commune_name",
+    "latitude",
+    "longitude",
+    "commune__department__name",
+    "commune__department__code",
+)
 
 
 def nearest_place(
@@ -317,7 +396,7 @@ def nearest_place(
         )
     else:
         queryset = public_places()
-    queryset = queryset.exclude(latitude=None).exclude(longitude=None).select_related("commune__department")
+    queryset = queryset.exclude(latitude=None).exclude(longitude=None)
     dlat = F("latitude") - Value(lat0)
     dlon = (F("longitude") - Value(lon0)) * Value(k)
     queryset = queryset.annotate(
@@ -331,12 +410,18 @@ def nearest_place(
             [lon0, lat0],
             output_field=FloatField(),
         )
-        candidates = list(queryset.order_by(knn.asc())[:50])
+        candidates = list(queryset.order_by(knn.asc()).values_list("distance_sq", "pk")[:50])  # type: ignore[misc]
     else:
-        candidates = list(queryset.order_by("distance_sq", "pk")[:1])
+        candidates = list(queryset.order_by("distance_sq", "pk").values_list("distance_sq", "pk")[:1])  # type: ignore[misc]
     if not candidates:
         return None
-    place = min(candidates, key=lambda p: (p.distance_sq, p.pk))  # type: ignore[attr-defined]
+    # The candidates' keys and distances only (50 whole places and their communes cost ≈ 8 ms of CPU),
+    # then what the page shows of the nearest one (its name, commune and département).
+    distance_sq, pk = min(candidates)
+    place = public_places().select_related("commune__department").only(*NEAREST_FIELDS).filter(pk=pk).first()
+    if place is None:  # unpublished between the two reads
+        return None
+    place.distance_sq = distance_sq  # type: ignore[attr-defined]
     return place, distance_km(place) or 0.0
 
 
@@ -359,6 +444,10 @@ def estimated_count(queryset: QuerySet[Any]) -> int | None:
     if connection.vendor != "postgresql":
         return None
     sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    return _planned_rows(sql, list(params))
+
+
+def _planned_rows(sql: str, params: list[Any]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
@@ -367,7 +456,9 @@ def estimated_count(queryset: QuerySet[Any]) -> int | None:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def first_results(queryset: QuerySet[Place], filters: SearchFilters) -> list[int] | NearestFirst | None:
+def first_results(
+    queryset: QuerySet[Place] | Callable[[], QuerySet[Place]], filters: SearchFilters
+) -> list[int] | NearestFirst | None:
     """The list of a search without a commune nor a position, when it has a text or a filter: the ids
     of the first ``COUNT_CAP + 1`` matches the database finds (in its own order: a bounded read of two
     small columns), sorted by name here. Around a commune or a position: :class:`NearestFirst` (the
@@ -377,9 +468,14 @@ def first_results(queryset: QuerySet[Place], filters: SearchFilters) -> list[int
     walking the name index until 20 matches are found costs the whole table when the word is in the
     names (« médiathèque »: the planner expects them spread over the alphabet, they all start with M).
     Beyond the cap the page says « plus de 200 » and asks for a narrower search; the map still shows
-    every result (:func:`map_clusters`)."""
+    every result (:func:`map_clusters`).
+
+    ``queryset`` may be a function that builds it: around a point, it is built only if the read of
+    the page needs it (:func:`nearest_read`)."""
     if filters.origin is not None:
-        return NearestFirst(queryset, filters.origin)
+        return NearestFirst(queryset, filters.origin, filters=filters)
+    if callable(queryset):
+        queryset = queryset()
     if not _narrowed(filters):
         return None
     first = queryset.order_by().values_list("normalized_name", "pk")[: COUNT_CAP + 1]
@@ -397,13 +493,26 @@ class NearestFirst:
     one read, no unread place can come before: the first ``n`` are exact. About twice the page is read.
     Elsewhere (SQLite), the rows are sorted by the database as before."""
 
-    def __init__(self, queryset: QuerySet[Place], origin: tuple[float, float]) -> None:
-        self.queryset = queryset
+    def __init__(
+        self,
+        queryset: QuerySet[Place] | Callable[[], QuerySet[Place]],
+        origin: tuple[float, float],
+        *,
+        filters: SearchFilters | None = None,
+    ) -> None:
+        self._queryset = queryset
+        self.filters = filters  # the search's filters: its read compiled once per shape (nearest_read)
         self.lat0, self.lon0 = origin
         self.k = max(math.cos(math.radians(self.lat0)), 0.01)
         self.distances: dict[int, float] = {}
         self._rows: list[tuple[int, float, float, float]] | None = None
         self._size = 0
+
+    @property
+    def queryset(self) -> QuerySet[Place]:
+        if callable(self._queryset):
+            self._queryset = self._queryset()
+        return self._queryset
 
     def capped_count(self, cap: int) -> int:
         """On PostgreSQL, the first ``cap + 1`` matches by plain distance are read (one query, kept for
@@ -417,10 +526,13 @@ class NearestFirst:
         """The first ``size`` matches by plain distance (or the rows already read, when they hold them:
         more rows, or every match)."""
         if self._rows is None or (size > self._size and len(self._rows) == self._size):
-            if self.queryset.query.is_empty():  # an invalid search (``.none()``): nothing to read
+            compiled = nearest_read(self.filters, size, self.ordered) if self.filters is not None else None
+            if compiled is not None:
+                self._rows = _rows_without_bitmap_scans(compiled)
+            elif self.queryset.query.is_empty():  # an invalid search (``.none()``): nothing to read
                 self._rows = []
             else:
-                self._rows = _without_bitmap_scans(lambda: list(self.ordered()[:size]))
+                self._rows = _rows_without_bitmap_scans(self.ordered()[:size])
             self._size = size
         return self._rows
 
@@ -429,6 +541,17 @@ class NearestFirst:
             raise TypeError("NearestFirst is read by pages (slices)")
         start, stop = index.start or 0, index.stop or 0
         return self.nearest(stop)[start:stop]
+
+    def estimated_count(self) -> int | None:
+        """:func:`estimated_count` of the search, its SQL compiled once per shape (:func:`nearest_read`)."""
+        if connection.vendor != "postgresql":
+            return None
+        compiled = None
+        if self.filters is not None:
+            compiled = _near_compiled("count", self.filters, 0, lambda: self.queryset.order_by().values("pk"))
+        if compiled is None:
+            return estimated_count(self.queryset)
+        return _planned_rows(*compiled)
 
     def ordered(self) -> QuerySet[Any]:
         """(pk, distance_sq, latitude, longitude) of the matches by plain distance, from the GiST index
@@ -441,9 +564,11 @@ class NearestFirst:
         return self.queryset.order_by(knn.asc()).values_list("pk", "distance_sq", "latitude", "longitude")  # type: ignore[misc]
 
     def nearest(self, wanted: int) -> list[int]:
-        if wanted <= 0 or self.queryset.query.is_empty():
+        if wanted <= 0:
             return []
         if connection.vendor != "postgresql":
+            if self.queryset.query.is_empty():
+                return []
             rows = list(self.queryset.values_list("pk", "distance_sq")[:wanted])  # type: ignore[misc]
             self.distances.update(rows)
             return [pk for pk, _d in rows]
@@ -482,6 +607,88 @@ def _without_bitmap_scans(run: Any) -> Any:
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('enable_bitmapscan', %s, true)", [previous])
+
+
+#: Bitmap scans off for the statement that follows, the previous setting kept aside (a placeholder
+#: setting, local to the transaction), then put back: three statements sent as one.
+_BITMAP_OFF = (
+    "SELECT set_config('maillage.enable_bitmapscan', current_setting('enable_bitmapscan'), true), "
+    "set_config('enable_bitmapscan', 'off', true)"
+)
+_BITMAP_BACK = "SELECT set_config('enable_bitmapscan', current_setting('maillage.enable_bitmapscan'), true)"
+
+
+def nearest_read(
+    filters: SearchFilters, size: int, ordered: Callable[[], QuerySet[Any]]
+) -> tuple[str, list[Any]] | None:
+    """The SQL and parameters of the first ``size`` rows of ``ordered()`` (:meth:`NearestFirst.ordered`
+    of ``filters``' search), its SQL compiled by the ORM once per shape of search (:func:`_near_shape`)
+    and its parameters computed here: building the queryset and compiling it cost about as much as the
+    rest of the search's Python. None when the search has no such read (the ORM's path answers).
+
+    The first time a shape is met, the parameters computed here are compared with the ORM's: if they
+    differ (a condition :func:`place_search` writes and :func:`_near_shape` does not know), the ORM's
+    SQL is used and the shape is not kept. A condition added to :func:`place_search` must be added to
+    :func:`_near_shape` too (its shape and parameters): tests/places/test_nearest_first.py compares
+    both for every kind of condition."""
+    return _near_compiled("read", filters, size, lambda: ordered()[:size])
+
+
+def _near_compiled(
+    kind: str, filters: SearchFilters, size: int, queryset: Callable[[], QuerySet[Any]]
+) -> tuple[str, list[Any]] | None:
+    """:func:`nearest_read` for the read (``kind`` « read ») or for the rows' estimate (« count »: the
+    same conditions, without the distance selected nor the index's order)."""
+    computed = _near_shape(filters, None)
+    if computed is None:
+        return None
+    shape, params = computed
+    if kind == "count":
+        params = params[6:-2]  # the conditions' parameters: not the distance's nor the order's
+    key = (kind, *shape, size)
+    sql = _NEAR_QUERIES.get(key)
+    if sql is not None:
+        return sql, params
+    try:
+        sql, orm_params = queryset().query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    if list(orm_params) != params:
+        return sql, list(orm_params)
+    if len(_NEAR_QUERIES) < _NEAR_QUERIES_MAX:
+        _NEAR_QUERIES[key] = sql
+    return sql, params
+
+
+def _rows_without_bitmap_scans(queryset: QuerySet[Any] | tuple[str, list[Any]]) -> list[Any]:
+    """The rows of ``queryset`` (a ``values_list``), read as :func:`_without_bitmap_scans` does, in one
+    round trip to the server instead of three to five (``BEGIN``, the setting off, the query, the
+    setting back, ``COMMIT``): the three statements go in one message (the simple query protocol of
+    psycopg's client-side binding, Django's default), which PostgreSQL runs in order, planning each
+    after the previous one ran, in one transaction when none is open. With server-side binding (one
+    statement per message), :func:`_without_bitmap_scans`."""
+    if isinstance(queryset, tuple):
+        sql, params = queryset
+        if connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"):
+            return _without_bitmap_scans(lambda: _fetch(sql, params))
+    else:
+        if connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"):
+            return _without_bitmap_scans(lambda: list(queryset))
+        try:
+            sql, compiled = queryset.query.sql_with_params()
+        except EmptyResultSet:  # a condition that no row can meet: the ORM too answers without asking
+            return []
+        params = list(compiled)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{_BITMAP_OFF}; {sql}; {_BITMAP_BACK}", params)
+        cursor.nextset()
+        return cursor.fetchall()
+
+
+def _fetch(sql: str, params: list[Any]) -> list[Any]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 class ListedPlace:

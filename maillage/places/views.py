@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -13,11 +14,12 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -47,23 +49,46 @@ class PlaceCard:
     parts: place_cards.Parts | None = None  # the fixed markup of the card (maillage/places/cards.py)
 
 
-def _card(place: Any, now: Any, detail_prefix: str) -> PlaceCard:
-    schedule = opening_hours.safe_parse(place.opening_hours)
+_FRANCE_SERVICES = NationalProgramme.FRANCE_SERVICES.value
+_DIGITAL_ADVISERS = NationalProgramme.DIGITAL_ADVISERS.value
+_AIDANTS_CONNECT = NationalProgramme.AIDANTS_CONNECT.value
+
+
+def _card(place: Any, now: Any, detail_prefix: str, language: str | None = None) -> PlaceCard:
     programmes = place.national_programmes or []
     return PlaceCard(
         place=place,
         distance=selectors.format_distance(selectors.distance_km(place)),
-        status=schedule.status_this_minute(now) if schedule and not schedule.is_empty else None,
-        france_services=NationalProgramme.FRANCE_SERVICES.value in programmes,
-        digital_advisers=NationalProgramme.DIGITAL_ADVISERS.value in programmes,
-        aidants_connect=NationalProgramme.AIDANTS_CONNECT.value in programmes,
+        status=opening_hours.status_of(place.opening_hours, now, language=language),
+        france_services=_FRANCE_SERVICES in programmes,
+        digital_advisers=_DIGITAL_ADVISERS in programmes,
+        aidants_connect=_AIDANTS_CONNECT in programmes,
         url=f"{detail_prefix}{place.pk}/",
     )
 
 
 def _detail_prefix() -> str:
     """« /lieux/ »: the place pages' URL without the id (one reverse() per page, not two per card)."""
-    return reverse("places:detail", args=[0])[:-2]
+    return _reversed(get_script_prefix(), "places:detail", 0)[:-2]
+
+
+def _map_points_path() -> str:
+    return _reversed(get_script_prefix(), "places:map_points")
+
+
+@functools.lru_cache(maxsize=64)
+def _reversed(script_prefix: str, name: str, *args: Any) -> str:
+    """``reverse(name, args)``, once per script prefix (the site may be served under a path)."""
+    return reverse(name, args=args or None)
+
+
+def _mutable_copy(query: QueryDict) -> QueryDict:
+    """A mutable copy of ``query`` (its values are strings: ``QueryDict.copy()``'s deep copy costs
+    ten times more)."""
+    copy = QueryDict(mutable=True, encoding=query.encoding)
+    for key, values in query.lists():
+        copy.setlist(key, list(values))
+    return copy
 
 
 #: The search's checkboxes (their ticked values key the cached rendering of the filter panel).
@@ -95,7 +120,7 @@ _LIST_FIELDS = (
 def search(request: HttpRequest) -> HttpResponse:
     data = None
     if request.GET:
-        data = request.GET.copy()
+        data = _mutable_copy(request.GET)
         if not data.get("rayon"):
             data["rayon"] = str(selectors.DEFAULT_RADIUS_KM)
     form = SearchForm(data)
@@ -103,25 +128,31 @@ def search(request: HttpRequest) -> HttpResponse:
     if searched:
         form.is_valid()
     filters = form.filters() if searched else selectors.SearchFilters()
-    queryset = selectors.place_search(filters).only(*_LIST_FIELDS)
-    first = selectors.first_results(queryset, filters)
-    paginator = selectors.CappedPaginator(queryset if first is None else first, selectors.PAGE_SIZE)  # type: ignore[arg-type]
+    # Built when needed: around a point, the page's read does without it (selectors.nearest_read).
+    build = functools.cache(lambda: selectors.place_search(filters).only(*_LIST_FIELDS))
+
+    first = selectors.first_results(build, filters)
+    paginator = selectors.CappedPaginator(build() if first is None else first, selectors.PAGE_SIZE)  # type: ignore[arg-type]
     page: Page = paginator.get_page(request.GET.get("page"))
     places: list[Any] = list(page.object_list)
     if first is not None:  # ids (sorted by name, or nearest first): the page's places, read by key
         places = selectors.page_places(first, places, _LIST_FIELDS)
     now = timezone.now()
     prefix = _detail_prefix()
-    cards = [_card(place, now, prefix) for place in places]
+    language = get_language()
+    cards = [_card(place, now, prefix, language) for place in places]
     for card in cards:
-        card.parts = place_cards.card_parts(card)
-    params = request.GET.copy()
+        card.parts = place_cards.card_parts(card, language)
+    params = _mutable_copy(request.GET)
     params.pop("page", None)
+    query_string = params.urlencode()
     # « ?retour=… » of every card's link, quoted once (as the ``urlencode`` filter would).
-    back_suffix = f"?retour={quote(params.urlencode(), safe='/')}" if params else ""
-    map_params = params.copy()
-    for key in ("retour",):
-        map_params.pop(key, None)
+    back_suffix = f"?retour={quote(query_string, safe='/')}" if params else ""
+    map_query = query_string
+    if "retour" in params:
+        map_params = _mutable_copy(params)
+        map_params.pop("retour")
+        map_query = map_params.urlencode()
     context = {
         "form": form,
         "searched": searched,
@@ -133,14 +164,16 @@ def search(request: HttpRequest) -> HttpResponse:
         "count_more": paginator.more,
         "filters_key": _filters_key(request),
         "count_cap": paginator.cap,
-        "count_estimate": _rounded_estimate(queryset) if paginator.more else None,
-        "query_string": params.urlencode(),
+        "count_estimate": _rounded_estimate(first if isinstance(first, selectors.NearestFirst) else build())
+        if paginator.more
+        else None,
+        "query_string": query_string,
         "active_filters": form.active_filter_count() if searched else 0,
         "open_checked": filters.open_now,
         "acceslibre_checked": filters.accessibility_sheet,
         "map_tile_url": _tile_url(),
         "map_attribution": _tile_attribution(),
-        "map_points_url": f"{reverse('places:map_points')}?{map_params.urlencode()}",
+        "map_points_url": f"{_map_points_path()}?{map_query}",
         "area_candidates": territory_lookup.candidate_links(params, getattr(form, "area_candidates", [])),
         "area_kind": territory_lookup.public_kind_label(filters.territory) if filters.territory else "",
         "empty_reason": _empty_reason(filters)
@@ -153,7 +186,10 @@ def search(request: HttpRequest) -> HttpResponse:
 
 def _rounded_estimate(queryset: Any) -> int | None:
     """The planner's estimate, to the hundred (« environ 20 600 »), when above the exact-count cap."""
-    estimate = selectors.estimated_count(queryset)
+    if isinstance(queryset, selectors.NearestFirst):
+        estimate = queryset.estimated_count()
+    else:
+        estimate = selectors.estimated_count(queryset)
     if estimate is None or estimate <= selectors.COUNT_CAP:
         return None
     return int(round(estimate, -2))

@@ -81,3 +81,140 @@ def test_an_invalid_search_around_a_point_reads_nothing(figeac) -> None:
     first = first_results(place_search(filters), filters)
     assert isinstance(first, NearestFirst)
     assert first.capped_count(200) == 0 and first[0:20] == []
+
+
+@pytest.mark.parametrize("in_transaction", [False, True])
+def test_the_nearest_first_read_runs_without_bitmap_scans_in_one_round_trip(figeac, in_transaction) -> None:
+    """The read asks PostgreSQL for the GiST index's own order: bitmap scans off for its statement
+    only, the setting put back after it (inside a request's transaction as outside one), and the
+    three statements sent as one."""
+    from django.db import connection, transaction
+    from django.db.models import CharField
+    from django.db.models.expressions import RawSQL
+    from django.test.utils import CaptureQueriesContext
+
+    from maillage.places.models import Place
+    from maillage.places.selectors import _rows_without_bitmap_scans
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's planner setting")
+    place = PlaceFactory(name="Proche", commune=figeac, latitude=LAT0, longitude=LON0)
+    setting = RawSQL("current_setting('enable_bitmapscan')", [], output_field=CharField())
+    queryset = Place.objects.filter(pk=place.pk).annotate(setting=setting).values_list("pk", "setting")
+
+    def current() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('enable_bitmapscan')")
+            return str(cursor.fetchone()[0])
+
+    with transaction.atomic() if in_transaction else _nothing():
+        with CaptureQueriesContext(connection) as captured:
+            rows = _rows_without_bitmap_scans(queryset)
+        assert rows == [(place.pk, "off")]
+        assert len(captured.captured_queries) == 1
+        assert current() == "on"
+        if in_transaction:  # a setting the transaction had chosen is kept
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_bitmapscan = off")
+            assert _rows_without_bitmap_scans(queryset) == [(place.pk, "off")]
+            assert current() == "off"
+    assert _rows_without_bitmap_scans(Place.objects.none().values_list("pk")) == []
+
+
+def _nothing():
+    from contextlib import nullcontext
+
+    return nullcontext()
+
+
+COMBINATIONS = [
+    {},
+    {"q": "impots"},
+    {"q": "France Services"},
+    {"q": "46100"},
+    {"q": "  "},
+    {"services": ["Accès internet et matériel informatique"], "fees": ["Gratuit", "Payant"]},
+    {"publics": ["Seniors"], "support_modes": ["En autonomie"], "specific_support": ["Illettrisme"]},
+    {"national_programmes": ["France Services"], "accessibility_sheet": True, "q": "caf"},
+    {"services": ["100% en ligne", "a_b"], "radius_km": 5},
+]
+
+
+@pytest.mark.parametrize("values", COMBINATIONS)
+def test_the_nearest_first_read_compiled_once_per_shape_is_the_orm_s(figeac, values) -> None:
+    """The read of a search around a point is compiled by the ORM once per shape of search, its
+    parameters computed apart: the same SQL and parameters as the ORM's, the same rows."""
+    from django.db import connection
+
+    from maillage.places import selectors
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the read by the spatial index's order is PostgreSQL's")
+    PlaceFactory(name="Proche", commune=figeac, latitude=LAT0, longitude=LON0)
+    selectors._NEAR_QUERIES.clear()
+    filters = SearchFilters(position=(LAT0, LON0), **{"radius_km": 30, **values})
+    first = first_results(lambda: place_search(filters), filters)
+    assert isinstance(first, NearestFirst)
+    for _ in range(2):  # compiled by the ORM, then from the shape
+        read = selectors.nearest_read(filters, 201, first.ordered)
+        assert read is not None
+        sql, params = first.ordered()[:201].query.sql_with_params()
+        assert read == (sql, list(params))
+    assert len(selectors._NEAR_QUERIES) == 1
+    expected = [p.pk for p in sorted(place_search(filters), key=lambda p: (p.distance_sq, p.pk))][:20]
+    assert first[0:20] == expected
+    # The planner's estimate (« environ 20 600 » beyond the exact count): the same, its SQL kept too.
+    for _ in range(2):
+        assert first.estimated_count() == selectors.estimated_count(place_search(filters))
+    assert len([key for key in selectors._NEAR_QUERIES if key[0] == "count"]) == 1
+
+
+def test_a_shape_whose_parameters_differ_from_the_orm_s_is_not_kept(figeac, monkeypatch) -> None:
+    """Parameters computed apart that do not match the ORM's (a condition the shape does not know):
+    the ORM's SQL and parameters answer, and nothing is kept for the shape."""
+    from django.db import connection
+
+    from maillage.places import selectors
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the read by the spatial index's order is PostgreSQL's")
+    selectors._NEAR_QUERIES.clear()
+    filters = SearchFilters(position=(LAT0, LON0), q="impots")
+    shape, params = selectors._near_shape(filters, None)  # type: ignore[misc]
+    monkeypatch.setattr(selectors, "_near_shape", lambda f, at: (shape, [*params[:-1], "autre"]))
+    first = NearestFirst(lambda: place_search(filters), (LAT0, LON0), filters=filters)
+    sql, orm_params = first.ordered()[:201].query.sql_with_params()
+    assert selectors.nearest_read(filters, 201, first.ordered) == (sql, list(orm_params))
+    assert selectors._NEAR_QUERIES == {}
+
+
+def test_an_invalid_search_or_nothing_open_has_no_compiled_read(figeac) -> None:
+    from maillage.places import selectors
+
+    invalid = SearchFilters(position=(LAT0, LON0), invalid=True)
+    assert selectors.nearest_read(invalid, 201, lambda: place_search(invalid)) is None
+    first = first_results(lambda: place_search(invalid), invalid)
+    assert isinstance(first, NearestFirst) and first.capped_count(200) == 0 and first[0:20] == []
+
+
+def test_the_nearest_place_of_an_empty_search_is_the_nearest_by_true_distance(figeac) -> None:
+    """An empty search explains itself with the nearest matching place: the nearest by true distance
+    (not by the index's plain degrees), with its commune and département, and its distance."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from maillage.places.selectors import nearest_place
+
+    east = PlaceFactory(name="À l'est", commune=figeac, latitude=LAT0, longitude=LON0 + 10 / (KM * K))
+    PlaceFactory(name="Au nord", commune=figeac, latitude=LAT0 + 11 / KM, longitude=LON0)
+    PlaceFactory(name="Caché", commune=figeac, latitude=LAT0, longitude=LON0, is_published=False)
+    found = nearest_place((LAT0, LON0), SearchFilters(position=(LAT0, LON0), radius_km=5))
+    assert found is not None
+    place, km = found
+    assert place.pk == east.pk and round(km) == 10
+    with CaptureQueriesContext(connection) as captured:
+        assert place.commune == figeac and place.commune.department == figeac.department
+        assert (place.name, place.commune_name) == (east.name, east.commune_name)
+        assert place.commune.department.name == figeac.department.name
+    assert not captured.captured_queries
+    assert nearest_place((LAT0, LON0), SearchFilters(q="introuvable")) is None

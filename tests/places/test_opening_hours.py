@@ -20,6 +20,7 @@ from maillage.places.opening_hours import (
     open_on,
     parse,
     safe_parse,
+    status_of,
     validate_opening_hours,
 )
 
@@ -277,3 +278,30 @@ def test_the_status_of_a_minute_is_remembered_for_that_minute_only() -> None:
     # Another schedule in the same minute is computed for itself.
     always = parse("Mo-Su 00:00-24:00").status_this_minute(after)
     assert always is not None and always.is_open
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "Mo-Fr 09:00-12:00",
+        "  Mo-Fr   09:00-12:00 ",
+        "Mo-Su 00:00-24:00",
+        "24/7",
+        "Sa 10:00-12:00; PH off",
+        "",
+        None,
+        "n'importe quoi",
+    ],
+)
+def test_the_status_of_a_stored_value_is_the_status_of_its_parsed_schedule(stored: str | None) -> None:
+    """A result card asks the status of the stored value without rendering the week in French: the
+    same answer as the parsed schedule's (None for an empty or invalid value), minute after minute."""
+    for moment in (
+        datetime(2026, 11, 23, 11, 59, 30, tzinfo=PARIS),  # a Monday morning
+        datetime(2026, 11, 23, 12, 0, 5, tzinfo=PARIS),
+        datetime(2026, 11, 28, 11, 0, 0, tzinfo=PARIS),  # a Saturday
+    ):
+        schedule = safe_parse(stored)
+        expected = schedule.status(moment.replace(second=0)) if schedule and not schedule.is_empty else None
+        assert status_of(stored, moment) == expected
+        assert status_of(stored, moment) == expected  # remembered for the minute

@@ -217,8 +217,9 @@ def test_query_count_is_constant(client, figeac, django_assert_max_num_queries, 
     PlaceFactory.create_batch(30, commune=figeac)
     params = {"commune": "Figeac", "service": "Aide aux démarches administratives", "ouvert": "on"}
     client.get(URL, params)  # the first search of the week computes its opening intervals
-    # + two set_config() around the nearest-first read on PostgreSQL (the GiST index's own order)
-    with django_assert_max_num_queries(8):
+    # PostgreSQL: the nearest-first read (one message: bitmap scans off, the read, the setting back)
+    # and the page's places by key; SQLite: the count, the ids nearest first, the places by key.
+    with django_assert_max_num_queries(5):
         response = client.get(URL, params)
     assert response.status_code == 200
 
@@ -283,3 +284,18 @@ def test_stored_search_vector_holds_the_lexemes_of_the_document(places) -> None:
     assert total == len(places) and same == total
     assert storage == "m"  # kept in the row (migration 0012): the text test never reads TOAST
     assert found == ["Médiathèque de Figeac"]
+
+
+def test_the_page_s_links_keep_the_search_but_its_page_and_the_map_its_return(client, places) -> None:  # type: ignore[no-untyped-def]
+    """The links of the page (the cards' « retour », the map's points) carry the search as typed:
+    repeated boxes, accents, in order; without ``page``; the map's without ``retour`` either."""
+    from urllib.parse import quote
+
+    kept = (
+        "q=m%C3%A9diath%C3%A8que&service=Aide+aux+d%C3%A9marches+administratives"
+        "&service=Acc%C3%A8s+internet+et+mat%C3%A9riel+informatique"
+    )
+    html = client.get(f"{URL}?{kept}&retour=x&page=1").content.decode()
+    assert "Médiathèque de Figeac" in html
+    assert f'data-points-url="/lieux/carte.json?{kept.replace("&", "&amp;")}"' in html
+    assert f'href="/lieux/{places["figeac"].pk}/?retour={quote(kept + "&retour=x", safe="/")}"' in html

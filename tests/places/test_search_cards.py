@@ -101,6 +101,26 @@ def test_the_cache_is_bounded(figeac, monkeypatch) -> None:  # type: ignore[no-u
     assert len(cards._cache) == 3
 
 
+def test_a_card_is_kept_per_language(figeac) -> None:  # type: ignore[no-untyped-def]
+    """The page passes the active language once for its cards: the same entry as asking it; another
+    language is another entry (the fixed words are translated)."""
+    from django.utils import translation
+
+    from maillage.places.views import PlaceCard
+
+    place = Place(
+        pk=1, name="Lieu", address="1 RUE", postcode="46100", commune_name="Figeac", phone="0565000000"
+    )
+    card = PlaceCard(place, "", None, True, False, False, "/lieux/1/")
+    assert cards.card_key(card, translation.get_language()) == cards.card_key(card)
+    parts = cards.card_parts(card, translation.get_language())
+    assert cards.card_parts(card) is parts and len(cards._cache) == 1
+    with translation.override("en"):
+        assert cards.card_key(card) != cards.card_key(card, "fr")
+        cards.card_parts(card, "en")
+    assert len(cards._cache) == 2
+
+
 @pytest.mark.parametrize(
     "values",
     [

@@ -48,11 +48,26 @@ def test_nul_bytes_in_a_form_are_refused_and_nothing_is_written(client, lot_medi
     assert (Beneficiary.objects.count(), Activity.objects.count(), AuditLog.objects.count()) == before
 
 
-@pytest.mark.parametrize("query", ["q=caf%00e", "commune=%00", "page=%00"])
+@pytest.mark.parametrize("query", ["q=caf%00e", "commune=%00", "page=%00", "%00=x", "q=a&q=b%00"])
 def test_nul_bytes_in_a_query_are_refused_in_french(client, query):
     response = client.get(f"/lieux/?{query}")
     assert response.status_code == 400
     assert "caractère nul" in response.content.decode()
+
+
+def test_a_raw_nul_byte_in_a_query_string_is_refused(rf):
+    """A NUL in the query string as sent (not percent-encoded) is refused too."""
+    from maillage.core.middleware import RejectNulBytesMiddleware
+
+    request = rf.get("/lieux/")
+    request.META["QUERY_STRING"] = "q=caf\x00e"
+    response = RejectNulBytesMiddleware(lambda r: None)(request)  # type: ignore[arg-type]
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("query", ["q=100%25", "q=%2500", "q=0%200"])
+def test_a_query_without_nul_is_served(client, query):
+    assert client.get(f"/lieux/?{query}").status_code == 200
 
 
 def test_huge_ids_are_404(client, lot_mediator):
