@@ -33,6 +33,27 @@ job = start_import(data=open(sys.argv[1], "rb").read(), filename="lieux.csv",
 print(job.pk)
 """
 
+# The first worker, held inside the import's transaction once its places are written (where a real
+# worker can be killed by the system at any moment): it says so in a file, then waits to be killed.
+# Waiting on the clock instead made the test depend on the machine's speed (a fast import finished first).
+HELD_WORKER = """
+import os, pathlib, sys, time
+import django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django.setup()
+from maillage.cli import main
+from maillage.places.services import imports
+
+inside = pathlib.Path(sys.argv.pop(1))
+
+def held(*args, **kwargs):
+    inside.write_text("dans la transaction")
+    time.sleep(600)
+
+imports._flag_duplicates = held
+main()
+"""
+
 
 class Database:
     """Reads the shared database from the test process, outside the test's own connection."""
@@ -95,22 +116,22 @@ def test_a_killed_worker_leaves_no_partial_import_and_the_job_is_run_again(
         check=True,
     )
     job_id = int(enqueued.stdout.strip().splitlines()[-1])
-    worker_cmd = [sys.executable, "-m", "maillage.cli", "worker", "--no-startup-delay", "--interval", "0.2"]
+    worker_args = ["worker", "--no-startup-delay", "--interval", "0.2"]
+    inside, log = tmp_path / "inside", tmp_path / "worker.log"
     worker = subprocess.Popen(  # noqa: S603
-        worker_cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [sys.executable, "-c", HELD_WORKER, str(inside), *worker_args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("wb"),
     )
     try:
         deadline = time.monotonic() + 240
-        busy_since = None
-        while True:
-            status = database.one("SELECT status FROM core_job WHERE id = ?", (job_id,))[0]  # type: ignore[index]
-            assert status in ("queued", "running"), f"le traitement s'est terminé avant l'arrêt : {status}"
-            busy = status == "running" and database.writer_busy()
-            busy_since = (busy_since or time.monotonic()) if busy else None
-            if busy_since and time.monotonic() - busy_since > 0.3:  # inside the import's transaction
-                break
+        while not inside.exists():
+            assert worker.poll() is None, log.read_text()[-3000:]
             assert time.monotonic() < deadline, "l'import n'a pas commencé à écrire"
             time.sleep(0.05)
+        assert database.writer_busy()  # the places are written, the transaction still open
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=30)
     finally:
@@ -123,7 +144,7 @@ def test_a_killed_worker_leaves_no_partial_import_and_the_job_is_run_again(
 
     try:
         restarted = subprocess.run(  # noqa: S603
-            [*worker_cmd, "--batch", "-v", "2"],
+            [sys.executable, "-m", "maillage.cli", *worker_args, "--batch", "-v", "2"],
             cwd=ROOT,
             env=env,
             capture_output=True,
