@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import math
 import os
 import random
 import time
@@ -698,6 +699,11 @@ def _bench_users(department_ids: list[int]) -> tuple[Any, Any, Any]:
 # --- Run --------------------------------------------------------------------------------------
 
 
+def _seconds_or_reused(seconds: float) -> str:
+    """A step's duration, or that it was not run (``--reuse``): never « nan s »."""
+    return "données réutilisées" if math.isnan(seconds) else f"{seconds:.0f} s"
+
+
 def _cpu_per_call(func: Any, calls: int) -> tuple[float, float]:
     """(Python, PostgreSQL backend) CPU milliseconds per call of ``func``: what the work costs whatever
     the load of the machine (a wall time under load mixes in the other processes' work)."""
@@ -1017,7 +1023,7 @@ def run(args: argparse.Namespace) -> None:
         print(f"Taille {name} : {size / 1024**2:,.0f} Mo".replace(",", " "), flush=True)
     print(f"Taille totale : {total / 1024**3:.2f} Go", flush=True)
     print(
-        "RÉSUMÉ | accompagnements {acc:,} | génération {gen:.0f} s | rollup {rb:.0f} s | import de bout en bout "
+        "RÉSUMÉ | accompagnements {acc:,} | génération {gen} | rollup {rb} | import de bout en bout "
         "{ips:,.0f} lignes/s (× {cr:.1f} le COPY brut, charge {load:.2f}) | "
         "département p95 {dep:.0f} ms | national p95 {nat:.0f} ms | croisement p95 {ct:.0f} ms | "
         "GROUP BY brut / page : département ×{dr:.1f}, national ×{nr:.1f} (cache vide ×{dc:.1f}, ×{nc:.1f}) | "
@@ -1026,8 +1032,8 @@ def run(args: argparse.Namespace) -> None:
             nc=nat_cold,
             icpu=import_cpu_s / import_rows * 1e6,
             acc=totals[1],
-            gen=gen["seconds"],
-            rb=rebuild_timer["seconds"],
+            gen=_seconds_or_reused(gen["seconds"]),
+            rb=_seconds_or_reused(rebuild_timer["seconds"]),
             ips=import_rows / import_s,
             cr=import_s / copy_s,
             load=load_after[0],
