@@ -364,6 +364,33 @@ class ActivityRollup(models.Model):
         return f"{self.grain}/{self.dimension}/{self.department_id}/{self.month}/{self.value}"
 
 
+class ActivityPairRollup(models.Model):
+    """National accompaniments crossed by two short dimensions, per month (``rollup.PAIR_DIMENSIONS``):
+    one row per (month, pair, value pair) in the canonical order of the pair, with the cross-tab's
+    weight (participants for two activity dimensions, accompaniments + anonymous workshop counts for a
+    person dimension and an activity one, accompaniments only for two person dimensions)."""
+
+    month = models.DateField()
+    dim_a = models.CharField(max_length=20)
+    value_a = models.CharField(max_length=64)
+    dim_b = models.CharField(max_length=20)
+    value_b = models.CharField(max_length=64)
+    weight = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("agrégat croisé d'activité")
+        verbose_name_plural = _("agrégats croisés d'activité")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dim_a", "dim_b", "month", "value_a", "value_b"],
+                name="activity_pair_rollup_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month}/{self.dim_a}={self.value_a}/{self.dim_b}={self.value_b}"
+
+
 class ActivityRollupVersion(models.Model):
     """A counter per département (0 = unknown), bumped in the same transaction as every write of the
     rollup rows of that département: the statistics cache is keyed on it (``rollup.versions``)."""

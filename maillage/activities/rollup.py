@@ -134,7 +134,81 @@ def contributions(
     for count in participant_counts:
         if count.count:
             add(count.dimension, count.value, 0, count.count, count.count)
+    _pair_contributions(out, activity, accompaniments, participant_counts, sign)
     return out
+
+
+# --- National pairs of short dimensions (``ActivityPairRollup``) -------------------------------------
+# In a delta dictionary, a pair row is the key ('p', "dim_a dim_b", 0, 0, month, "value_a\x1fvalue_b")
+# with [weight, 0, 0]; ``apply`` writes those keys to the pair table.
+
+PAIR_TABLE = "activities_activitypairrollup"
+PAIR_ACTIVITY_DIMENSIONS = (
+    "kind",
+    "channel",
+    "duration",
+    "theme",
+    "procedure",
+    "device",
+    "autonomy",
+    "orientation",
+    "level",
+)
+PAIR_PERSON_DIMENSIONS = ("age_band", "gender", "social_status")
+PAIR_DIMENSIONS = PAIR_ACTIVITY_DIMENSIONS + PAIR_PERSON_DIMENSIONS
+PAIR_GRAIN = "p"
+PAIR_SEPARATOR = "\x1f"
+
+
+def pairs() -> list[tuple[str, str]]:
+    """Every pair of the pair set, in its canonical (stored) order."""
+    return [(a, b) for i, a in enumerate(PAIR_DIMENSIONS) for b in PAIR_DIMENSIONS[i + 1 :]]
+
+
+def canonical_pair(dim_a: str, dim_b: str) -> tuple[str, str] | None:
+    """The stored order of two dimensions, or None if the pair is not kept."""
+    if dim_a == dim_b or dim_a not in PAIR_DIMENSIONS or dim_b not in PAIR_DIMENSIONS:
+        return None
+    if PAIR_DIMENSIONS.index(dim_a) < PAIR_DIMENSIONS.index(dim_b):
+        return dim_a, dim_b
+    return dim_b, dim_a
+
+
+def _pair_contributions(
+    out: dict[Key, list[int]],
+    activity: Any,
+    accompaniments: Iterable[Any],
+    participant_counts: Iterable[Any],
+    sign: int,
+) -> None:
+    """The weights the cross-tab gives this activity, for every pair of short dimensions."""
+    month = month_of(activity.date)
+    values = activity_values(activity, None)
+    acts = {d: values.get(d, []) for d in PAIR_ACTIVITY_DIMENSIONS}
+    people: list[tuple[dict[str, str], int]] = [
+        ({d: str(getattr(acc, d)) for d in PAIR_PERSON_DIMENSIONS}, 1) for acc in accompaniments
+    ]
+
+    def add(dim_a: str, value_a: str, dim_b: str, value_b: str, weight: int) -> None:
+        row = out[(PAIR_GRAIN, f"{dim_a} {dim_b}", 0, 0, month, f"{value_a}{PAIR_SEPARATOR}{value_b}")]
+        row[0] += sign * weight
+
+    for dim_a, dim_b in pairs():
+        a_person, b_person = dim_a in PAIR_PERSON_DIMENSIONS, dim_b in PAIR_PERSON_DIMENSIONS
+        if not a_person and not b_person:
+            for value_a in acts[dim_a]:
+                for value_b in acts[dim_b]:
+                    add(dim_a, value_a, dim_b, value_b, activity.participants_count)
+        elif a_person and b_person:  # accompaniments only (anonymous counts are per category)
+            for person, weight in people:
+                add(dim_a, person[dim_a], dim_b, person[dim_b], weight)
+        else:  # a person dimension is always after the activity ones: dim_b
+            for value_a in acts[dim_a]:
+                for person, weight in people:
+                    add(dim_a, value_a, dim_b, person[dim_b], weight)
+                for count in participant_counts:
+                    if count.count and count.dimension == dim_b:
+                        add(dim_a, value_a, dim_b, count.value, count.count)
 
 
 def merge(into: dict[Key, list[int]], other: dict[Key, list[int]]) -> None:
@@ -187,7 +261,8 @@ def version_token(department: int | None) -> str:
 
 def apply(deltas: dict[Key, list[int]], *, batch: int = 2000) -> None:
     """Upsert deltas (``ON CONFLICT … DO UPDATE`` works on PostgreSQL and SQLite ≥ 3.24)."""
-    rows = [(*key, *vals) for key, vals in deltas.items() if any(vals)]
+    _apply_pairs([(key, vals[0]) for key, vals in deltas.items() if key[0] == PAIR_GRAIN and vals[0]], batch)
+    rows = [(*key, *vals) for key, vals in deltas.items() if key[0] != PAIR_GRAIN and any(vals)]
     if not rows:
         return
     bump(key[2] for key, vals in deltas.items() if key[0] == "d" and any(vals))
@@ -208,6 +283,28 @@ def apply(deltas: dict[Key, list[int]], *, batch: int = 2000) -> None:
                 f"anonymous = {TABLE}.anonymous + excluded.anonymous",
                 params,
             )
+
+
+def _apply_pairs(deltas: list[tuple[Key, int]], batch: int) -> None:
+    """Upsert the pair rows of a delta dictionary (same transaction as the other rollup rows)."""
+    rows = []
+    for (_grain, dimensions, _dep, _epci, month, values), weight in deltas:
+        dim_a, dim_b = dimensions.split(" ")
+        value_a, value_b = values.split(PAIR_SEPARATOR)
+        rows.append((month, dim_a, value_a, dim_b, value_b, weight))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch):
+            chunk = rows[start : start + batch]
+            placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {PAIR_TABLE} ({PAIR_COLUMNS}) VALUES {placeholders}{PAIR_CONFLICT}",
+                [v for row in chunk for v in row],
+            )
+
+
+PAIR_KEY = "dim_a, dim_b, month, value_a, value_b"
+PAIR_COLUMNS = "month, dim_a, value_a, dim_b, value_b, weight"
+PAIR_CONFLICT = f" ON CONFLICT ({PAIR_KEY}) DO UPDATE SET weight = {PAIR_TABLE}.weight + excluded.weight"
 
 
 def _apply_unnest(rows: list[tuple[Any, ...]], batch: int = 50_000) -> None:
@@ -398,7 +495,7 @@ def _from_stage(*, add: bool) -> list[str]:
 
 
 @transaction.atomic
-def rebuild(*, bump_versions: bool = True) -> int:
+def rebuild(*, bump_versions: bool = True, with_pairs: bool = True) -> int:
     """Recompute the whole rollup from the raw tables. Returns the number of rollup rows.
 
     Each dimension is grouped by département and month into an index-free staging table; the rollup
@@ -416,6 +513,8 @@ def rebuild(*, bump_versions: bool = True) -> int:
         for statement in dropped:
             cursor.execute(statement)
         cursor.execute(f"DROP TABLE {STAGE}")
+        if with_pairs:  # False only in a migration older than the pair table
+            rebuild_pairs(cursor)
         if bump_versions:  # False only in a migration older than the version table
             bump_all(cursor)
         cursor.execute(f"SELECT COUNT(*) FROM {TABLE}")
@@ -474,6 +573,7 @@ def add_from_tables(cursor: Any, activities: str, accompaniments: str, counts: s
         f"WHERE dimension NOT IN ({excluded}) GROUP BY month, dimension, value "
         f"ORDER BY month, dimension, value{conflict}"
     )
+    add_pairs_from_tables(cursor, activities, accompaniments, counts, sign=sign)
     cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
 
 
@@ -565,6 +665,98 @@ def _stage_ctes(activities: str, accompaniments: str, counts: str) -> str:
     )
     union = " UNION ALL ".join(f"({select})" for select in selects)
     return f"{acts}, {people}, stage ({COLUMNS}) AS ({union})"
+
+
+PAIR_GROUPS = "activities_pair_acts"
+PAIR_PEOPLE = "activities_pair_people"
+PAIR_COUNTS = "activities_pair_counts"
+
+
+def add_pairs_from_tables(
+    cursor: Any, activities: str, accompaniments: str, counts: str, *, sign: int = 1
+) -> None:
+    """Add to the pair table the weights of the rows of three tables shaped like the raw ones (portable
+    SQL). The activities are first grouped by month and the values/masks of the short dimensions
+    (three small temporary tables: activities, accompaniments with their person values, anonymous
+    workshop counts); the pairs are then exploded over those groups in one ``INSERT … SELECT``."""
+    month = _month_sql("a.date")
+    value_sql = _activity_value_sql()
+    mask_columns = {"theme": "themes_mask", "procedure": "procedures_mask", "device": "devices_mask"}
+    columns = []
+    for dimension in PAIR_ACTIVITY_DIMENSIONS:
+        if dimension in mask_columns:
+            columns.append(f"a.{mask_columns[dimension]} AS {dimension}")
+        else:
+            _extra, value, where = value_sql[dimension]
+            columns.append(f"CASE WHEN {where} THEN {_text(value)} END AS {dimension}")
+    act_columns = ", ".join(columns)
+    groups = ", ".join(("month", *PAIR_ACTIVITY_DIMENSIONS))
+    person = ", ".join(f"{_text('p.' + d)} AS {d}" for d in PAIR_PERSON_DIMENSIONS)
+    person_names = ", ".join(PAIR_PERSON_DIMENSIONS)
+    dimensions = ", ".join(f"'{d}'" for d in PAIR_PERSON_DIMENSIONS)
+    tables = {
+        PAIR_GROUPS: f"SELECT {groups}, SUM(w) AS w FROM (SELECT {month} AS month, {act_columns}, "
+        f"a.participants_count AS w FROM {activities} a) t GROUP BY {groups}",
+        PAIR_PEOPLE: f"SELECT {groups}, {person_names}, COUNT(*) AS w FROM (SELECT {month} AS month, "
+        f"{act_columns}, {person} FROM {accompaniments} p JOIN {activities} a ON a.id = p.activity_id) t "
+        f"GROUP BY {groups}, {person_names}",
+        PAIR_COUNTS: f"SELECT {groups}, dimension, value, SUM(w) AS w FROM (SELECT {month} AS month, "
+        f"{act_columns}, {_text('c.dimension')} AS dimension, {_text('c.value')} AS value, c.count AS w "
+        f"FROM {counts} c JOIN {activities} a ON a.id = c.activity_id "
+        f"WHERE c.count > 0 AND c.dimension IN ({dimensions})) t GROUP BY {groups}, dimension, value",
+    }
+    for name, select in tables.items():
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        cursor.execute(f"CREATE TEMP TABLE {name} AS {select}")
+
+    def explode(dimension: str, alias: str) -> tuple[str, str, str]:
+        """(FROM extra, value, WHERE) of an activity dimension over the group row ``t``."""
+        if dimension in mask_columns:
+            bits = _bits_sql(ACTIVITY_MULTI_DIMENSIONS[dimension])
+            return f", ({bits}) {alias}", f"{alias}.value", f"(t.{dimension} & {alias}.bit) <> 0"
+        return "", f"t.{dimension}", f"t.{dimension} IS NOT NULL"
+
+    selects = []
+    for dim_a, dim_b in pairs():
+        head = f"SELECT t.month AS month, '{dim_a}' AS dim_a, "
+        extra_a, value_a, where_a = explode(dim_a, "ba")
+        if dim_a in PAIR_PERSON_DIMENSIONS:  # two person dimensions: accompaniments only
+            selects.append(
+                f"{head}t.{dim_a} AS value_a, '{dim_b}' AS dim_b, t.{dim_b} AS value_b, t.w AS w "
+                f"FROM {PAIR_PEOPLE} t"
+            )
+        elif dim_b in PAIR_PERSON_DIMENSIONS:
+            selects.append(
+                f"{head}{value_a} AS value_a, '{dim_b}' AS dim_b, t.{dim_b} AS value_b, t.w AS w "
+                f"FROM {PAIR_PEOPLE} t{extra_a} WHERE {where_a}"
+            )
+            selects.append(
+                f"{head}{value_a} AS value_a, '{dim_b}' AS dim_b, t.value AS value_b, t.w AS w "
+                f"FROM {PAIR_COUNTS} t{extra_a} WHERE {where_a} AND t.dimension = '{dim_b}'"
+            )
+        else:
+            extra_b, value_b, where_b = explode(dim_b, "bb")
+            selects.append(
+                f"{head}{value_a} AS value_a, '{dim_b}' AS dim_b, {value_b} AS value_b, t.w AS w "
+                f"FROM {PAIR_GROUPS} t{extra_a}{extra_b} WHERE {where_a} AND {where_b}"
+            )
+    factor = "-" if sign < 0 else ""
+    union = " UNION ALL ".join(selects)
+    cursor.execute(
+        f"INSERT INTO {PAIR_TABLE} ({PAIR_COLUMNS}) SELECT month, dim_a, value_a, dim_b, value_b, "
+        f"{factor}SUM(w) FROM ({union}) u WHERE 1=1 GROUP BY month, dim_a, value_a, dim_b, value_b "
+        f"HAVING SUM(w) <> 0 ORDER BY dim_a, dim_b, month, value_a, value_b{PAIR_CONFLICT}"
+    )
+    for name in tables:
+        cursor.execute(f"DROP TABLE {name}")
+
+
+def rebuild_pairs(cursor: Any) -> None:
+    """Recompute the pair table from the raw tables."""
+    cursor.execute(f"DELETE FROM {PAIR_TABLE}")
+    add_pairs_from_tables(
+        cursor, "activities_activity", "activities_accompaniment", "activities_participantcount"
+    )
 
 
 def _drop_indexes(cursor: Any) -> list[str]:

@@ -7,7 +7,7 @@ from django.db import migrations
 def rebuild(apps, schema_editor):  # noqa: ARG001 — the rollup is rebuilt by its own module, in SQL
     from maillage.activities import rollup
 
-    rollup.rebuild(bump_versions=False)  # the version table comes with 0010
+    rollup.rebuild(bump_versions=False, with_pairs=False)  # version table: 0010, pair table: 0012
 
 
 class Migration(migrations.Migration):

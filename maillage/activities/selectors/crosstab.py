@@ -1,5 +1,6 @@
-"""Any two dimensions crossed: month × a dimension from the rollup, anything else on the raw tables
-(honest about workshop counts), cached for a département or the nation under its rollup version."""
+"""Any two dimensions crossed: month × a dimension from the rollup, two short dimensions of the nation
+from the pair rollup, anything else on the raw tables (honest about workshop counts), cached for a
+département or the nation under its rollup version."""
 
 from __future__ import annotations
 
@@ -97,6 +98,8 @@ def cross_tab(scope: Scope, start: date, end: date, dim_a: str, dim_b: str) -> C
         return _month_cross_tab_from_rollup(scope, start, end, dim_a, dim_b)
     if scope.rollup_key is None or not _whole_months(start, end):
         return _table(dim_a, dim_b, *_raw_cells(scope, start, end, dim_a, dim_b))
+    if scope.rollup_key[0] == "n" and _pair_rollup(dim_a, dim_b):
+        return _table(dim_a, dim_b, *_pair_cells(start, end, dim_a, dim_b))
     # A département or the nation: the crossing is computed once from the raw tables, then kept
     # under the scope's rollup version (bumped by every write of an activity of that scope).
     from maillage.activities import rollup
@@ -152,19 +155,52 @@ def _raw_cells(
             accompaniments = accompaniments.exclude(residence_commune__isnull=True)
         for row in accompaniments.values(ca, cb).annotate(n=Count("id")):
             cells[(str(row[ca]), str(row[cb]))] += row["n"]
-        note = str(
-            _(
-                "Les participant·es anonymes aux ateliers sont comptés par catégorie seulement : "
-                "ce croisement de deux caractéristiques des personnes ne porte que sur les "
-                "accompagnements individuels et les participant·es suivi·es."
-            )
-        )
+        note = _person_pair_note()
     if "month" in (dim_a, dim_b):
         cells = {
             (_month_key(ka) if dim_a == "month" else ka, _month_key(kb) if dim_b == "month" else kb): w
             for (ka, kb), w in cells.items()
         }
     return dict(cells), note
+
+
+def _person_pair_note() -> str:
+    return str(
+        _(
+            "Les participant·es anonymes aux ateliers sont comptés par catégorie seulement : "
+            "ce croisement de deux caractéristiques des personnes ne porte que sur les "
+            "accompagnements individuels et les participant·es suivi·es."
+        )
+    )
+
+
+def _pair_rollup(dim_a: str, dim_b: str) -> bool:
+    from maillage.activities import rollup
+
+    return rollup.canonical_pair(dim_a, dim_b) is not None
+
+
+def _pair_cells(start: date, end: date, dim_a: str, dim_b: str) -> tuple[dict[tuple[str, str], int], str]:
+    """The national crossing of two short dimensions over whole months, read from the pair rollup
+    (stored in one canonical order per pair, swapped here): the same cells as ``_raw_cells``."""
+    from maillage.activities import rollup
+    from maillage.activities.models import ActivityPairRollup
+
+    pair = rollup.canonical_pair(dim_a, dim_b)
+    assert pair is not None
+    rows = (
+        ActivityPairRollup.objects.filter(dim_a=pair[0], dim_b=pair[1], month__gte=start, month__lte=end)
+        .values_list("value_a", "value_b")
+        .annotate(total=Sum("weight"))
+        .order_by()
+    )
+    swapped = pair != (dim_a, dim_b)
+    cells: dict[tuple[str, str], int] = {}
+    for value_a, value_b, total in rows:
+        if total:
+            cells[(value_b, value_a) if swapped else (value_a, value_b)] = int(total)
+    both_people = dim_a in rollup.PAIR_PERSON_DIMENSIONS and dim_b in rollup.PAIR_PERSON_DIMENSIONS
+    return cells, _person_pair_note() if both_people else ""
 
 
 def _table(dim_a: str, dim_b: str, cells: dict[tuple[str, str], int], note: str) -> CrossTab:
