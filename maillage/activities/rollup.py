@@ -716,37 +716,52 @@ def add_pairs_from_tables(
             return f", ({bits}) {alias}", f"{alias}.value", f"(t.{dimension} & {alias}.bit) <> 0"
         return "", f"t.{dimension}", f"t.{dimension} IS NOT NULL"
 
-    selects = []
+    def grouped(table: str, *columns: str, where: str = "") -> str:
+        """The rows of a group table summed over just the two columns of a pair (and the month): the
+        masks are exploded over those few groups, not over every group of all the dimensions."""
+        keys = ", ".join(("month", *columns))
+        return f"(SELECT {keys}, SUM(w) AS w FROM {table}{where} GROUP BY {keys}) t"
+
+    factor = "-" if sign < 0 else ""
+    branches = []
     for dim_a, dim_b in pairs():
-        head = f"SELECT t.month AS month, '{dim_a}' AS dim_a, "
         extra_a, value_a, where_a = explode(dim_a, "ba")
         if dim_a in PAIR_PERSON_DIMENSIONS:  # two person dimensions: accompaniments only
-            selects.append(
-                f"{head}t.{dim_a} AS value_a, '{dim_b}' AS dim_b, t.{dim_b} AS value_b, t.w AS w "
-                f"FROM {PAIR_PEOPLE} t"
-            )
+            parts = [
+                f"SELECT t.month, t.{dim_a} AS value_a, t.{dim_b} AS value_b, t.w "
+                f"FROM {grouped(PAIR_PEOPLE, dim_a, dim_b)}"
+            ]
         elif dim_b in PAIR_PERSON_DIMENSIONS:
-            selects.append(
-                f"{head}{value_a} AS value_a, '{dim_b}' AS dim_b, t.{dim_b} AS value_b, t.w AS w "
-                f"FROM {PAIR_PEOPLE} t{extra_a} WHERE {where_a}"
-            )
-            selects.append(
-                f"{head}{value_a} AS value_a, '{dim_b}' AS dim_b, t.value AS value_b, t.w AS w "
-                f"FROM {PAIR_COUNTS} t{extra_a} WHERE {where_a} AND t.dimension = '{dim_b}'"
-            )
+            counts_of_b = grouped(PAIR_COUNTS, dim_a, "value", where=f" WHERE dimension = '{dim_b}'")
+            parts = [
+                f"SELECT t.month, {value_a} AS value_a, t.{dim_b} AS value_b, t.w "
+                f"FROM {grouped(PAIR_PEOPLE, dim_a, dim_b)}{extra_a} WHERE {where_a}",
+                f"SELECT t.month, {value_a} AS value_a, t.value AS value_b, t.w "
+                f"FROM {counts_of_b}{extra_a} WHERE {where_a}",
+            ]
         else:
             extra_b, value_b, where_b = explode(dim_b, "bb")
-            selects.append(
-                f"{head}{value_a} AS value_a, '{dim_b}' AS dim_b, {value_b} AS value_b, t.w AS w "
-                f"FROM {PAIR_GROUPS} t{extra_a}{extra_b} WHERE {where_a} AND {where_b}"
-            )
-    factor = "-" if sign < 0 else ""
-    union = " UNION ALL ".join(selects)
+            parts = [
+                f"SELECT t.month, {value_a} AS value_a, {value_b} AS value_b, t.w "
+                f"FROM {grouped(PAIR_GROUPS, dim_a, dim_b)}{extra_a}{extra_b} WHERE {where_a} AND {where_b}"
+            ]
+        # One aggregate per pair (its rows are disjoint from every other pair's): small hash tables.
+        branches.append(
+            f"SELECT month, '{dim_a}' AS dim_a, value_a, '{dim_b}' AS dim_b, value_b, {factor}SUM(w) AS w "
+            f"FROM ({' UNION ALL '.join(parts)}) x GROUP BY month, value_a, value_b HAVING SUM(w) <> 0"
+        )
+    union = " UNION ALL ".join(branches)
+    postgres = connection.vendor == "postgresql"
+    if postgres:  # many small aggregates: compiling them (JIT) costs more than running them
+        cursor.execute("SELECT current_setting('jit')")
+        jit = cursor.fetchone()[0]
+        cursor.execute("SET LOCAL jit = off")
     cursor.execute(
-        f"INSERT INTO {PAIR_TABLE} ({PAIR_COLUMNS}) SELECT month, dim_a, value_a, dim_b, value_b, "
-        f"{factor}SUM(w) FROM ({union}) u WHERE 1=1 GROUP BY month, dim_a, value_a, dim_b, value_b "
-        f"HAVING SUM(w) <> 0 ORDER BY dim_a, dim_b, month, value_a, value_b{PAIR_CONFLICT}"
+        f"INSERT INTO {PAIR_TABLE} ({PAIR_COLUMNS}) SELECT month, dim_a, value_a, dim_b, value_b, w "
+        f"FROM ({union}) u WHERE 1=1{PAIR_CONFLICT}"
     )
+    if postgres:
+        cursor.execute("SELECT set_config('jit', %s, true)", [jit])
     for name in tables:
         cursor.execute(f"DROP TABLE {name}")
 
