@@ -111,7 +111,7 @@ def _people(mediators: int, seed: int) -> None:
         _exec("DROP TABLE IF EXISTS bench_mediator")
         _exec(
             "TRUNCATE activities_participantcount, activities_accompaniment, activities_activity, "
-            "activities_activityrollup CASCADE"  # equipment allocations reference activities
+            "activities_activityrollup, activities_activitypairrollup CASCADE"  # equipment references activities
         )
         organisations = Organisation.objects.bulk_create(
             [
@@ -307,7 +307,7 @@ def _generate(accompaniments: int, mediators: int, seed: int) -> dict[str, float
     days = 365 * YEARS
     _exec(
         "TRUNCATE activities_participantcount, activities_accompaniment, activities_activity, "
-        "activities_activityrollup, activities_activityimportjob CASCADE"  # equipment references activities
+        "activities_activityrollup, activities_activitypairrollup, activities_activityimportjob CASCADE"
     )
     indexes = _secondary_indexes()
     for name, _definition in indexes:
@@ -768,7 +768,7 @@ def run(args: argparse.Namespace) -> None:
             _generate(accompaniments, args.mediators, args.seed)
         with timer("Reconstruction de l'agrégat (rollup)") as rebuild_timer:
             rollup_rows = rollup.rebuild()
-        _exec("VACUUM ANALYZE activities_activityrollup")
+        _exec("VACUUM ANALYZE activities_activityrollup, activities_activitypairrollup")
         print(f"  {rollup_rows:,} lignes d'agrégat".replace(",", " "), flush=True)
     else:
         gen = rebuild_timer = {"seconds": float("nan")}
@@ -867,7 +867,7 @@ def run(args: argparse.Namespace) -> None:
     with timer("  VACUUM ANALYZE après retrait (place réutilisable, index sans lignes mortes)"):
         _exec(
             "VACUUM ANALYZE activities_activity, activities_accompaniment, activities_participantcount, "
-            "activities_activityrollup"
+            "activities_activityrollup, activities_activitypairrollup"
         )
 
     today = timezone.localdate()
@@ -1015,7 +1015,7 @@ def run(args: argparse.Namespace) -> None:
     )
     sizes = _exec(
         "SELECT relname, pg_total_relation_size(oid) FROM pg_class WHERE relname = ANY(%s) ORDER BY 1",
-        [[*TABLES, "activities_activityrollup"]],
+        [[*TABLES, "activities_activityrollup", "activities_activitypairrollup"]],
     )
     total = 0
     for name, size in sizes:
