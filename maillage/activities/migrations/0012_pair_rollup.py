@@ -7,6 +7,8 @@ def fill_pairs(apps, schema_editor):  # noqa: ARG001 — filled by the rollup mo
     from maillage.activities import rollup
 
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # a batch: no web statement timeout (whole history)
+            cursor.execute("SET LOCAL statement_timeout = 0")
         rollup.rebuild_pairs(cursor)
 
 
