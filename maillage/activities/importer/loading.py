@@ -286,6 +286,10 @@ def _import_activities(
                 # The staged tables are unanalysed: their estimates made the planner JIT-compile
                 # the rollup statement (0.4 s of compilation for 15 000 activities).
                 cursor.execute("SET LOCAL jit = off")
+                # An import is a batch (run by a job): lift the web requests' statement limit for this
+                # transaction only, as the places import does; its rollup statements and the foreign-key
+                # checks at COMMIT grow with the file.
+                cursor.execute("SET LOCAL statement_timeout = '300s'")
                 for owner in sorted(owners):
                     cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [4, owner])
         existing = existing_signatures([r.activity.coop_id for r in records])
