@@ -176,6 +176,10 @@ def _prepare_sqlite(directory: Path, sessions: int) -> tuple[str, dict[str, Any]
             subprocess.run([*maillage, *command], cwd=ROOT, env=env, check=True, capture_output=True)  # noqa: S603
         (directory / "ready").write_text("ok")
         print(f"Base SQLite de démo préparée en {time.perf_counter() - start:.0f} s : {database}", flush=True)
+    else:  # a database kept from an earlier run: brought up to this code's migrations, as after an upgrade
+        subprocess.run(  # noqa: S603 — our own command
+            [*maillage, "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True, capture_output=True
+        )
     completed = subprocess.run(  # noqa: S603
         [sys.executable, "-m", "maillage.bench._concurrency_sessions", str(sessions)],
         cwd=ROOT,
