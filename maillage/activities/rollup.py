@@ -47,6 +47,8 @@ ACTIVITY_SINGLE_DIMENSIONS = (
     "level",
 )
 ACTIVITY_MULTI_DIMENSIONS = {"theme": Theme, "procedure": Procedure, "device": Device}
+# The activity column holding each multi-valued dimension as a bit mask.
+MASK_COLUMNS = {"theme": "themes_mask", "procedure": "procedures_mask", "device": "devices_mask"}
 TAG = "tag"  # free labels (the Coop's tags), cut to the rollup's 64 characters
 TAG_LENGTH = 64
 PERSON_DIMENSIONS = ("age_band", "gender", "social_status", "residence")
@@ -160,9 +162,13 @@ PAIR_GRAIN = "p"
 PAIR_SEPARATOR = "\x1f"
 
 
-def pairs() -> list[tuple[str, str]]:
+#: Every pair of the pair set, in its canonical (stored) order: computed once, read by every contribution.
+PAIRS = tuple((a, b) for i, a in enumerate(PAIR_DIMENSIONS) for b in PAIR_DIMENSIONS[i + 1 :])
+
+
+def pairs() -> tuple[tuple[str, str], ...]:
     """Every pair of the pair set, in its canonical (stored) order."""
-    return [(a, b) for i, a in enumerate(PAIR_DIMENSIONS) for b in PAIR_DIMENSIONS[i + 1 :]]
+    return PAIRS
 
 
 def canonical_pair(dim_a: str, dim_b: str) -> tuple[str, str] | None:
@@ -193,7 +199,7 @@ def _pair_contributions(
         row = out[(PAIR_GRAIN, f"{dim_a} {dim_b}", 0, 0, month, f"{value_a}{PAIR_SEPARATOR}{value_b}")]
         row[0] += sign * weight
 
-    for dim_a, dim_b in pairs():
+    for dim_a, dim_b in PAIRS:
         a_person, b_person = dim_a in PAIR_PERSON_DIMENSIONS, dim_b in PAIR_PERSON_DIMENSIONS
         if not a_person and not b_person:
             for value_a in acts[dim_a]:
@@ -384,7 +390,7 @@ def _activity_value_sql() -> dict[str, tuple[str, str, str]]:
     if has_place:
         sql["place"] = ("", _text("a.place_id"), "a.place_id IS NOT NULL")
     for dimension, choices in ACTIVITY_MULTI_DIMENSIONS.items():
-        column = {"theme": "themes_mask", "procedure": "procedures_mask", "device": "devices_mask"}[dimension]
+        column = MASK_COLUMNS[dimension]
         sql[dimension] = (f", ({_bits_sql(choices)}) b", "b.value", f"(a.{column} & b.bit) <> 0")
     # Tags: one row per distinct tag of the activity (JSON array unnested by the database).
     if connection.vendor == "postgresql":
@@ -596,11 +602,10 @@ def _stage_ctes(activities: str, accompaniments: str, counts: str) -> str:
     multi: list[tuple[str, str, str]] = []  # (dimension, column of acts, bits)
     tags = ""
     columns: dict[str, str] = {}  # column of acts → expression over the activity
-    mask_columns = {"theme": "themes_mask", "procedure": "procedures_mask", "device": "devices_mask"}
     for index, (dimension, (extra, value, where)) in enumerate(_activity_value_sql().items()):
         column = f"c{index}"
-        if dimension in mask_columns:
-            columns[column] = f"a.{mask_columns[dimension]}"
+        if dimension in MASK_COLUMNS:
+            columns[column] = f"a.{MASK_COLUMNS[dimension]}"
             multi.append((dimension, column, _bits_sql(ACTIVITY_MULTI_DIMENSIONS[dimension])))
         elif dimension == TAG:
             columns[column] = "a.tags"
@@ -681,11 +686,10 @@ def add_pairs_from_tables(
     workshop counts); the pairs are then exploded over those groups in one ``INSERT … SELECT``."""
     month = _month_sql("a.date")
     value_sql = _activity_value_sql()
-    mask_columns = {"theme": "themes_mask", "procedure": "procedures_mask", "device": "devices_mask"}
     columns = []
     for dimension in PAIR_ACTIVITY_DIMENSIONS:
-        if dimension in mask_columns:
-            columns.append(f"a.{mask_columns[dimension]} AS {dimension}")
+        if dimension in MASK_COLUMNS:
+            columns.append(f"a.{MASK_COLUMNS[dimension]} AS {dimension}")
         else:
             _extra, value, where = value_sql[dimension]
             columns.append(f"CASE WHEN {where} THEN {_text(value)} END AS {dimension}")
@@ -711,7 +715,7 @@ def add_pairs_from_tables(
 
     def explode(dimension: str, alias: str) -> tuple[str, str, str]:
         """(FROM extra, value, WHERE) of an activity dimension over the group row ``t``."""
-        if dimension in mask_columns:
+        if dimension in MASK_COLUMNS:
             bits = _bits_sql(ACTIVITY_MULTI_DIMENSIONS[dimension])
             return f", ({bits}) {alias}", f"{alias}.value", f"(t.{dimension} & {alias}.bit) <> 0"
         return "", f"t.{dimension}", f"t.{dimension} IS NOT NULL"
@@ -724,7 +728,7 @@ def add_pairs_from_tables(
 
     factor = "-" if sign < 0 else ""
     branches = []
-    for dim_a, dim_b in pairs():
+    for dim_a, dim_b in PAIRS:
         extra_a, value_a, where_a = explode(dim_a, "ba")
         if dim_a in PAIR_PERSON_DIMENSIONS:  # two person dimensions: accompaniments only
             parts = [
