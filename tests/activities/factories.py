@@ -6,7 +6,7 @@ from datetime import date
 
 from django.utils import timezone
 
-from maillage.activities import services
+from maillage.activities import rollup, services
 from maillage.activities.choices import ActivityKind, PlaceType
 from maillage.activities.models import Activity, Beneficiary
 
@@ -62,3 +62,14 @@ def followed(mediator, **values) -> Beneficiary:
     }
     defaults.update(values)
     return services.create_beneficiary(actor=mediator, mediator=mediator, values=defaults)
+
+
+def subtract_everything_as_staged(cursor, prefix: str) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL: copy the three raw tables into temporary tables named ``prefix``_act/_acc/_cnt,
+    shaped like an import's staged tables, and subtract their contributions from the rollups
+    (``rollup.add_from_tables(…, sign=-1)``): every weight should come back to zero."""
+    names = (f"{prefix}_act", f"{prefix}_acc", f"{prefix}_cnt")
+    sources = ("activities_activity", "activities_accompaniment", "activities_participantcount")
+    for name, source in zip(names, sources, strict=True):
+        cursor.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {source}")  # noqa: S608 — constants
+    rollup.add_from_tables(cursor, *names, sign=-1)

@@ -8,6 +8,7 @@ from maillage.activities import importer, rollup
 from maillage.activities.models import Activity, ActivityRollup, ParticipantCount
 from maillage.core.models import AuditLog
 from tests.activities.coop_files import CoopActivity, Person, coop_export
+from tests.activities.factories import subtract_everything_as_staged
 
 pytestmark = pytest.mark.django_db
 
@@ -336,13 +337,7 @@ def test_import_rollup_with_shared_tag_lists_and_months_equals_rebuild_and_subtr
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        for name, query in (
-            ("t_act", "SELECT * FROM activities_activity"),
-            ("t_acc", "SELECT * FROM activities_accompaniment"),
-            ("t_cnt", "SELECT * FROM activities_participantcount"),
-        ):
-            cursor.execute(f"CREATE TEMP TABLE {name} AS {query}")  # noqa: S608 — constants
-        rollup.add_from_tables(cursor, "t_act", "t_acc", "t_cnt", sign=-1)
+        subtract_everything_as_staged(cursor, "t")
         cursor.execute("SHOW work_mem")
         assert cursor.fetchone()[0] != rollup.ROLLUP_WORK_MEM  # set for the statement only
     assert _full_rollup() == []

@@ -11,7 +11,7 @@ from maillage.activities import importer, rollup, selectors, services
 from maillage.activities.choices import PlaceType
 from maillage.activities.models import ActivityPairRollup
 from maillage.activities.selectors import crosstab
-from tests.activities.factories import followed, individual, workshop
+from tests.activities.factories import followed, individual, subtract_everything_as_staged, workshop
 from tests.activities.test_import import _individual, _workshop, coop_xlsx
 
 pytestmark = pytest.mark.django_db
@@ -171,13 +171,7 @@ def test_import_subtracted_from_tables_brings_pairs_to_zero(varied):
     if connection.vendor != "postgresql":
         pytest.skip("add_from_tables is PostgreSQL only")
     with connection.cursor() as cursor:
-        for name, query in (
-            ("p_act", "SELECT * FROM activities_activity"),
-            ("p_acc", "SELECT * FROM activities_accompaniment"),
-            ("p_cnt", "SELECT * FROM activities_participantcount"),
-        ):
-            cursor.execute(f"CREATE TEMP TABLE {name} AS {query}")  # noqa: S608 — constants
-        rollup.add_from_tables(cursor, "p_act", "p_acc", "p_cnt", sign=-1)
+        subtract_everything_as_staged(cursor, "p")
     assert _pairs_snapshot() == []
 
 
