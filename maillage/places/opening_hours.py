@@ -14,6 +14,7 @@ Every time is in Europe/Paris.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -325,15 +326,7 @@ class Schedule:
         """:meth:`status` at the start of ``at``'s minute, remembered for that minute: opening hours
         change on whole minutes, and a page of results shows the same few schedules again and again
         (:func:`_minute_statuses`)."""
-        minute = at.replace(second=0, microsecond=0)
-        memo = _minute_statuses(minute)
-        key = (self.raw, get_language())
-        if key in memo:
-            return memo[key]
-        found = self.status(minute)
-        if len(memo) < _MINUTE_MEMO_MAX:
-            memo[key] = found
-        return found
+        return _remembered_this_minute(at, (self.raw, get_language()), self.status)
 
     def text(self) -> str:
         return " ; ".join(f"{label} : {value}" for label, value in self.lines)
@@ -344,6 +337,20 @@ class Schedule:
 
 _MINUTE_MEMO_MAX = 20_000
 _minute_memo: tuple[datetime | None, dict[tuple[str | None, ...], Status | None]] = (None, {})
+
+
+def _remembered_this_minute(
+    at: datetime, key: tuple[str | None, ...], compute: Callable[[datetime], Status | None]
+) -> Status | None:
+    """``compute`` at the start of ``at``'s minute, remembered under ``key`` for that minute."""
+    minute = at.replace(second=0, microsecond=0)
+    memo = _minute_statuses(minute)
+    if key in memo:
+        return memo[key]
+    found = compute(minute)
+    if len(memo) < _MINUTE_MEMO_MAX:
+        memo[key] = found
+    return found
 
 
 def _minute_statuses(minute: datetime) -> dict[tuple[str | None, ...], Status | None]:
@@ -433,19 +440,15 @@ def status_of(value: str | None, at: datetime, *, language: str | None = None) -
     the week, which a result card does not show (it cost more than the status itself). Remembered for
     the minute under the stored value, beside the statuses of parsed schedules. ``language``: the
     active language, when the caller knows it (a page of cards asks it once)."""
-    minute = at.replace(second=0, microsecond=0)
-    memo = _minute_statuses(minute)
-    key = ("stored", value or "", language or get_language())
-    if key in memo:
-        return memo[key]
-    try:
-        cleaned = check(value or "")
-    except InvalidOpeningHours:
-        cleaned = ""
-    found = Schedule(raw=cleaned).status(minute) if cleaned else None
-    if len(memo) < _MINUTE_MEMO_MAX:
-        memo[key] = found
-    return found
+
+    def compute(minute: datetime) -> Status | None:
+        try:
+            cleaned = check(value or "")
+        except InvalidOpeningHours:
+            return None
+        return Schedule(raw=cleaned).status(minute) if cleaned else None
+
+    return _remembered_this_minute(at, ("stored", value or "", language or get_language()), compute)
 
 
 def humanize(value: str | None) -> str:
