@@ -226,6 +226,8 @@ def merge(into: dict[Key, list[int]], other: dict[Key, list[int]]) -> None:
 
 
 VERSION_TABLE = "activities_activityrollupversion"
+KEY = "grain, dimension, department_id, epci_id, month, value"  # the rollup's unique key
+COLUMNS = f"{KEY}, activities, accompaniments, anonymous"
 
 
 def bump(departments: Iterable[int]) -> None:
@@ -275,20 +277,7 @@ def apply(deltas: dict[Key, list[int]], *, batch: int = 2000) -> None:
     if connection.vendor == "postgresql":
         _apply_unnest(rows)
         return
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), batch):
-            chunk = rows[start : start + batch]
-            placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
-            params: list[Any] = [v for row in chunk for v in row]
-            cursor.execute(
-                f"INSERT INTO {TABLE} (grain, dimension, department_id, epci_id, month, value, "  # noqa: S608
-                f"activities, accompaniments, anonymous) VALUES {placeholders} "
-                "ON CONFLICT (grain, dimension, department_id, epci_id, month, value) DO UPDATE SET "
-                f"activities = {TABLE}.activities + excluded.activities, "
-                f"accompaniments = {TABLE}.accompaniments + excluded.accompaniments, "
-                f"anonymous = {TABLE}.anonymous + excluded.anonymous",
-                params,
-            )
+    _upsert_values(TABLE, COLUMNS, ROLLUP_CONFLICT, rows, batch)
 
 
 def _apply_pairs(deltas: list[tuple[Key, int]], batch: int) -> None:
@@ -298,16 +287,31 @@ def _apply_pairs(deltas: list[tuple[Key, int]], batch: int) -> None:
         dim_a, dim_b = dimensions.split(" ")
         value_a, value_b = values.split(PAIR_SEPARATOR)
         rows.append((month, dim_a, value_a, dim_b, value_b, weight))
+    _upsert_values(PAIR_TABLE, PAIR_COLUMNS, PAIR_CONFLICT, rows, batch)
+
+
+def _upsert_values(table: str, columns: str, conflict: str, rows: list[tuple[Any, ...]], batch: int) -> None:
+    """``INSERT … VALUES (…), (…) ON CONFLICT …`` by batches of ``batch`` rows (every SQL fragment is a
+    constant of this module)."""
+    if not rows:
+        return
+    row_placeholder = "(" + ", ".join(["%s"] * len(rows[0])) + ")"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch):
             chunk = rows[start : start + batch]
-            placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
             cursor.execute(
-                f"INSERT INTO {PAIR_TABLE} ({PAIR_COLUMNS}) VALUES {placeholders}{PAIR_CONFLICT}",
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_placeholder] * len(chunk))}"
+                f"{conflict}",
                 [v for row in chunk for v in row],
             )
 
 
+ROLLUP_CONFLICT = (  # adds a delta to the row already there (its key: KEY)
+    f" ON CONFLICT ({KEY}) DO UPDATE SET "
+    f"activities = {TABLE}.activities + excluded.activities, "
+    f"accompaniments = {TABLE}.accompaniments + excluded.accompaniments, "
+    f"anonymous = {TABLE}.anonymous + excluded.anonymous"
+)
 PAIR_KEY = "dim_a, dim_b, month, value_a, value_b"
 PAIR_COLUMNS = "month, dim_a, value_a, dim_b, value_b, weight"
 PAIR_CONFLICT = f" ON CONFLICT ({PAIR_KEY}) DO UPDATE SET weight = {PAIR_TABLE}.weight + excluded.weight"
@@ -319,14 +323,9 @@ def _apply_unnest(rows: list[tuple[Any, ...]], batch: int = 50_000) -> None:
         for start in range(0, len(rows), batch):
             columns = list(zip(*rows[start : start + batch], strict=True))
             cursor.execute(
-                f"INSERT INTO {TABLE} (grain, dimension, department_id, epci_id, month, value, "
-                "activities, accompaniments, anonymous) "
+                f"INSERT INTO {TABLE} ({COLUMNS}) "
                 "SELECT * FROM unnest(%s::varchar[], %s::varchar[], %s::int[], %s::int[], %s::date[], "
-                "%s::varchar[], %s::int[], %s::int[], %s::int[]) "
-                "ON CONFLICT (grain, dimension, department_id, epci_id, month, value) DO UPDATE SET "
-                f"activities = {TABLE}.activities + excluded.activities, "
-                f"accompaniments = {TABLE}.accompaniments + excluded.accompaniments, "
-                f"anonymous = {TABLE}.anonymous + excluded.anonymous",
+                f"%s::varchar[], %s::int[], %s::int[], %s::int[]){ROLLUP_CONFLICT}",
                 [list(c) for c in columns],
             )
 
@@ -418,8 +417,6 @@ def _has_place_column() -> bool:
 
 
 STAGE = "activities_rollup_stage"
-KEY = "grain, dimension, department_id, epci_id, month, value"
-COLUMNS = f"{KEY}, activities, accompaniments, anonymous"
 
 
 def _create_stage(cursor: Any) -> None:
@@ -481,13 +478,7 @@ def _fill_stage(
 def _from_stage(*, add: bool) -> list[str]:
     """The two statements writing grain 'd' and grain 'n' from the staging table."""
     excluded = ", ".join(f"'{d}'" for d in sorted(NATIONAL_EXCLUDED))
-    conflict = (
-        f" ON CONFLICT ({KEY}) DO UPDATE SET activities = {TABLE}.activities + excluded.activities, "
-        f"accompaniments = {TABLE}.accompaniments + excluded.accompaniments, "
-        f"anonymous = {TABLE}.anonymous + excluded.anonymous"
-        if add
-        else ""
-    )
+    conflict = ROLLUP_CONFLICT if add else ""
     return [
         f"INSERT INTO {TABLE} ({COLUMNS}) SELECT 'd', dimension, department_id, 0, month, value, "
         f"SUM(activities), SUM(accompaniments), SUM(anonymous) FROM {STAGE} WHERE 1=1 "
@@ -555,11 +546,6 @@ def add_from_tables(cursor: Any, activities: str, accompaniments: str, counts: s
     The statement runs with a larger ``work_mem`` (``SET LOCAL``, restored afterwards): its hash joins
     and aggregates otherwise spill to temporary files."""
     excluded = ", ".join(f"'{d}'" for d in sorted(NATIONAL_EXCLUDED))
-    conflict = (
-        f" ON CONFLICT ({KEY}) DO UPDATE SET activities = {TABLE}.activities + excluded.activities, "
-        f"accompaniments = {TABLE}.accompaniments + excluded.accompaniments, "
-        f"anonymous = {TABLE}.anonymous + excluded.anonymous"
-    )
     factor = "-" if sign < 0 else ""
     sums = f"{factor}SUM(activities), {factor}SUM(accompaniments), {factor}SUM(anonymous)"
     cursor.execute(
@@ -574,10 +560,10 @@ def add_from_tables(cursor: Any, activities: str, accompaniments: str, counts: s
         f"WITH {_stage_ctes(activities, accompaniments, counts)}, "
         f"grain_d AS (INSERT INTO {TABLE} ({COLUMNS}) SELECT 'd', dimension, department_id, 0, month, value, "
         f"{sums} FROM stage GROUP BY department_id, month, dimension, value "
-        f"ORDER BY department_id, month, dimension, value{conflict}) "
+        f"ORDER BY department_id, month, dimension, value{ROLLUP_CONFLICT}) "
         f"INSERT INTO {TABLE} ({COLUMNS}) SELECT 'n', dimension, 0, 0, month, value, {sums} FROM stage "
         f"WHERE dimension NOT IN ({excluded}) GROUP BY month, dimension, value "
-        f"ORDER BY month, dimension, value{conflict}"
+        f"ORDER BY month, dimension, value{ROLLUP_CONFLICT}"
     )
     add_pairs_from_tables(cursor, activities, accompaniments, counts, sign=sign)
     cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
