@@ -160,7 +160,7 @@ def _row(activity: CoopActivity, person: Person, index: int, names: list[str]) -
     return [values[name] for name in names]
 
 
-def coop_export(
+def sheet_rows(
     activities: list[CoopActivity],
     *,
     team: bool = False,
@@ -168,48 +168,55 @@ def coop_export(
     mediator_filter: bool = False,
     source: bool = True,
     exporter: tuple[str, str, str] = ("Durand", "Camille", "Médiateur"),
-) -> bytes:
-    """The bytes of an export, rows most recent first (as the Coop sorts them)."""
+) -> tuple[list[list[object]], int]:
+    """Every row of the sheet from row 1, and the header's row number: what any writer (openpyxl here,
+    exceljs in ``tests/activities/data/exceljs/``) lays out. Data rows most recent first (as the Coop
+    sorts them)."""
     names = columns(team=team, source=source)
+    total = sum(len(a.people) for a in activities)
+    rows: list[list[object]] = [["Informations export"]]
+    rows += [
+        [label, value]
+        for label, value in (
+            ("Nom", exporter[0]),
+            ("Prénom", exporter[1]),
+            ("Rôle", exporter[2]),
+            ("Total", total),
+            ("Date d'export", "30/06/2026"),
+            ("Heure d'export", "10:42"),
+        )
+    ]
+    rows += [[], ["Filtres"]]
+    rows += [[label, value] for label, value in FILTERS]
+    if beneficiary_filter:
+        rows.append(["Bénéficiaires", "Bénéficiaire anonyme"])
+    if mediator_filter:
+        rows.append(["Médiateurs", "Camille Durand, Ali Benali"])
+    rows += [[], [""], names]
+    header = len(rows)
+    for activity in sorted(activities, key=lambda a: a.date, reverse=True):
+        for index, person in enumerate(activity.people, start=1):
+            rows.append(_row(activity, person, index, names))
+    return rows, header
+
+
+def coop_export(activities: list[CoopActivity], **layout: object) -> bytes:
+    """The bytes of an export written with openpyxl (``layout``: the options of :func:`sheet_rows`)."""
+    rows, header = sheet_rows(activities, **layout)  # type: ignore[arg-type]
+    names = rows[header - 1]
     book = Workbook()
     sheet = book.active
     sheet.title = "Activités"
     bold = Font(bold=True)
-    total = sum(len(a.people) for a in activities)
-    sheet.append(["Informations export"])
-    sheet["A1"].font = bold
-    for label, value in (
-        ("Nom", exporter[0]),
-        ("Prénom", exporter[1]),
-        ("Rôle", exporter[2]),
-        ("Total", total),
-        ("Date d'export", "30/06/2026"),
-        ("Heure d'export", "10:42"),
-    ):
-        sheet.append([label, value])
-    sheet.append([])
-    sheet.append(["Filtres"])
-    sheet["A9"].font = bold
-    for label, value in FILTERS:
-        sheet.append([label, value])
-    if beneficiary_filter:
-        sheet.append(["Bénéficiaires", "Bénéficiaire anonyme"])
-    if mediator_filter:
-        sheet.append(["Médiateurs", "Camille Durand, Ali Benali"])
-    sheet.append([])
-    sheet.append([""])
-    header_row = sheet.max_row + 1
-    sheet.append(names)
-    for cell in sheet[header_row]:
+    for row in rows:
+        sheet.append(row)
+    for cell in (sheet["A1"], sheet["A9"], *sheet[header]):
         cell.font = bold
     date_column = names.index("Date") + 1
-    for activity in sorted(activities, key=lambda a: a.date, reverse=True):
-        for index, person in enumerate(activity.people, start=1):
-            sheet.append(_row(activity, person, index, names))
-            sheet.cell(row=sheet.max_row, column=date_column).number_format = "dd/mm/yyyy"
-    last = sheet.max_row
-    end_column = sheet.cell(row=header_row, column=len(names)).column_letter
-    table = Table(displayName="Activites", ref=f"A{header_row}:{end_column}{max(last, header_row + 1)}")
+    for line in range(header + 1, len(rows) + 1):
+        sheet.cell(row=line, column=date_column).number_format = "dd/mm/yyyy"
+    end_column = sheet.cell(row=header, column=len(names)).column_letter
+    table = Table(displayName="Activites", ref=f"A{header}:{end_column}{max(len(rows), header + 1)}")
     table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
     sheet.add_table(table)
     out = io.BytesIO()
