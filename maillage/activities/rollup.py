@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import nullcontext
 from datetime import date
 from typing import Any
 
@@ -32,6 +33,7 @@ from maillage.activities.choices import (
     Theme,
     duration_band,
 )
+from maillage.core.database import local_setting
 
 TABLE = "activities_activityrollup"
 Key = tuple[str, str, int, int, date, str]  # grain, dimension, department, epci, month, value
@@ -164,11 +166,6 @@ PAIR_SEPARATOR = "\x1f"
 
 #: Every pair of the pair set, in its canonical (stored) order: computed once, read by every contribution.
 PAIRS = tuple((a, b) for i, a in enumerate(PAIR_DIMENSIONS) for b in PAIR_DIMENSIONS[i + 1 :])
-
-
-def pairs() -> tuple[tuple[str, str], ...]:
-    """Every pair of the pair set, in its canonical (stored) order."""
-    return PAIRS
 
 
 def canonical_pair(dim_a: str, dim_b: str) -> tuple[str, str] | None:
@@ -553,20 +550,17 @@ def add_from_tables(cursor: Any, activities: str, accompaniments: str, counts: s
         f"FROM {activities} ORDER BY 1 "
         f"ON CONFLICT (department_id) DO UPDATE SET version = {VERSION_TABLE}.version + 1"
     )
-    cursor.execute("SELECT current_setting('work_mem')")
-    work_mem = cursor.fetchone()[0]
-    cursor.execute(f"SET LOCAL work_mem = '{ROLLUP_WORK_MEM}'")
-    cursor.execute(
-        f"WITH {_stage_ctes(activities, accompaniments, counts)}, "
-        f"grain_d AS (INSERT INTO {TABLE} ({COLUMNS}) SELECT 'd', dimension, department_id, 0, month, value, "
-        f"{sums} FROM stage GROUP BY department_id, month, dimension, value "
-        f"ORDER BY department_id, month, dimension, value{ROLLUP_CONFLICT}) "
-        f"INSERT INTO {TABLE} ({COLUMNS}) SELECT 'n', dimension, 0, 0, month, value, {sums} FROM stage "
-        f"WHERE dimension NOT IN ({excluded}) GROUP BY month, dimension, value "
-        f"ORDER BY month, dimension, value{ROLLUP_CONFLICT}"
-    )
-    add_pairs_from_tables(cursor, activities, accompaniments, counts, sign=sign)
-    cursor.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
+    with local_setting("work_mem", ROLLUP_WORK_MEM):
+        cursor.execute(
+            f"WITH {_stage_ctes(activities, accompaniments, counts)}, "
+            f"grain_d AS (INSERT INTO {TABLE} ({COLUMNS}) SELECT 'd', dimension, department_id, 0, month, "
+            f"value, {sums} FROM stage GROUP BY department_id, month, dimension, value "
+            f"ORDER BY department_id, month, dimension, value{ROLLUP_CONFLICT}) "
+            f"INSERT INTO {TABLE} ({COLUMNS}) SELECT 'n', dimension, 0, 0, month, value, {sums} FROM stage "
+            f"WHERE dimension NOT IN ({excluded}) GROUP BY month, dimension, value "
+            f"ORDER BY month, dimension, value{ROLLUP_CONFLICT}"
+        )
+        add_pairs_from_tables(cursor, activities, accompaniments, counts, sign=sign)
 
 
 ROLLUP_WORK_MEM = "64MB"  # the import's rollup statement: hash tables of ~100 000 people rows in memory
@@ -741,17 +735,12 @@ def add_pairs_from_tables(
             f"FROM ({' UNION ALL '.join(parts)}) x GROUP BY month, value_a, value_b HAVING SUM(w) <> 0"
         )
     union = " UNION ALL ".join(branches)
-    postgres = connection.vendor == "postgresql"
-    if postgres:  # many small aggregates: compiling them (JIT) costs more than running them
-        cursor.execute("SELECT current_setting('jit')")
-        jit = cursor.fetchone()[0]
-        cursor.execute("SET LOCAL jit = off")
-    cursor.execute(
-        f"INSERT INTO {PAIR_TABLE} ({PAIR_COLUMNS}) SELECT month, dim_a, value_a, dim_b, value_b, w "
-        f"FROM ({union}) u WHERE 1=1{PAIR_CONFLICT}"
-    )
-    if postgres:
-        cursor.execute("SELECT set_config('jit', %s, true)", [jit])
+    # PostgreSQL: many small aggregates, which cost more to compile (JIT) than to run.
+    with local_setting("jit", "off") if connection.vendor == "postgresql" else nullcontext():
+        cursor.execute(
+            f"INSERT INTO {PAIR_TABLE} ({PAIR_COLUMNS}) SELECT month, dim_a, value_a, dim_b, value_b, w "
+            f"FROM ({union}) u WHERE 1=1{PAIR_CONFLICT}"
+        )
     for name in tables:
         cursor.execute(f"DROP TABLE {name}")
 

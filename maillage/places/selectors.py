@@ -32,6 +32,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from maillage.core.database import local_setting
 from maillage.core.models import AuditLog
 from maillage.core.permissions import territories_for
 from maillage.places import open_now, search_document, spatial
@@ -592,21 +593,12 @@ def _without_bitmap_scans(run: Any) -> Any:
 
     The planner estimates a box at a few rows (a fixed selectivity for ``<@``) and would read every
     match in the circle with a bitmap scan to sort them: this asks for the GiST index's own order.
-    Two statements (``set_config`` local to the transaction, returning the previous value), no
-    savepoint."""
+    Two statements (:func:`maillage.core.database.local_setting`), no savepoint."""
     if not connection.in_atomic_block:
         with transaction.atomic():
             return _without_bitmap_scans(run)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT current_setting('enable_bitmapscan'), set_config('enable_bitmapscan', 'off', true)"
-        )
-        previous = cursor.fetchone()[0]
-    try:
+    with local_setting("enable_bitmapscan", "off"):
         return run()
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('enable_bitmapscan', %s, true)", [previous])
 
 
 #: Bitmap scans off for the statement that follows, the previous setting kept aside (a placeholder
