@@ -164,9 +164,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "count_more": paginator.more,
         "filters_key": _filters_key(request),
         "count_cap": paginator.cap,
-        "count_estimate": _rounded_estimate(first if isinstance(first, selectors.NearestFirst) else build())
-        if paginator.more
-        else None,
+        "count_estimate": _rounded_estimate(first, build) if paginator.more else None,
         "query_string": query_string,
         "active_filters": form.active_filter_count() if searched else 0,
         "open_checked": filters.open_now,
@@ -184,12 +182,13 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _rounded_estimate(queryset: Any) -> int | None:
-    """The planner's estimate, to the hundred (« environ 20 600 »), when above the exact-count cap."""
-    if isinstance(queryset, selectors.NearestFirst):
-        estimate = queryset.estimated_count()
+def _rounded_estimate(first: Any, build: Any) -> int | None:
+    """The planner's estimate, to the hundred (« environ 20 600 »), when above the exact-count cap: of
+    the nearest-first read around a point (its SQL compiled once per shape), else of the search built."""
+    if isinstance(first, selectors.NearestFirst):
+        estimate = first.estimated_count()
     else:
-        estimate = selectors.estimated_count(queryset)
+        estimate = selectors.estimated_count(build())
     if estimate is None or estimate <= selectors.COUNT_CAP:
         return None
     return int(round(estimate, -2))
